@@ -1,0 +1,45 @@
+// Package generators holds what every generator shares: the File a generator
+// returns, the ownership classes, the template renderer and the finishing
+// pass (headers, gofmt, whitespace). Generators are pure: Spec in, files out;
+// only the writer touches disk.
+package generators
+
+import (
+	"io/fs"
+
+	"github.com/obsgen/obsgen/internal/spec"
+)
+
+// Owner says how regeneration treats a file once it exists.
+type Owner string
+
+const (
+	// Owned files are config obsgen fully owns (rules, dashboards, scrape
+	// configs): regenerated from the answers file.
+	Owned Owner = "owned"
+	// Merged files are code users are expected to edit: regeneration merges
+	// their edits with obsgen's new output.
+	Merged Owner = "merged"
+	// CreateOnce files are written when missing and never touched again.
+	CreateOnce Owner = "create-once"
+)
+
+// File is one generated file.
+type File struct {
+	// Path is slash-separated and relative to the service repo.
+	Path    string
+	Content []byte
+	Mode    fs.FileMode
+	Owner   Owner
+}
+
+// Generator produces the files of one output kind. A generator that does
+// not apply to the spec returns no files.
+type Generator struct {
+	Name     string
+	Doc      string
+	Generate func(spec.Spec) ([]File, error)
+}
+
+// AnswersFile is the default name of the answers file, named in headers.
+const AnswersFile = "obsgen.yaml"

@@ -1,0 +1,40 @@
+// Package prometheus generates the Prometheus server configuration: the
+// scrape config for the service on the chosen deploy target.
+package prometheus
+
+import (
+	"fmt"
+	"path"
+
+	"github.com/obsgen/obsgen/generators"
+	"github.com/obsgen/obsgen/internal/spec"
+)
+
+// Generator writes prometheus.yml.
+var Generator = generators.Generator{
+	Name:     "prometheus",
+	Doc:      "Prometheus scrape configuration",
+	Generate: generate,
+}
+
+// Dir is the folder, inside the config folder, of everything Prometheus loads.
+const Dir = "prometheus"
+
+type view struct {
+	Job, Environment, MetricsPath, Target string
+}
+
+func generate(s spec.Spec) ([]generators.File, error) {
+	v := view{
+		Job:         s.Service.Name,
+		Environment: s.Service.Environment,
+		MetricsPath: s.Metrics.Path,
+		// In the compose stack the service is reachable by its service name.
+		Target: fmt.Sprintf("%s:%d", s.Service.Name, s.Metrics.Port),
+	}
+	f, err := generators.RenderFile("prometheus/prometheus.yml.tmpl", path.Join(s.Output.ConfigDir, Dir, "prometheus.yml"), generators.Owned, v)
+	if err != nil {
+		return nil, err
+	}
+	return []generators.File{f}, nil
+}

@@ -1,0 +1,54 @@
+// Package registry lists every generator in the order it runs and turns a
+// Spec into the complete, finished set of files.
+package registry
+
+import (
+	"fmt"
+	"io/fs"
+	"sort"
+
+	"github.com/obsgen/obsgen/generators"
+	"github.com/obsgen/obsgen/generators/gocode"
+	"github.com/obsgen/obsgen/generators/prometheus"
+	"github.com/obsgen/obsgen/internal/spec"
+)
+
+// All is every generator. Order matters only for reading: output is sorted
+// by path, and each generator decides from the spec whether it applies.
+var All = []generators.Generator{
+	gocode.Generator,     // the Go package the service imports
+	prometheus.Generator, // how Prometheus finds the service
+}
+
+// Generate validates s and runs every generator. It returns the files sorted
+// by path, each finished (header, formatting), or the first error; it never
+// touches disk.
+func Generate(s spec.Spec) ([]generators.File, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	seen := map[string]string{}
+	var out []generators.File
+	for _, g := range All {
+		files, err := g.Generate(s)
+		if err != nil {
+			return nil, fmt.Errorf("generator %s: %w", g.Name, err)
+		}
+		for _, f := range files {
+			if !fs.ValidPath(f.Path) || f.Path == "." {
+				return nil, fmt.Errorf("generator %s: %q is not a clean relative path", g.Name, f.Path)
+			}
+			if prev, dup := seen[f.Path]; dup {
+				return nil, fmt.Errorf("generators %s and %s both write %s", prev, g.Name, f.Path)
+			}
+			seen[f.Path] = g.Name
+			done, err := generators.Finish(f)
+			if err != nil {
+				return nil, fmt.Errorf("generator %s: %w", g.Name, err)
+			}
+			out = append(out, done)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}

@@ -1,0 +1,148 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/obsgen/obsgen/internal/detect"
+	"github.com/obsgen/obsgen/internal/spec"
+	"github.com/obsgen/obsgen/wizard"
+)
+
+func newInitCmd(g *globalOptions, streams IO) *cobra.Command {
+	var noPrompt bool
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Answer questions about the service, write obsgen.yaml and generate",
+		Long: `init asks about the service's stack (in a terminal), writes the answers file
+and generates everything. Without a terminal, or with --no-prompt, answers
+come from flags and defaults; --service-name is required.`,
+		Example: `  obsgen init
+  obsgen init --no-prompt --service-name checkout --framework gin --alert-receiver slack`,
+		Args: cobra.NoArgs,
+	}
+	cmd.Flags().BoolVar(&noPrompt, "no-prompt", false, "never ask: take answers from flags and defaults")
+	applyFlags := addFieldFlags(cmd.Flags())
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if err := g.check(); err != nil {
+			return err
+		}
+		s, existing, err := g.loadAnswers()
+		if err != nil {
+			return err
+		}
+		if !existing {
+			s = spec.New()
+		}
+		detected, err := detect.Repo(g.Dir)
+		if err != nil {
+			return err
+		}
+		if !existing && detected.Framework != "" && !cmd.Flags().Changed("framework") {
+			s.Service.Framework = detected.Framework
+			fmt.Fprintf(streams.ErrOut, "detected framework %s from go.mod (pass --framework to change it)\n", detected.Framework)
+		}
+		if !existing && detected.Module != "" {
+			s.Service.Module = detected.Module
+		}
+		if err := applyFlags(&s); err != nil {
+			return err
+		}
+		if !noPrompt && streams.CanPrompt != nil && streams.CanPrompt() {
+			s, err = wizard.Run(wizard.NewSurvey(streams.TTYIn, streams.TTYOut, streams.ErrOut), s, streams.ErrOut)
+			if errors.Is(err, wizard.ErrCancelled) {
+				return &exitError{code: ExitUsage, err: err}
+			}
+			if err != nil {
+				return err
+			}
+			defer fmt.Fprintf(streams.ErrOut, "\nTo do the same without questions:\n  %s\n", equivalentCommand(s, g.Dir))
+		} else if missing := s.MissingRequired(); len(missing) > 0 {
+			return usageErrorf("missing answers: pass %s (or run `obsgen init` in a terminal to be asked)", strings.Join(missing, ", "))
+		}
+		s.Complete(detected)
+		s.ObsgenVersion = Version
+		return g.execute(streams, s, true, modeWrite)
+	}
+	return cmd
+}
+
+func newGenerateCmd(g *globalOptions, streams IO) *cobra.Command {
+	var sets []string
+	cmd := &cobra.Command{
+		Use:   "generate",
+		Short: "Regenerate every file from obsgen.yaml",
+		Long: `generate re-renders every file from the answers file. --set changes one
+answer (by flag name or answers-file key), validates it, saves it back to
+the answers file and regenerates: use it when the stack changes.`,
+		Example: `  obsgen generate
+  obsgen generate --set framework=chi --set sentry=true
+  obsgen generate --dry-run -o json`,
+		Args: cobra.NoArgs,
+	}
+	cmd.Flags().StringArrayVar(&sets, "set", nil, "change one answer, key=value (repeatable)")
+	cmd.RunE = func(*cobra.Command, []string) error {
+		if err := g.check(); err != nil {
+			return err
+		}
+		s, err := g.requireAnswers()
+		if err != nil {
+			return err
+		}
+		if err := applySets(&s, sets); err != nil {
+			return err
+		}
+		writeAnswers := len(sets) > 0 || s.ObsgenVersion != Version
+		s.ObsgenVersion = Version
+		return g.execute(streams, s, writeAnswers, modeWrite)
+	}
+	return cmd
+}
+
+func newDiffCmd(g *globalOptions, streams IO) *cobra.Command {
+	var sets []string
+	cmd := &cobra.Command{
+		Use:   "diff",
+		Short: "Show, as a unified diff, what generate would change; write nothing",
+		Example: `  obsgen diff
+  obsgen diff --set framework=chi`,
+		Args: cobra.NoArgs,
+	}
+	cmd.Flags().StringArrayVar(&sets, "set", nil, "preview a changed answer, key=value (repeatable)")
+	cmd.RunE = func(*cobra.Command, []string) error {
+		s, err := g.requireAnswers()
+		if err != nil {
+			return err
+		}
+		if err := applySets(&s, sets); err != nil {
+			return err
+		}
+		return g.execute(streams, s, false, modeDiff)
+	}
+	return cmd
+}
+
+func newCheckCmd(g *globalOptions, streams IO) *cobra.Command {
+	return &cobra.Command{
+		Use:   "check",
+		Short: "Exit 3 when generated files are missing or differ from obsgen.yaml (for CI)",
+		Long: `check regenerates in memory and compares with the repo. It exits 0 when
+everything matches, and 3 (drift) when a generated file is missing, edited
+or out of date. It writes nothing.`,
+		Example: `  obsgen check || { obsgen diff; exit 1; }`,
+		Args:    cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if err := g.check(); err != nil {
+				return err
+			}
+			s, err := g.requireAnswers()
+			if err != nil {
+				return err
+			}
+			return g.execute(streams, s, false, modeCheck)
+		},
+	}
+}

@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/obsgen/obsgen/internal/spec"
+)
+
+// addFieldFlags registers one flag per answer, named as in spec.Fields, and
+// returns a function that applies the flags the user passed to a Spec.
+func addFieldFlags(fs *pflag.FlagSet) func(*spec.Spec) error {
+	defaults := spec.New()
+	values := map[string]*string{}
+	for _, f := range spec.Fields() {
+		help := f.Prompt
+		if len(f.Options) > 0 {
+			help += " (" + strings.Join(f.Options, "|") + ")"
+		}
+		def := f.Get(defaults)
+		v := fs.String(f.Name, def, help)
+		if f.IsBool() {
+			fs.Lookup(f.Name).NoOptDefVal = "true"
+		}
+		values[f.Name] = v
+	}
+	return func(s *spec.Spec) error {
+		for _, f := range spec.Fields() {
+			if !fs.Changed(f.Name) {
+				continue
+			}
+			if err := f.Set(s, *values[f.Name]); err != nil {
+				return &exitError{code: ExitUsage, err: err}
+			}
+		}
+		return nil
+	}
+}
+
+// applySets applies `--set key=value` pairs, where key is a flag name or an
+// answers-file path.
+func applySets(s *spec.Spec, sets []string) error {
+	for _, kv := range sets {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return usageErrorf("--set %q: write it as key=value, e.g. --set framework=chi", kv)
+		}
+		f, ok := spec.Lookup(strings.TrimSpace(k))
+		if !ok {
+			return usageErrorf("--set %q: unknown key %q: use one of %s", kv, k, strings.Join(fieldNames(), ", "))
+		}
+		if err := f.Set(s, v); err != nil {
+			return &exitError{code: ExitUsage, err: err}
+		}
+	}
+	return nil
+}
+
+func fieldNames() []string {
+	var names []string
+	for _, f := range spec.Fields() {
+		names = append(names, f.Name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// equivalentCommand is the non-interactive command line that reproduces s,
+// printed after a wizard run for scripts and CI.
+func equivalentCommand(s spec.Spec, dir string) string {
+	def := spec.New()
+	parts := []string{"obsgen", "init", "--no-prompt"}
+	if dir != "." && dir != "" {
+		parts = append(parts, "--dir", shellQuote(dir))
+	}
+	for _, f := range spec.Fields() {
+		if v := f.Get(s); v != f.Get(def) {
+			parts = append(parts, fmt.Sprintf("--%s=%s", f.Name, shellQuote(v)))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:@%+,=", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/obsgen/obsgen/generators"
+	"github.com/obsgen/obsgen/generators/registry"
+	"github.com/obsgen/obsgen/internal/spec"
+	"github.com/obsgen/obsgen/internal/writer"
+)
+
+// mode is what a command does with the plan.
+type mode int
+
+const (
+	modeWrite mode = iota // init, generate
+	modeDiff
+	modeCheck
+)
+
+// answersPath returns the answers file's path on disk and relative to --dir.
+func (g *globalOptions) answersPath() (abs, rel string, err error) {
+	if g.Config == "" {
+		return filepath.Join(g.Dir, generators.AnswersFile), generators.AnswersFile, nil
+	}
+	r, err := filepath.Rel(g.Dir, g.Config)
+	if err != nil || !filepath.IsLocal(r) {
+		return "", "", usageErrorf("--config %s: the answers file must be inside --dir %s", g.Config, g.Dir)
+	}
+	return g.Config, filepath.ToSlash(r), nil
+}
+
+func (g *globalOptions) check() error {
+	if g.Output != "text" && g.Output != "json" {
+		return usageErrorf("--output %q: use text or json", g.Output)
+	}
+	return nil
+}
+
+// loadAnswers reads the answers file; missing reports (nil error, ok=false).
+func (g *globalOptions) loadAnswers() (s spec.Spec, ok bool, err error) {
+	abs, _, err := g.answersPath()
+	if err != nil {
+		return spec.Spec{}, false, err
+	}
+	data, err := os.ReadFile(abs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return spec.Spec{}, false, nil
+	}
+	if err != nil {
+		return spec.Spec{}, false, err
+	}
+	s, err = spec.Parse(abs, data)
+	if err != nil {
+		return spec.Spec{}, false, &exitError{code: ExitUsage, err: err}
+	}
+	return s, true, nil
+}
+
+func (g *globalOptions) requireAnswers() (spec.Spec, error) {
+	s, ok, err := g.loadAnswers()
+	if err == nil && !ok {
+		abs, _, _ := g.answersPath()
+		err = usageErrorf("no answers file at %s: run `obsgen init` first, or pass --dir/--config", abs)
+	}
+	return s, err
+}
+
+// execute is the one path every command ends in: generate the files in
+// memory, plan them against the repo, then diff, check or write.
+func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mode) error {
+	files, err := registry.Generate(s)
+	if err != nil {
+		return &exitError{code: ExitUsage, err: err}
+	}
+	if writeAnswers {
+		_, rel, err := g.answersPath()
+		if err != nil {
+			return err
+		}
+		data, err := s.Marshal()
+		if err != nil {
+			return err
+		}
+		files = append(files, generators.File{Path: rel, Content: data, Mode: 0o644, Owner: writer.Answers})
+	}
+	plan, err := writer.NewPlan(g.Dir, files, writer.Options{Force: g.Force, ObsgenVersion: Version})
+	if err != nil {
+		return err
+	}
+	switch m {
+	case modeDiff:
+		return plan.WriteDiff(streams.Out)
+	case modeCheck:
+		if err := g.report(streams.Out, plan, "drift: "); err != nil {
+			return err
+		}
+		if plan.Drift() {
+			fmt.Fprintln(streams.ErrOut, "obsgen: generated files differ from what the answers file produces: run `obsgen diff` to see how, `obsgen generate` to update")
+			return &exitError{code: ExitDrift, err: errSilent}
+		}
+		return nil
+	}
+	if err := g.report(streams.Out, plan, dryRunPrefix(g.DryRun)); err != nil {
+		return err
+	}
+	if g.DryRun {
+		return nil
+	}
+	if err := plan.Apply(); err != nil {
+		return err
+	}
+	if c := plan.Conflicts(); len(c) > 0 {
+		names := make([]string, len(c))
+		for i, ch := range c {
+			names[i] = ch.Path
+		}
+		return &exitError{code: ExitConflict, err: fmt.Errorf("%d file(s) need your attention, everything else was written: %s", len(c), strings.Join(names, ", "))}
+	}
+	return nil
+}
+
+type jsonReport struct {
+	DryRun bool       `json:"dry_run"`
+	Files  []jsonFile `json:"files"`
+}
+
+type jsonFile struct {
+	Path   string `json:"path"`
+	Action string `json:"action"`
+	Owner  string `json:"owner"`
+	Reason string `json:"reason,omitempty"`
+}
+
+func dryRunPrefix(dry bool) string {
+	if dry {
+		return "dry run, nothing written; would have: "
+	}
+	return ""
+}
+
+// report prints the plan: a line per file and a summary with prefix, or JSON.
+func (g *globalOptions) report(w io.Writer, p *writer.Plan, prefix string) error {
+	if g.Output == "json" {
+		r := jsonReport{DryRun: g.DryRun, Files: []jsonFile{}}
+		for _, c := range p.Changes {
+			r.Files = append(r.Files, jsonFile{Path: c.Path, Action: string(c.Action), Owner: string(c.Owner), Reason: c.Reason})
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	counts := map[writer.Action]int{}
+	for _, c := range p.Changes {
+		counts[c.Action]++
+		line := fmt.Sprintf("%-10s %s", c.Action, c.Path)
+		if c.Reason != "" {
+			line += "  (" + c.Reason + ")"
+		}
+		if _, err := fmt.Fprintln(w, line); err != nil {
+			return err
+		}
+	}
+	if !p.Drift() {
+		_, err := fmt.Fprintln(w, "nothing to do: every file is up to date")
+		return err
+	}
+	var parts []string
+	for _, a := range []writer.Action{writer.Create, writer.Update, writer.Delete, writer.Unchanged, writer.Skip, writer.Conflict} {
+		if counts[a] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[a], a))
+		}
+	}
+	_, err := fmt.Fprintln(w, prefix+strings.Join(parts, ", "))
+	return err
+}

@@ -1,0 +1,147 @@
+// Package spec holds the typed answers obsgen generates from: one struct that
+// the wizard, the command-line flags and the answers file all fill, with
+// defaults applied in one place and validation that names the field and the fix.
+package spec
+
+// SchemaVersion is the version of the answers file format this obsgen reads.
+const SchemaVersion = 1
+
+// Spec is every answer obsgen needs. The YAML keys are the answers file.
+type Spec struct {
+	Version int `yaml:"version"`
+	// ObsgenVersion records which obsgen last wrote the answers file.
+	ObsgenVersion string  `yaml:"obsgen_version,omitempty"`
+	Service       Service `yaml:"service"`
+	Metrics       Metrics `yaml:"metrics"`
+	Sentry        Sentry  `yaml:"sentry"`
+	Tracing       Tracing `yaml:"tracing"`
+	SLO           SLO     `yaml:"slo"`
+	Alerts        Alerts  `yaml:"alerts"`
+	Deploy        Deploy  `yaml:"deploy"`
+	Output        Output  `yaml:"output"`
+}
+
+// Service describes the instrumented service itself.
+type Service struct {
+	Name          string `yaml:"name"`
+	VersionSource string `yaml:"version_source"`
+	Language      string `yaml:"language"`
+	Framework     string `yaml:"framework"`
+	Module        string `yaml:"module"`
+	Port          int    `yaml:"port"`
+	Environment   string `yaml:"environment"`
+	LogLevel      string `yaml:"log_level"`
+}
+
+// Metrics says where the service exposes Prometheus metrics.
+type Metrics struct {
+	Path string `yaml:"path"`
+	Port int    `yaml:"port"`
+}
+
+// Sentry configures error reporting. The DSN itself is a secret and is only
+// ever read from the named environment variable at run time.
+type Sentry struct {
+	Enabled bool   `yaml:"enabled"`
+	DSNEnv  string `yaml:"dsn_env"`
+}
+
+// Tracing configures OpenTelemetry trace export.
+type Tracing struct {
+	Enabled       bool    `yaml:"enabled"`
+	Protocol      string  `yaml:"protocol"`
+	Endpoint      string  `yaml:"endpoint"`
+	SamplingRatio float64 `yaml:"sampling_ratio"`
+	Backend       string  `yaml:"backend"`
+}
+
+// SLO holds the service level objectives the alert rules are built from.
+// Objectives are percentages (99.9 means 99.9 %).
+type SLO struct {
+	Availability     float64  `yaml:"availability"`
+	LatencyThreshold Duration `yaml:"latency_threshold"`
+	LatencyObjective float64  `yaml:"latency_objective"`
+	Window           Duration `yaml:"window"`
+}
+
+// Alerts says where alerts are routed.
+type Alerts struct {
+	Receiver string `yaml:"receiver"`
+}
+
+// Deploy says where the service and its observability stack run.
+type Deploy struct {
+	Target string `yaml:"target"`
+}
+
+// Output names the folders generated files go to, relative to the service repo.
+type Output struct {
+	CodeDir   string `yaml:"code_dir"`
+	ConfigDir string `yaml:"config_dir"`
+}
+
+// Choices for the enumerated fields. The first entry of each is not
+// necessarily the default: see New.
+var (
+	Languages      = []string{"go"}
+	Frameworks     = []string{"nethttp", "chi", "gin", "echo"}
+	VersionSources = []string{"buildinfo", "env"}
+	LogLevels      = []string{"debug", "info", "warn", "error"}
+	Protocols      = []string{"grpc", "http"}
+	TraceBackends  = []string{"jaeger", "tempo"}
+	Receivers      = []string{"none", "slack", "pagerduty", "email", "webhook"}
+	DeployTargets  = []string{"compose"}
+)
+
+// New returns a Spec holding every default. Loading an answers file, parsing
+// flags and running the wizard all start from it and overwrite what they set,
+// so defaults live here and nowhere else.
+func New() Spec {
+	return Spec{
+		Version: SchemaVersion,
+		Service: Service{
+			VersionSource: "buildinfo",
+			Language:      "go",
+			Framework:     "nethttp",
+			Port:          8080,
+			Environment:   "production",
+			LogLevel:      "info",
+		},
+		Metrics: Metrics{Path: "/metrics", Port: 9464},
+		Sentry:  Sentry{Enabled: true, DSNEnv: "SENTRY_DSN"},
+		Tracing: Tracing{
+			Enabled:       true,
+			Protocol:      "grpc",
+			Endpoint:      "http://otel-collector:4317",
+			SamplingRatio: 0.1,
+			Backend:       "jaeger",
+		},
+		SLO: SLO{
+			Availability:     99.9,
+			LatencyThreshold: Duration(300 * millisecond),
+			LatencyObjective: 99,
+			Window:           Duration(30 * day),
+		},
+		Alerts: Alerts{Receiver: "none"},
+		Deploy: Deploy{Target: "compose"},
+		Output: Output{CodeDir: "internal/observability", ConfigDir: "observability"},
+	}
+}
+
+// Complete fills answers that derive from others or from the repository
+// (detected values) when they are still empty.
+func (s *Spec) Complete(d Detected) {
+	if s.Service.Module == "" {
+		if d.Module != "" {
+			s.Service.Module = d.Module
+		} else if s.Service.Name != "" {
+			s.Service.Module = "example.com/" + s.Service.Name
+		}
+	}
+}
+
+// Detected holds what obsgen could read from the service repository.
+type Detected struct {
+	Module    string
+	Framework string
+}
