@@ -12,6 +12,7 @@ import (
 
 	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/generators/registry"
+	"github.com/obsgen/obsgen/internal/detect"
 	"github.com/obsgen/obsgen/internal/spec"
 	"github.com/obsgen/obsgen/internal/writer"
 )
@@ -61,6 +62,11 @@ func (g *globalOptions) loadAnswers() (s spec.Spec, ok bool, err error) {
 	if err != nil {
 		return spec.Spec{}, false, &exitError{code: ExitUsage, err: err}
 	}
+	detected, err := detect.Repo(g.Dir)
+	if err != nil {
+		return spec.Spec{}, false, err
+	}
+	s.Complete(detected)
 	return s, true, nil
 }
 

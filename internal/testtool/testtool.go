@@ -1,0 +1,74 @@
+// Package testtool finds the real programs tests check generated files with
+// (promtool, amtool, loki, otelcol, jaeger, go). Under CI=true a missing
+// tool fails the test; elsewhere it skips with the command that installs it,
+// so a developer without the cache can still run the fast tests.
+package testtool
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// BinDir is where scripts/tools.sh links the cached tool binaries.
+func BinDir() string {
+	if d := os.Getenv("OBSGEN_TOOLS_BIN"); d != "" {
+		return d
+	}
+	if d := os.Getenv("OBSGEN_TOOLS_CACHE"); d != "" {
+		return filepath.Join(d, "bin")
+	}
+	cache := os.Getenv("XDG_CACHE_HOME")
+	if cache == "" {
+		home, _ := os.UserHomeDir()
+		cache = filepath.Join(home, ".cache")
+	}
+	return filepath.Join(cache, "obsgen-tools", "bin")
+}
+
+// InCI reports whether tests run in CI, where nothing may be skipped.
+func InCI() bool { return os.Getenv("CI") == "true" }
+
+// Find returns the path of a tool from the tools cache or PATH, or "".
+func Find(name string) string {
+	if p := filepath.Join(BinDir(), name); isExecutable(p) {
+		return p
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	return ""
+}
+
+// Require returns the path of a tool or stops the test: it fails under
+// CI=true and skips otherwise.
+func Require(t testing.TB, name string) string {
+	t.Helper()
+	if p := Find(name); p != "" {
+		return p
+	}
+	Missing(t, name+" is not installed: run scripts/tools.sh "+name)
+	return ""
+}
+
+// Missing stops a test whose real dependency is unavailable: a failure in
+// CI, a skip on a developer machine.
+func Missing(t testing.TB, why string) {
+	t.Helper()
+	if InCI() {
+		t.Fatal(why)
+	}
+	t.Skip(why)
+}
+
+// Go returns the go command, for tests that build generated code.
+func Go(t testing.TB) string {
+	t.Helper()
+	return Require(t, "go")
+}
+
+func isExecutable(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir() && st.Mode()&0o111 != 0
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# scripts/test.sh: every check obsgen has, as CI runs it. Idempotent: it
+# builds the pinned real tools once per version into a cache outside the repo
+# (scripts/tools.sh), then runs formatting, vet, staticcheck and all tests.
+#
+#   scripts/test.sh            everything
+#   scripts/test.sh -run X     extra arguments go to `go test`
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PATH="/usr/local/go/bin:$PATH"
+
+STATICCHECK_VERSION=v0.7.0
+CACHE=${OBSGEN_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/obsgen-tools}
+
+scripts/tools.sh
+export OBSGEN_TOOLS_BIN="$CACHE/bin"
+export PATH="$OBSGEN_TOOLS_BIN:$PATH"
+
+sc="$CACHE/staticcheck-$STATICCHECK_VERSION/staticcheck"
+if [[ ! -x $sc ]]; then
+	GOBIN="$(dirname "$sc")" go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"
+fi
+
+# Every Go module in the repo: the product and its checker modules.
+mapfile -t modules < <(git ls-files -co --exclude-standard -- '*go.mod' ':!:*/testdata/*' | xargs -n1 dirname | sort -u)
+
+status=0
+for m in "${modules[@]}"; do
+	echo "== $m"
+	unformatted=$(cd "$m" && gofmt -l $(git ls-files -co --exclude-standard -- '*.go' ':!:*/testdata/*' | sed "s|^|./|") 2>/dev/null || true)
+	if [[ -n $unformatted ]]; then
+		echo "gofmt would change:"; echo "$unformatted"; status=1
+	fi
+	(cd "$m" && go vet ./... && "$sc" ./...) || status=1
+	(cd "$m" && go test -count=1 -timeout 45m "$@" ./...) || status=1
+done
+exit $status
