@@ -55,6 +55,9 @@ func ask(p Prompter, s *spec.Spec, advanced bool) error {
 		if f.Advanced != advanced || (f.When != nil && !f.When(*s)) {
 			continue
 		}
+		// Offer answers derived from earlier ones (example.com/<name> as
+		// the module of a new service) as defaults.
+		s.Complete(spec.Detected{})
 		var err error
 		switch {
 		case f.IsBool():

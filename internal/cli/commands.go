@@ -52,7 +52,7 @@ come from flags and defaults; --service-name is required.`,
 			return err
 		}
 		if !noPrompt && streams.CanPrompt != nil && streams.CanPrompt() {
-			s, err = wizard.Run(wizard.NewSurvey(streams.TTYIn, streams.TTYOut, streams.ErrOut), s, streams.ErrOut)
+			s, err = wizard.Run(streams.Prompter(), s, streams.ErrOut)
 			if errors.Is(err, wizard.ErrCancelled) {
 				return &exitError{code: ExitUsage, err: err}
 			}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+
+	"github.com/obsgen/obsgen/wizard"
 )
 
 // Version is obsgen's version, recorded in the answers file and manifest.
@@ -33,8 +35,8 @@ type IO struct {
 	Out, ErrOut io.Writer
 	// CanPrompt reports whether both ends are a terminal.
 	CanPrompt func() bool
-	// TTYIn and TTYOut are the terminal files the wizard uses when CanPrompt.
-	TTYIn, TTYOut *os.File
+	// Prompter asks the wizard's questions when CanPrompt.
+	Prompter func() wizard.Prompter
 }
 
 // StdIO is the process's standard streams.
@@ -44,7 +46,7 @@ func StdIO() IO {
 		CanPrompt: func() bool {
 			return term.IsTerminal(int(os.Stdin.Fd())) && term.IsTerminal(int(os.Stdout.Fd()))
 		},
-		TTYIn: os.Stdin, TTYOut: os.Stdout,
+		Prompter: func() wizard.Prompter { return wizard.NewSurvey(os.Stdin, os.Stdout, os.Stderr) },
 	}
 }
 
