@@ -44,3 +44,34 @@ const (
 
 // HeaderRequestID carries the request ID in and out of the service.
 const HeaderRequestID = "X-Request-ID"
+
+// Health endpoints of the generated service. Their access lines never reach
+// Loki: the log pipelines drop them.
+const (
+	HealthLivenessPath  = "/healthz"
+	HealthReadinessPath = "/readyz"
+)
+
+// Access and panic log lines. LogHTTPRoute is the route template field of
+// the one access-log line per request; a recovered panic is logged at error
+// level with LogPanicMessage as its message.
+const (
+	LogHTTPRoute    = "route"
+	LogPanicMessage = "panic recovered"
+)
+
+// Loki stream labels and structured metadata of the service's logs, as both
+// generated shippers write them (the collector through Loki's OTLP endpoint,
+// where resource attribute service.name becomes service_name and
+// deployment.environment.name becomes deployment_environment_name; Alloy by
+// setting the same labels). Only these low-cardinality labels are indexed;
+// per-request IDs are structured metadata, never labels.
+const (
+	LokiLabelService     = "service_name"
+	LokiLabelEnvironment = "deployment_environment_name"
+	LokiLabelLevel       = "level"
+
+	LokiMetaTraceID   = "trace_id"
+	LokiMetaSpanID    = "span_id"
+	LokiMetaRequestID = "request_id"
+)

@@ -199,6 +199,13 @@ var fields = []Field{
 		ref:    func(s *Spec) any { return &s.Tracing.Backend },
 	},
 	{
+		Name: "log-path", Path: "logs.path", Advanced: true,
+		Prompt: "Log file to ship on a plain host (empty: container logs)",
+		Help:   "An absolute path or glob of the file the service's JSON logs go to, e.g. /var/log/checkout/*.log. Leave empty when the service runs in the compose stack: its container logs are shipped.",
+		ref:    func(s *Spec) any { return &s.Logs.Path },
+		check:  func(s Spec) error { return checkLogPath(s.Logs.Path) },
+	},
+	{
 		Name: "slo-availability", Path: "slo.availability",
 		Prompt: "Availability SLO (% of requests that must not fail with 5xx)",
 		Help:   "Between 95 and 99.999. Burn-rate alerts are derived from it.",
@@ -399,6 +406,20 @@ func checkObjective(p float64) error {
 	// would need more than 100 % of requests to fail.
 	if p < 95 || p > 99.999 {
 		return fmt.Errorf("%v is out of range: use a percentage from 95 to 99.999, e.g. 99.9", p)
+	}
+	return nil
+}
+
+var logPathRE = regexp.MustCompile(`^/[A-Za-z0-9_.*?/-]+$`)
+
+// checkLogPath accepts an empty path (container logs) or a clean absolute
+// path whose characters need no quoting in YAML, Alloy or a filelog glob.
+func checkLogPath(p string) error {
+	if p == "" {
+		return nil
+	}
+	if !logPathRE.MatchString(p) || path.Clean(p) != p || p == "/" {
+		return fmt.Errorf("%q is not a log file path: use an absolute path or glob of letters, digits, / _ . - * ?, e.g. /var/log/checkout/*.log", p)
 	}
 	return nil
 }

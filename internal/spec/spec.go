@@ -15,6 +15,7 @@ type Spec struct {
 	Metrics       Metrics `yaml:"metrics"`
 	Sentry        Sentry  `yaml:"sentry"`
 	Tracing       Tracing `yaml:"tracing"`
+	Logs          Logs    `yaml:"logs"`
 	SLO           SLO     `yaml:"slo"`
 	Alerts        Alerts  `yaml:"alerts"`
 	Deploy        Deploy  `yaml:"deploy"`
@@ -53,6 +54,13 @@ type Tracing struct {
 	Endpoint      string  `yaml:"endpoint"`
 	SamplingRatio float64 `yaml:"sampling_ratio"`
 	Backend       string  `yaml:"backend"`
+}
+
+// Logs says where the log shippers find the service's JSON log lines.
+type Logs struct {
+	// Path is the log file (a glob is allowed) the shippers tail on a plain
+	// host. Empty means the compose stack's container log files.
+	Path string `yaml:"path,omitempty"`
 }
 
 // SLO holds the service level objectives the alert rules are built from.
