@@ -371,3 +371,22 @@ func equalTrees(a, b map[string]string) bool {
 	}
 	return true
 }
+
+func TestEveryCommandHasHelpWithExample(t *testing.T) {
+	root := NewRoot(IO{})
+	for _, c := range root.Commands() {
+		if c.Hidden || c.Name() == "help" {
+			continue
+		}
+		if c.Example == "" || c.Short == "" {
+			t.Errorf("%s: --help needs a short description and an example", c.Name())
+		}
+	}
+	r := run(t, nil, "init", "--help")
+	if r.code != 0 || !strings.Contains(r.out, "--slo-window duration") || !strings.Contains(r.out, "--port int") {
+		t.Errorf("init --help must list typed answer flags:\n%s", r.out)
+	}
+	if r := run(t, nil, "version"); r.code != 0 || r.out != "obsgen "+Version+"\n" {
+		t.Errorf("version: %q", r.out)
+	}
+}

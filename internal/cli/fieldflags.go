@@ -20,12 +20,12 @@ func addFieldFlags(fs *pflag.FlagSet) func(*spec.Spec) error {
 		if len(f.Options) > 0 {
 			help += " (" + strings.Join(f.Options, "|") + ")"
 		}
-		def := f.Get(defaults)
-		v := fs.String(f.Name, def, help)
+		v := &textValue{text: f.Get(defaults), typ: f.Type()}
+		fs.Var(v, f.Name, help)
 		if f.IsBool() {
 			fs.Lookup(f.Name).NoOptDefVal = "true"
 		}
-		values[f.Name] = v
+		values[f.Name] = &v.text
 	}
 	return func(s *spec.Spec) error {
 		for _, f := range spec.Fields() {
@@ -39,6 +39,15 @@ func addFieldFlags(fs *pflag.FlagSet) func(*spec.Spec) error {
 		return nil
 	}
 }
+
+// textValue keeps a flag's text for spec.Field.Set to parse, so flags,
+// --set, the wizard and the answers file share one parser; typ only labels
+// the flag in help.
+type textValue struct{ text, typ string }
+
+func (v *textValue) String() string     { return v.text }
+func (v *textValue) Set(s string) error { v.text = s; return nil }
+func (v *textValue) Type() string       { return v.typ }
 
 // applySets applies `--set key=value` pairs, where key is a flag name or an
 // answers-file path.

@@ -140,6 +140,12 @@ routing, Grafana dashboards, Loki pipelines and a local stack to run them.`,
 		newCheckCmd(g, streams),
 		newVersionCmd(streams),
 	)
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Example = "  source <(obsgen completion bash)\n  obsgen completion zsh > \"${fpath[1]}/_obsgen\""
+		}
+	}
 	return root
 }
 

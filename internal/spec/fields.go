@@ -309,6 +309,24 @@ func (f Field) Get(s Spec) string {
 	panic("spec: unsupported field type for " + f.Path)
 }
 
+// Type names the field's value type, as flag help shows it.
+func (f Field) Type() string {
+	switch f.ref(&Spec{}).(type) {
+	case *int:
+		return "int"
+	case *float64:
+		return "float"
+	case *bool:
+		return "bool"
+	case *Duration:
+		return "duration"
+	}
+	if len(f.Options) > 0 {
+		return "choice"
+	}
+	return "string"
+}
+
 // IsBool reports whether the field is a yes/no answer.
 func (f Field) IsBool() bool {
 	_, ok := f.ref(&Spec{}).(*bool)
