@@ -4,32 +4,93 @@
 // names from here, and tests check the names against what a generated
 // service really exports, so "the metric a dashboard queries is the metric
 // the code exports" holds by construction and by test.
+//
+// Every name below was read from the /metrics output and the log lines of a
+// generated service (OTel Go SDK v1.47.0, Prometheus exporter v0.69.0,
+// otelhttp v0.72.0, client_golang v1.25.0); servicetest asserts them on
+// every run.
 package contract
 
-// HTTP server metrics, as the OpenTelemetry Prometheus exporter writes the
-// semantic-convention instrument http.server.request.duration (unit s).
+import (
+	"slices"
+	"strconv"
+	"time"
+)
+
+// HTTP server metrics. The service records the OpenTelemetry
+// semantic-convention instrument http.server.request.duration (unit s); the
+// Prometheus exporter writes it as a histogram with the unit suffix.
 const (
-	RequestDuration = "http_server_request_duration_seconds"
+	// RequestDurationInstrument is the OTel instrument name, for views.
+	RequestDurationInstrument = "http.server.request.duration"
+	RequestDuration           = "http_server_request_duration_seconds"
 	// Histogram series suffixes.
 	RequestDurationBucket = RequestDuration + "_bucket"
 	RequestDurationCount  = RequestDuration + "_count"
 	RequestDurationSum    = RequestDuration + "_sum"
 
+	// Labels of the request duration series. Only these (and the scope
+	// labels) are kept: server_address and server_port come from the
+	// client's Host header and are dropped by a view, so clients cannot
+	// create series. LabelRoute is the route template ("/items/{id}"),
+	// never the raw path; it is absent on requests that matched no route
+	// (404 from the router), so "route" queries must not assume it.
 	LabelMethod = "http_request_method"
 	LabelStatus = "http_response_status_code"
 	LabelRoute  = "http_route"
+	// LabelBucket is the histogram bucket's upper bound.
+	LabelBucket = "le"
 	// LabelJob is the scrape job, named after the service.
 	LabelJob = "job"
+
+	// Every OTel metric carries the instrumentation scope it came from.
+	LabelScopeName    = "otel_scope_name"
+	LabelScopeVersion = "otel_scope_version"
 )
 
-// Go runtime metrics exported next to the HTTP metrics.
+// TargetInfo carries the OTel resource of the service, one series per
+// process, with the labels below.
+const (
+	TargetInfo                 = "target_info"
+	LabelServiceName           = "service_name"
+	LabelServiceVersion        = "service_version"
+	LabelDeploymentEnvironment = "deployment_environment_name"
+)
+
+// Go runtime and process metrics (the Prometheus Go and process collectors),
+// exported next to the HTTP metrics on the same endpoint.
 const (
 	GoGoroutines = "go_goroutines"
 	GoHeapBytes  = "go_memstats_heap_alloc_bytes"
-	GoGCDuration = "go_gc_duration_seconds"
+	// GoGCDuration is a summary (quantile label plus _sum and _count).
+	GoGCDuration          = "go_gc_duration_seconds"
+	ProcessCPUSeconds     = "process_cpu_seconds_total"
+	ProcessResidentMemory = "process_resident_memory_bytes"
+	ProcessStartTime      = "process_start_time_seconds"
 )
 
-// JSON log line fields written by the generated logger.
+// DefaultLatencyBuckets are otelhttp's boundaries (seconds) for
+// http.server.request.duration; LatencyBuckets adds the SLO threshold.
+var DefaultLatencyBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}
+
+// LatencyBuckets returns the bucket boundaries a service uses for the
+// request duration histogram: the defaults plus the latency SLO threshold,
+// sorted, so that "requests faster than the threshold" is one bucket.
+func LatencyBuckets(threshold time.Duration) []float64 {
+	b := append(slices.Clone(DefaultLatencyBuckets), threshold.Seconds())
+	slices.Sort(b)
+	return slices.Compact(b)
+}
+
+// BucketLE returns the "le" label value Prometheus shows for the bucket
+// with upper bound threshold, e.g. "0.3" for 300ms: the value alert rules
+// and dashboards select.
+func BucketLE(threshold time.Duration) string {
+	return strconv.FormatFloat(threshold.Seconds(), 'f', -1, 64)
+}
+
+// JSON log line fields written by the generated logger. The trace, span
+// and request IDs are on every line logged with a request's context.
 const (
 	LogTime        = "time"
 	LogLevel       = "level"
@@ -40,24 +101,46 @@ const (
 	LogTraceID     = "trace_id"
 	LogSpanID      = "span_id"
 	LogRequestID   = "request_id"
+	// LogError holds the error text of a failed operation.
+	LogError = "error"
+)
+
+// The access log: one line per request (health checks excepted) with the
+// message AccessLogMessage, at level info, or warn for 5xx responses.
+const (
+	AccessLogMessage = "request"
+	LogHTTPMethod    = "method"
+	// LogHTTPRoute is the route template; empty when no route matched.
+	LogHTTPRoute  = "route"
+	LogHTTPPath   = "path"
+	LogHTTPStatus = "status"
+	// LogDurationMS is a number of milliseconds, with microsecond precision.
+	LogDurationMS = "duration_ms"
+	LogBytes      = "bytes"
+	// LogPanicMessage is the message of the error line a recovered panic
+	// writes (the panic value is in the "panic" field).
+	LogPanicMessage = "panic recovered"
+	LogPanic        = "panic"
+)
+
+// Log levels as written (lowercase), e.g. for a Loki label.
+const (
+	LevelDebug = "debug"
+	LevelInfo  = "info"
+	LevelWarn  = "warn"
+	LevelError = "error"
 )
 
 // HeaderRequestID carries the request ID in and out of the service.
 const HeaderRequestID = "X-Request-ID"
 
-// Health endpoints of the generated service. Their access lines never reach
-// Loki: the log pipelines drop them.
+// Health endpoints on the service port. They answer 200 (ready/alive) or
+// 503 (not ready) and never produce access log lines, spans or request
+// metrics; the log pipelines drop such lines too, should a user's own
+// middleware write them.
 const (
 	HealthLivenessPath  = "/healthz"
 	HealthReadinessPath = "/readyz"
-)
-
-// Access and panic log lines. LogHTTPRoute is the route template field of
-// the one access-log line per request; a recovered panic is logged at error
-// level with LogPanicMessage as its message.
-const (
-	LogHTTPRoute    = "route"
-	LogPanicMessage = "panic recovered"
 )
 
 // Loki stream labels and structured metadata of the service's logs, as both
