@@ -8,8 +8,13 @@ import (
 	"sort"
 
 	"github.com/obsgen/obsgen/generators"
+	"github.com/obsgen/obsgen/generators/alloy"
+	"github.com/obsgen/obsgen/generators/compose"
 	"github.com/obsgen/obsgen/generators/gocode"
+	"github.com/obsgen/obsgen/generators/loki"
+	"github.com/obsgen/obsgen/generators/otelcol"
 	"github.com/obsgen/obsgen/generators/prometheus"
+	"github.com/obsgen/obsgen/generators/tracing"
 	"github.com/obsgen/obsgen/internal/spec"
 )
 
@@ -18,6 +23,11 @@ import (
 var All = []generators.Generator{
 	gocode.Generator,     // the Go package the service imports
 	prometheus.Generator, // how Prometheus finds the service
+	otelcol.Generator,    // collector: traces to the backend, logs to Loki
+	alloy.Generator,      // the same log pipeline for Grafana Alloy
+	loki.Generator,       // Loki for the local stack and its LogQL alert rules
+	tracing.Generator,    // Jaeger or Tempo for the local stack
+	compose.Generator,    // the local stack that runs all of the above
 }
 
 // Generate validates s and runs every generator. It returns the files sorted

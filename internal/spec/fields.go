@@ -436,8 +436,10 @@ func checkLogPath(p string) error {
 	if p == "" {
 		return nil
 	}
-	if !logPathRE.MatchString(p) || path.Clean(p) != p || p == "/" {
-		return fmt.Errorf("%q is not a log file path: use an absolute path or glob of letters, digits, / _ . - * ?, e.g. /var/log/checkout/*.log", p)
+	// The folder is mounted into the collector's container: only the file
+	// name may be a glob.
+	if !logPathRE.MatchString(p) || path.Clean(p) != p || path.Dir(p) == "/" || strings.ContainsAny(path.Dir(p), "*?") {
+		return fmt.Errorf("%q is not a log file path: use an absolute path of letters, digits, / _ . -, with * or ? only in the file name, e.g. /var/log/checkout/*.log", p)
 	}
 	return nil
 }

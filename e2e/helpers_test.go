@@ -1,0 +1,68 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/obsgen/obsgen/golden"
+)
+
+// scenarios returns every golden scenario that generates files.
+func scenarios(t *testing.T) []golden.Scenario {
+	t.Helper()
+	all, err := golden.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []golden.Scenario
+	for _, sc := range all {
+		if sc.WantError == "" {
+			out = append(out, sc)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no golden scenario generates files")
+	}
+	return out
+}
+
+// tree writes the scenario's output into a fresh folder.
+func tree(t *testing.T, sc golden.Scenario) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := sc.WriteTree(dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// filesUnder returns the scenario's outputs whose path contains part and
+// ends in suffix.
+func filesUnder(sc golden.Scenario, part, suffix string) []string {
+	var out []string
+	for _, f := range sc.FilesMatching(suffix) {
+		if strings.Contains(f, part) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// run runs a tool and returns its combined output and error.
+func run(bin string, args ...string) (string, error) {
+	out, err := exec.Command(bin, args...).CombinedOutput()
+	return string(out), err
+}
+
+func writeFile(t *testing.T, p string, data []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

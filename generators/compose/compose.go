@@ -1,0 +1,384 @@
+// Package compose generates the local observability stack: a docker compose
+// file that runs the service with Prometheus, Alertmanager, Grafana, Loki,
+// the trace backend and the collector, the .env.example listing every
+// secret it reads, and (once) a Dockerfile for the service.
+package compose
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/obsgen/obsgen/generators"
+	"github.com/obsgen/obsgen/generators/loki"
+	"github.com/obsgen/obsgen/generators/otelcol"
+	"github.com/obsgen/obsgen/generators/stack"
+	"github.com/obsgen/obsgen/generators/tracing"
+	"github.com/obsgen/obsgen/internal/contract"
+	"github.com/obsgen/obsgen/internal/spec"
+)
+
+// Generator writes docker-compose.observability.yml, .env.example and the
+// Dockerfile.
+var Generator = generators.Generator{
+	Name:     "compose",
+	Doc:      "Local stack: docker compose file, .env.example, service Dockerfile",
+	Generate: generate,
+}
+
+// File names at the repo root.
+const (
+	FileName   = "docker-compose.observability.yml"
+	EnvExample = ".env.example"
+	Dockerfile = "Dockerfile"
+)
+
+// Secret is a value the stack needs that must never be written to a file:
+// the user puts it in .env (from .env.example), compose passes it on.
+type Secret struct {
+	// Env is the environment variable (and .env key) holding the value.
+	Env string
+	// Name is the compose secret mounted at /run/secrets/<Name>; empty for
+	// a plain environment variable of the service.
+	Name string
+	// Help says what the value is and where to get it.
+	Help string
+	// Required secrets make `docker compose up` fail fast when unset.
+	Required bool
+}
+
+// AlertmanagerSecrets lists the Alertmanager receiver's secrets, read by
+// Alertmanager from /run/secrets/<Name> (its *_file settings).
+//
+// Seam: the alertmanager generator will export Secrets(spec); until then
+// the receiver needs none here and this returns nil.
+var AlertmanagerSecrets = func(spec.Spec) []Secret { return nil }
+
+// GrafanaPasswordSecret is the Grafana admin password.
+var GrafanaPasswordSecret = Secret{
+	Env: "GRAFANA_ADMIN_PASSWORD", Name: "grafana_admin_password", Required: true,
+	Help: "Password of Grafana's admin user (http://localhost:3000). Pick a strong one; anonymous access is off.",
+}
+
+// Secrets returns every secret of the stack of s, in .env.example order.
+func Secrets(s spec.Spec) []Secret {
+	out := []Secret{GrafanaPasswordSecret}
+	if s.Sentry.Enabled {
+		out = append(out, Secret{
+			Env:  s.Sentry.DSNEnv,
+			Help: "Sentry DSN of " + s.Service.Name + " (Sentry → Project settings → Client keys). Empty: Sentry stays off.",
+		})
+	}
+	return append(out, AlertmanagerSecrets(s)...)
+}
+
+// Compose file model: only the keys obsgen writes, in the order a reader
+// expects them.
+type file struct {
+	Name     string                   `yaml:"name"`
+	Services map[string]service       `yaml:"services"`
+	Volumes  map[string]struct{}      `yaml:"volumes,omitempty"`
+	Secrets  map[string]composeSecret `yaml:"secrets,omitempty"`
+}
+
+type service struct {
+	Image       string               `yaml:"image,omitempty"`
+	Build       *build               `yaml:"build,omitempty"`
+	User        string               `yaml:"user,omitempty"`
+	Command     []string             `yaml:"command,omitempty"`
+	Environment map[string]string    `yaml:"environment,omitempty"`
+	Secrets     []string             `yaml:"secrets,omitempty"`
+	Ports       []string             `yaml:"ports,omitempty"`
+	Volumes     []string             `yaml:"volumes,omitempty"`
+	DependsOn   map[string]dependsOn `yaml:"depends_on,omitempty"`
+	Healthcheck healthcheck          `yaml:"healthcheck"`
+	Logging     *logging             `yaml:"logging,omitempty"`
+	Restart     string               `yaml:"restart"`
+}
+
+type build struct {
+	Context          string `yaml:"context,omitempty"`
+	Dockerfile       string `yaml:"dockerfile,omitempty"`
+	DockerfileInline string `yaml:"dockerfile_inline,omitempty"`
+}
+
+type dependsOn struct {
+	Condition string `yaml:"condition"`
+}
+
+type healthcheck struct {
+	Test        []string `yaml:"test"`
+	Interval    string   `yaml:"interval"`
+	Timeout     string   `yaml:"timeout"`
+	Retries     int      `yaml:"retries"`
+	StartPeriod string   `yaml:"start_period"`
+}
+
+type logging struct {
+	Driver  string            `yaml:"driver"`
+	Options map[string]string `yaml:"options"`
+}
+
+type composeSecret struct {
+	Environment string `yaml:"environment"`
+}
+
+func probe(test ...string) healthcheck {
+	return healthcheck{Test: append([]string{"CMD"}, test...), Interval: "10s", Timeout: "5s", Retries: 5, StartPeriod: "20s"}
+}
+
+// wget probes an HTTP endpoint with the image's own (busybox) wget.
+func wget(url string) healthcheck { return probe("wget", "-q", "--spider", url) }
+
+// withBusybox builds image with a static busybox copied in, for images that
+// ship no shell or HTTP client, so a healthcheck can run wget.
+func withBusybox(image string) *build {
+	return &build{DockerfileInline: fmt.Sprintf("FROM %s AS busybox\nFROM %s\nCOPY --from=busybox /bin/busybox /busybox\n", stack.ImageBusybox, image)}
+}
+
+func local(port int) string { return fmt.Sprintf("127.0.0.1:%d:%d", port, port) }
+
+// bind mounts a path of the repo (relative to the compose file) read-only.
+func bind(repoPath, target string) string { return "./" + repoPath + ":" + target + ":ro" }
+
+func healthy(names ...string) map[string]dependsOn {
+	m := map[string]dependsOn{}
+	for _, n := range names {
+		m[n] = dependsOn{Condition: "service_healthy"}
+	}
+	return m
+}
+
+// Stack returns the compose file of s as YAML.
+func Stack(s spec.Spec) ([]byte, error) {
+	cfg := s.Output.ConfigDir
+	f := file{
+		Name:     s.Service.Name + "-observability",
+		Services: map[string]service{},
+		Volumes:  map[string]struct{}{},
+		Secrets:  map[string]composeSecret{},
+	}
+	for _, sec := range Secrets(s) {
+		if sec.Name != "" {
+			f.Secrets[sec.Name] = composeSecret{Environment: sec.Env}
+		}
+	}
+
+	// The service, built from the repo's Dockerfile.
+	port := strconv.Itoa(s.Service.Port)
+	env := map[string]string{}
+	if s.Tracing.Enabled {
+		otlpPort := stack.CollectorGRPCPort
+		if s.Tracing.Protocol == "http" {
+			otlpPort = stack.CollectorHTTPPort
+		}
+		env["OTEL_EXPORTER_OTLP_ENDPOINT"] = fmt.Sprintf("http://%s", stack.Addr(stack.Collector, otlpPort))
+	}
+	if s.Sentry.Enabled {
+		// Empty when unset: the service then runs with Sentry off.
+		env[s.Sentry.DSNEnv] = "${" + s.Sentry.DSNEnv + ":-}"
+	}
+	app := service{
+		Build:       &build{Context: ".", Dockerfile: Dockerfile},
+		Environment: env,
+		Ports:       []string{local(s.Service.Port)},
+		DependsOn:   healthy(stack.Collector),
+		Healthcheck: wget("http://127.0.0.1:" + port + contract.HealthReadinessPath),
+		// json-file is what the collector reads; rotation bounds the disk.
+		Logging: &logging{Driver: "json-file", Options: map[string]string{"max-size": "10m", "max-file": "3"}},
+		Restart: "unless-stopped",
+	}
+	if len(env) == 0 {
+		app.Environment = nil
+	}
+	f.Services[s.Service.Name] = app
+
+	// The collector: traces in, the service's logs out to Loki.
+	colDeps := []string{stack.Loki}
+	colVolumes := []string{
+		bind(otelcol.ConfigPath(s), "/etc/otelcol-contrib/config.yml"),
+		"otelcol-storage:/var/lib/otelcol/file_storage",
+	}
+	col := service{
+		Build:       withBusybox(stack.ImageCollector),
+		Command:     []string{"--config=/etc/otelcol-contrib/config.yml"},
+		Healthcheck: probe("/busybox", "wget", "-q", "--spider", fmt.Sprintf("http://127.0.0.1:%d/", stack.CollectorHealthPort)),
+		Restart:     "unless-stopped",
+	}
+	if dir := stack.LogDir(s); dir != "" {
+		colVolumes = append(colVolumes, dir+":"+dir+":ro")
+	} else {
+		// Docker keeps container logs readable by root only.
+		col.User = "0:0"
+		colVolumes = append(colVolumes, "/var/lib/docker/containers:/var/lib/docker/containers:ro")
+	}
+	if s.Tracing.Enabled {
+		// Reachable from the host too, for a service run with `go run`.
+		col.Ports = []string{local(stack.CollectorGRPCPort), local(stack.CollectorHTTPPort)}
+		host, _ := stack.TraceBackend(s)
+		colDeps = append(colDeps, host)
+	}
+	col.Volumes = colVolumes
+	col.DependsOn = healthy(colDeps...)
+	f.Services[stack.Collector] = col
+	f.Volumes["otelcol-storage"] = struct{}{}
+
+	f.Services[stack.Loki] = service{
+		Image:   stack.ImageLoki,
+		Command: []string{"-config.file=/etc/loki/loki.yml"},
+		Ports:   []string{local(stack.LokiPort)},
+		Volumes: []string{
+			bind(loki.ConfigPath(s), "/etc/loki/loki.yml"),
+			bind(loki.RulesDir(s), "/etc/loki/rules"),
+			"loki-data:/loki",
+		},
+		DependsOn: healthy(stack.Alertmanager),
+		// The image has no shell; loki -health probes /ready.
+		Healthcheck: probe("/usr/bin/loki", "-health"),
+		Restart:     "unless-stopped",
+	}
+	f.Volumes["loki-data"] = struct{}{}
+
+	if s.Tracing.Enabled {
+		if s.Tracing.Backend == "tempo" {
+			f.Services[stack.Tempo] = service{
+				Build:       withBusybox(stack.ImageTempo),
+				Command:     []string{"-config.file=/etc/tempo/tempo.yml"},
+				Ports:       []string{local(stack.TempoPort)},
+				Volumes:     []string{bind(tracing.ConfigPath(s), "/etc/tempo/tempo.yml"), "tempo-data:/var/tempo"},
+				Healthcheck: probe("/busybox", "wget", "-q", "--spider", fmt.Sprintf("http://127.0.0.1:%d/ready", stack.TempoPort)),
+				Restart:     "unless-stopped",
+			}
+			f.Volumes["tempo-data"] = struct{}{}
+		} else {
+			f.Services[stack.Jaeger] = service{
+				Image:       stack.ImageJaeger,
+				Command:     []string{"--config=/etc/jaeger/config.yml"},
+				Ports:       []string{local(stack.JaegerUIPort)},
+				Volumes:     []string{bind(tracing.ConfigPath(s), "/etc/jaeger/config.yml")},
+				Healthcheck: wget(fmt.Sprintf("http://127.0.0.1:%d/status", stack.JaegerHealthPort)),
+				Restart:     "unless-stopped",
+			}
+		}
+	}
+
+	f.Services[stack.Prometheus] = service{
+		Image: stack.ImagePrometheus,
+		Command: []string{
+			"--config.file=/etc/prometheus/prometheus.yml",
+			"--storage.tsdb.path=/prometheus",
+			"--storage.tsdb.retention.time=15d",
+		},
+		Ports:       []string{local(stack.PrometheusPort)},
+		Volumes:     []string{bind(path.Join(cfg, "prometheus"), "/etc/prometheus"), "prometheus-data:/prometheus"},
+		DependsOn:   healthy(stack.Alertmanager),
+		Healthcheck: wget(fmt.Sprintf("http://127.0.0.1:%d/-/ready", stack.PrometheusPort)),
+		Restart:     "unless-stopped",
+	}
+	f.Volumes["prometheus-data"] = struct{}{}
+
+	am := service{
+		Image:       stack.ImageAlertmanager,
+		Command:     []string{"--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"},
+		Ports:       []string{local(stack.AlertmanagerPort)},
+		Volumes:     []string{bind(path.Join(cfg, "alertmanager"), "/etc/alertmanager"), "alertmanager-data:/alertmanager"},
+		Healthcheck: wget(fmt.Sprintf("http://127.0.0.1:%d/-/ready", stack.AlertmanagerPort)),
+		Restart:     "unless-stopped",
+	}
+	for _, sec := range AlertmanagerSecrets(s) {
+		am.Secrets = append(am.Secrets, sec.Name)
+	}
+	f.Services[stack.Alertmanager] = am
+	f.Volumes["alertmanager-data"] = struct{}{}
+
+	grafanaDeps := []string{stack.Prometheus, stack.Loki}
+	if s.Tracing.Enabled {
+		host, _ := stack.TraceBackend(s)
+		grafanaDeps = append(grafanaDeps, host)
+	}
+	f.Services[stack.Grafana] = service{
+		Image: stack.ImageGrafana,
+		Environment: map[string]string{
+			"GF_SECURITY_ADMIN_USER":           "admin",
+			"GF_SECURITY_ADMIN_PASSWORD__FILE": "/run/secrets/" + GrafanaPasswordSecret.Name,
+			"GF_AUTH_ANONYMOUS_ENABLED":        "false",
+			"GF_USERS_ALLOW_SIGN_UP":           "false",
+			"GF_ANALYTICS_REPORTING_ENABLED":   "false",
+		},
+		Secrets: []string{GrafanaPasswordSecret.Name},
+		Ports:   []string{local(stack.GrafanaPort)},
+		Volumes: []string{
+			bind(path.Join(cfg, "grafana", "provisioning"), "/etc/grafana/provisioning"),
+			bind(path.Join(cfg, "grafana", "dashboards"), "/var/lib/grafana/dashboards"),
+			"grafana-data:/var/lib/grafana",
+		},
+		DependsOn:   healthy(grafanaDeps...),
+		Healthcheck: wget(fmt.Sprintf("http://127.0.0.1:%d/api/health", stack.GrafanaPort)),
+		Restart:     "unless-stopped",
+	}
+	f.Volumes["grafana-data"] = struct{}{}
+
+	if len(f.Secrets) == 0 {
+		f.Secrets = nil
+	}
+	var b bytes.Buffer
+	b.WriteString("# The local observability stack of " + s.Service.Name + ". Start it:\n")
+	b.WriteString("#   cp .env.example .env   # then fill in the values\n")
+	b.WriteString("#   docker compose -f " + FileName + " up -d --build\n")
+	b.WriteString("# Grafana: http://localhost:" + strconv.Itoa(stack.GrafanaPort) + " (user admin). Every port is bound to 127.0.0.1 only.\n")
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(f); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// envExample lists every variable the stack reads, with no value.
+func envExample(s spec.Spec) []byte {
+	var b strings.Builder
+	b.WriteString("# Variables docker compose reads for " + FileName + ".\n")
+	b.WriteString("# Copy to .env, fill in, and never commit .env: it holds secrets.\n")
+	secrets := Secrets(s)
+	sort.SliceStable(secrets, func(i, j int) bool { return secrets[i].Required && !secrets[j].Required })
+	for _, sec := range secrets {
+		b.WriteString("\n# " + sec.Help + "\n")
+		if sec.Required {
+			b.WriteString("# Required.\n")
+		}
+		b.WriteString(sec.Env + "=\n")
+	}
+	return []byte(b.String())
+}
+
+func generate(s spec.Spec) ([]generators.File, error) {
+	if s.Deploy.Target != "compose" {
+		return nil, nil
+	}
+	stackYAML, err := Stack(s)
+	if err != nil {
+		return nil, err
+	}
+	docker, err := generators.RenderFile("compose/Dockerfile.tmpl", Dockerfile, generators.CreateOnce, dockerView{
+		Port: s.Service.Port, MetricsPort: s.Metrics.Port, Service: s.Service.Name,
+		Readiness: contract.HealthReadinessPath,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return []generators.File{
+		{Path: FileName, Content: stackYAML, Mode: 0o644, Owner: generators.Owned},
+		{Path: EnvExample, Content: envExample(s), Mode: 0o644, Owner: generators.Owned},
+		docker,
+	}, nil
+}
+
+type dockerView struct {
+	Port, MetricsPort  int
+	Service, Readiness string
+}

@@ -1,0 +1,200 @@
+// Package loki generates Loki's config for the local stack and the LogQL
+// alert rules its ruler evaluates: the error-log ratio and logged panics of
+// the service, labelled and annotated like the Prometheus alerts.
+package loki
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/obsgen/obsgen/generators"
+	"github.com/obsgen/obsgen/generators/stack"
+	"github.com/obsgen/obsgen/internal/contract"
+	"github.com/obsgen/obsgen/internal/spec"
+)
+
+// Generator writes loki/loki.yml and the ruler's rules.
+var Generator = generators.Generator{
+	Name:     "loki",
+	Doc:      "Loki config (filesystem storage, ruler) and LogQL alert rules",
+	Generate: generate,
+}
+
+// Dir is Loki's folder inside the config folder.
+const Dir = "loki"
+
+// ConfigPath is where loki.yml of s is written.
+func ConfigPath(s spec.Spec) string { return path.Join(s.Output.ConfigDir, Dir, "loki.yml") }
+
+// RulesDir is the ruler's rules folder (it holds one folder per tenant).
+func RulesDir(s spec.Spec) string { return path.Join(s.Output.ConfigDir, Dir, "rules") }
+
+// RulesPath is the rule file of s, in the local stack's tenant folder.
+func RulesPath(s spec.Spec) string {
+	return path.Join(RulesDir(s), stack.LokiTenant, s.Service.Name+".rules.yml")
+}
+
+// Thresholds of the log alerts. Both are tickets: a page is for users
+// being hurt now, which the SLO burn-rate alerts already catch; error logs
+// and panics are causes to investigate during working hours.
+const (
+	errorRatioThreshold = 0.05
+	errorRatioFor       = "10m"
+	window              = "5m"
+)
+
+type configView struct {
+	Port             int
+	Tenant           string
+	LabelService     string
+	LabelLevel       string
+	AlertmanagerAddr string
+}
+
+func generate(s spec.Spec) ([]generators.File, error) {
+	cfg, err := generators.RenderFile("loki/loki.yml.tmpl", ConfigPath(s), generators.Owned, configView{
+		Port:             stack.LokiPort,
+		Tenant:           stack.LokiTenant,
+		LabelService:     contract.LokiLabelService,
+		LabelLevel:       contract.LokiLabelLevel,
+		AlertmanagerAddr: stack.Addr(stack.Alertmanager, stack.AlertmanagerPort),
+	})
+	if err != nil {
+		return nil, err
+	}
+	rules, err := Rules(s)
+	if err != nil {
+		return nil, err
+	}
+	files := []generators.File{cfg, {Path: RulesPath(s), Content: rules, Mode: 0o644, Owner: generators.Owned}}
+	for _, r := range RuleSet(s).Groups[0].Rules {
+		rb, err := generators.RenderFile("loki/runbook.md.tmpl", RunbookURL(s, r.Alert), generators.Owned, runbookView{
+			Alert: r.Alert, Expr: r.Expr, For: r.For, Severity: r.Labels["severity"], Service: s.Service.Name,
+			ErrorQuery: Selector(s, contract.LokiLabelLevel+"="+quote(contract.LevelError)),
+		})
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, rb)
+	}
+	return files, nil
+}
+
+type runbookView struct {
+	Alert, Expr, For, Severity, Service, ErrorQuery string
+}
+
+// RuleFile is the Prometheus-style rule file the Loki ruler reads.
+type RuleFile struct {
+	Groups []RuleGroup `yaml:"groups"`
+}
+
+// RuleGroup is one group of rules evaluated together.
+type RuleGroup struct {
+	Name     string `yaml:"name"`
+	Interval string `yaml:"interval,omitempty"`
+	Rules    []Rule `yaml:"rules"`
+}
+
+// Rule is one LogQL alerting rule.
+type Rule struct {
+	Alert       string            `yaml:"alert"`
+	Expr        string            `yaml:"expr"`
+	For         string            `yaml:"for,omitempty"`
+	Labels      map[string]string `yaml:"labels"`
+	Annotations map[string]string `yaml:"annotations"`
+}
+
+// Selector is the stream selector of the service's logs, with extra label
+// matchers (already formatted, e.g. level="error").
+func Selector(s spec.Spec, extra ...string) string {
+	sel := contract.LokiLabelService + "=" + quote(s.Service.Name)
+	for _, e := range extra {
+		sel += ", " + e
+	}
+	return "{" + sel + "}"
+}
+
+// quote quotes a label value for LogQL (the PromQL string syntax).
+func quote(v string) string {
+	var b bytes.Buffer
+	b.WriteByte('"')
+	for _, r := range v {
+		switch r {
+		case '\\', '"':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '\n':
+			b.WriteString(`\n`)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// RuleSet returns the log alert rules of s.
+func RuleSet(s spec.Spec) RuleFile {
+	by := fmt.Sprintf("sum by (%s, %s)", contract.LokiLabelService, contract.LokiLabelEnvironment)
+	errorLevel := contract.LokiLabelLevel + "=" + quote(contract.LevelError)
+	labels := func(severity string) map[string]string {
+		return map[string]string{"severity": severity, "service": s.Service.Name}
+	}
+	svc := "{{ $labels." + contract.LokiLabelService + " }}"
+	env := "{{ $labels." + contract.LokiLabelEnvironment + " }}"
+	return RuleFile{Groups: []RuleGroup{{
+		Name:     s.Service.Name + "-logs",
+		Interval: "1m",
+		Rules: []Rule{
+			{
+				Alert: "ErrorLogRatioHigh",
+				Expr: fmt.Sprintf("%s (rate(%s[%s]))\n/\n%s (rate(%s[%s]))\n> %g",
+					by, Selector(s, errorLevel), window, by, Selector(s), window, errorRatioThreshold),
+				For:    errorRatioFor,
+				Labels: labels("ticket"),
+				Annotations: map[string]string{
+					"summary": svc + " logs more than 5% of its lines at error level in " + env,
+					"description": "{{ $value | humanizePercentage }} of the log lines of " + svc +
+						" were at error level over the last " + window + " (threshold 5% for " + errorRatioFor + "). " +
+						"Query the errors in Grafana Explore: " + Selector(s, errorLevel),
+					"runbook_url": RunbookURL(s, "ErrorLogRatioHigh"),
+				},
+			},
+			{
+				Alert: "PanicLogged",
+				// The generated recovery middleware logs every recovered panic
+				// with this message; the line filter matches its JSON exactly.
+				Expr: fmt.Sprintf("%s (count_over_time(%s |= %s [%s]))\n> 0",
+					by, Selector(s, errorLevel), "`\""+contract.LogMessage+"\":\""+contract.LogPanicMessage+"\"`", window),
+				Labels: labels("ticket"),
+				Annotations: map[string]string{
+					"summary":     svc + " recovered from a panic in " + env,
+					"description": "{{ $value }} panics were recovered and logged by " + svc + " in the last " + window + ". The request got a 500; the stack trace is in the log line and in Sentry.",
+					"runbook_url": RunbookURL(s, "PanicLogged"),
+				},
+			},
+		},
+	}}}
+}
+
+// RunbookURL is where the runbook of a log alert is: the file obsgen
+// generates beside the config, named after the alert.
+func RunbookURL(s spec.Spec, alert string) string {
+	return path.Join(s.Output.ConfigDir, "runbooks", alert+".md")
+}
+
+// Rules renders the rule file of s.
+func Rules(s spec.Spec) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString("# LogQL alert rules for the Loki ruler. Labels and annotations follow the\n# Prometheus alerts: severity page|ticket, summary, description, runbook_url.\n")
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(RuleSet(s)); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}

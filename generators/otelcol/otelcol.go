@@ -1,0 +1,62 @@
+// Package otelcol generates the OpenTelemetry Collector config of the local
+// stack: OTLP traces to the trace backend and the service's JSON log lines
+// to Loki's OTLP endpoint, with the log semantics of package stack.
+package otelcol
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/obsgen/obsgen/generators"
+	"github.com/obsgen/obsgen/generators/stack"
+	"github.com/obsgen/obsgen/internal/spec"
+)
+
+// Generator writes otelcol/config.yml.
+var Generator = generators.Generator{
+	Name:     "otelcol",
+	Doc:      "OpenTelemetry Collector: traces to the trace backend, logs to Loki",
+	Generate: generate,
+}
+
+// Dir is the collector's folder inside the config folder.
+const Dir = "otelcol"
+
+// ConfigPath returns where the collector config of s is written.
+func ConfigPath(s spec.Spec) string { return path.Join(s.Output.ConfigDir, Dir, "config.yml") }
+
+type view struct {
+	P                                           stack.LogPipeline
+	Tracing                                     bool
+	TraceBackendName, TraceBackendAddr          string
+	LokiAddr                                    string
+	GRPCPort, HTTPPort, HealthPort, MetricsPort int
+	HealthExpr                                  string
+}
+
+func generate(s spec.Spec) ([]generators.File, error) {
+	p := stack.NewLogPipeline(s)
+	host, port := stack.TraceBackend(s)
+	quoted := make([]string, len(p.HealthPaths))
+	for i, r := range p.HealthPaths {
+		quoted[i] = fmt.Sprintf("%q", r)
+	}
+	v := view{
+		P:                p,
+		Tracing:          s.Tracing.Enabled,
+		TraceBackendName: host,
+		TraceBackendAddr: stack.Addr(host, port),
+		LokiAddr:         stack.Addr(stack.Loki, stack.LokiPort),
+		GRPCPort:         stack.CollectorGRPCPort,
+		HTTPPort:         stack.CollectorHTTPPort,
+		HealthPort:       stack.CollectorHealthPort,
+		MetricsPort:      stack.CollectorMetricsPort,
+		HealthExpr:       fmt.Sprintf("attributes.%s in [%s]", p.PathField, strings.Join(quoted, ", ")),
+	}
+	f, err := generators.RenderFile("otelcol/config.yml.tmpl", ConfigPath(s), generators.Owned, v)
+	if err != nil {
+		return nil, err
+	}
+	return []generators.File{f}, nil
+}

@@ -1,0 +1,153 @@
+// Package stack names the containers, ports and image versions of the local
+// observability stack, and states the log pipeline's semantics once, so the
+// compose file, the collector, Alloy, Loki and the trace backend configs
+// agree by construction.
+package stack
+
+import (
+	"fmt"
+	"path"
+
+	"github.com/obsgen/obsgen/internal/contract"
+	"github.com/obsgen/obsgen/internal/spec"
+)
+
+// Container (compose service) names and the ports they listen on inside the
+// compose network. The collector's name matches the default OTLP endpoint
+// of the spec (http://otel-collector:4317).
+const (
+	Collector         = "otel-collector"
+	CollectorGRPCPort = 4317
+	CollectorHTTPPort = 4318
+	// CollectorHealthPort is the health_check extension.
+	CollectorHealthPort = 13133
+	// CollectorMetricsPort serves the collector's own metrics.
+	CollectorMetricsPort = 8888
+
+	Loki     = "loki"
+	LokiPort = 3100
+
+	Jaeger         = "jaeger"
+	JaegerUIPort   = 16686
+	JaegerOTLPPort = 4317
+	// JaegerHealthPort is Jaeger's healthcheckv2 extension.
+	JaegerHealthPort = 13133
+
+	Tempo         = "tempo"
+	TempoPort     = 3200
+	TempoOTLPPort = 4317
+
+	Prometheus     = "prometheus"
+	PrometheusPort = 9090
+
+	Alertmanager     = "alertmanager"
+	AlertmanagerPort = 9093
+
+	Grafana     = "grafana"
+	GrafanaPort = 3000
+)
+
+// Images of the local stack, pinned. Prometheus, Alertmanager, Loki, Jaeger
+// and the collector are the versions the end-to-end test runs as real
+// servers (built from the same source releases); Grafana and Tempo cannot
+// be obtained on the test machines and are pinned to current releases.
+const (
+	ImagePrometheus   = "prom/prometheus:v3.15.0"
+	ImageAlertmanager = "prom/alertmanager:v0.34.2"
+	ImageLoki         = "grafana/loki:3.7.8"
+	ImageJaeger       = "jaegertracing/jaeger:2.13.0"
+	ImageTempo        = "grafana/tempo:2.9.0"
+	ImageCollector    = "otel/opentelemetry-collector-contrib:0.156.0"
+	ImageGrafana      = "grafana/grafana:12.3.0"
+	// ImageBusybox lends a static wget to images that ship without a shell
+	// or HTTP client (the collector, Tempo), so their healthchecks can probe
+	// their own health endpoints.
+	ImageBusybox = "busybox:1.37.0"
+)
+
+// LokiTenant is the tenant Loki uses when auth is disabled (the local
+// stack); the ruler reads a tenant's rules from a folder of that name.
+const LokiTenant = "fake"
+
+// DockerLogGlob matches the json-file logs of every container on a Docker
+// host; the pipelines keep only the service's own lines.
+const DockerLogGlob = "/var/lib/docker/containers/*/*-json.log"
+
+// LogPipeline is what both shippers (collector and Alloy) do with the
+// service's JSON log lines. Templates render it; they add no semantics.
+type LogPipeline struct {
+	Service     string
+	Environment string
+	// Docker is true when the lines are read from Docker's json-file
+	// container logs (compose), false for a plain log file (LogPath).
+	Docker bool
+	// Include is the file glob the shipper tails.
+	Include string
+
+	// JSON field names of the generated logger.
+	TimeField, LevelField, ServiceField, EnvironmentField, VersionField string
+	PathField, TraceIDField, SpanIDField, RequestIDField                string
+	// TimeLayout is Go's layout of the time field (log/slog writes
+	// RFC 3339 with nanoseconds).
+	TimeLayout string
+	// HealthPaths are dropped: their access lines carry no information.
+	HealthPaths []string
+
+	// Loki labels (indexed) and structured metadata names.
+	LabelService, LabelEnvironment, LabelLevel string
+	MetaTraceID, MetaSpanID, MetaRequestID     string
+}
+
+// NewLogPipeline returns the log pipeline for s.
+func NewLogPipeline(s spec.Spec) LogPipeline {
+	p := LogPipeline{
+		Service:     s.Service.Name,
+		Environment: s.Service.Environment,
+		Docker:      s.Logs.Path == "",
+		Include:     s.Logs.Path,
+
+		TimeField:        contract.LogTime,
+		LevelField:       contract.LogLevel,
+		ServiceField:     contract.LogService,
+		EnvironmentField: contract.LogEnvironment,
+		VersionField:     contract.LogVersion,
+		PathField:        contract.LogHTTPPath,
+		TraceIDField:     contract.LogTraceID,
+		SpanIDField:      contract.LogSpanID,
+		RequestIDField:   contract.LogRequestID,
+		TimeLayout:       "2006-01-02T15:04:05.999999999Z07:00",
+		HealthPaths:      []string{contract.HealthLivenessPath, contract.HealthReadinessPath},
+
+		LabelService:     contract.LokiLabelService,
+		LabelEnvironment: contract.LokiLabelEnvironment,
+		LabelLevel:       contract.LokiLabelLevel,
+		MetaTraceID:      contract.LokiMetaTraceID,
+		MetaSpanID:       contract.LokiMetaSpanID,
+		MetaRequestID:    contract.LokiMetaRequestID,
+	}
+	if p.Docker {
+		p.Include = DockerLogGlob
+	}
+	return p
+}
+
+// LogDir is the folder holding the plain-host log file, which the compose
+// stack mounts into the collector; empty for container logs.
+func LogDir(s spec.Spec) string {
+	if s.Logs.Path == "" {
+		return ""
+	}
+	return path.Dir(s.Logs.Path)
+}
+
+// TraceBackend returns the compose name and OTLP gRPC port of the trace
+// backend chosen in s.
+func TraceBackend(s spec.Spec) (host string, otlpPort int) {
+	if s.Tracing.Backend == "tempo" {
+		return Tempo, TempoOTLPPort
+	}
+	return Jaeger, JaegerOTLPPort
+}
+
+// Addr joins a compose host and port.
+func Addr(host string, port int) string { return fmt.Sprintf("%s:%d", host, port) }
