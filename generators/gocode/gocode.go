@@ -1,38 +1,154 @@
 // Package gocode generates the Go package a service imports to be
-// observable: configuration from the environment and the structured logger.
+// observable (configuration, structured logger, OpenTelemetry traces and
+// metrics, Sentry, middleware for the service's router, health endpoints)
+// and, once, an example main that wires it.
 package gocode
 
 import (
 	"path"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/obsgen/obsgen/generators"
+	"github.com/obsgen/obsgen/internal/contract"
 	"github.com/obsgen/obsgen/internal/spec"
 )
 
 // Generator writes the observability package into the code folder.
 var Generator = generators.Generator{
 	Name:     "go",
-	Doc:      "Go observability package: config and structured logger",
+	Doc:      "Go observability package: config, logger, traces, metrics, Sentry, middleware, health, example main",
 	Generate: generate,
 }
 
-// sources maps each template to the file it becomes in the code folder.
-var sources = []struct{ tmpl, file string }{
-	{"go/config.go.tmpl", "config.go"},
-	{"go/logger.go.tmpl", "logger.go"},
+// source is one template and the file it becomes in the code folder.
+type source struct {
+	tmpl, file string
+	when       func(spec.Spec) bool
+}
+
+var sources = []source{
+	{"go/config.go.tmpl", "config.go", nil},
+	{"go/logger.go.tmpl", "logger.go", nil},
+	{"go/setup.go.tmpl", "setup.go", nil},
+	{"go/tracing.go.tmpl", "tracing.go", nil},
+	{"go/metrics.go.tmpl", "metrics.go", nil},
+	{"go/sentry.go.tmpl", "sentry.go", func(s spec.Spec) bool { return s.Sentry.Enabled }},
+	{"go/middleware.go.tmpl", "middleware.go", nil},
+	{"go/health.go.tmpl", "health.go", nil},
+}
+
+// view is what the templates see: the answers plus values derived from them
+// and the contract's names.
+type view struct {
+	spec.Spec
+	// C holds the telemetry names every generator shares.
+	C Names
+	// ImportPath is the generated package's import path.
+	ImportPath string
+	// Buckets is the Go literal list of latency bucket boundaries.
+	Buckets       string
+	SLOThreshold  string
+	SamplingRatio string
+	// TraceProtocolEnv is the protocol as OTEL_EXPORTER_OTLP_PROTOCOL
+	// spells it; TraceEndpointURL is the full URL the default exporter
+	// sends to.
+	TraceProtocolEnv string
+	TraceEndpointURL string
+}
+
+// Names are the contract constants the Go templates use.
+type Names struct {
+	RequestDurationInstrument string
+	LogService, LogVersion    string
+	LogEnvironment, LogError  string
+	LogTraceID, LogSpanID     string
+	LogRequestID              string
+	AccessLogMessage          string
+	LogHTTPMethod             string
+	LogHTTPRoute, LogHTTPPath string
+	LogHTTPStatus             string
+	LogDurationMS, LogBytes   string
+	LogPanicMessage, LogPanic string
+	HeaderRequestID           string
+	HealthLivenessPath        string
+	HealthReadinessPath       string
+}
+
+var names = Names{
+	RequestDurationInstrument: contract.RequestDurationInstrument,
+	LogService:                contract.LogService,
+	LogVersion:                contract.LogVersion,
+	LogEnvironment:            contract.LogEnvironment,
+	LogError:                  contract.LogError,
+	LogTraceID:                contract.LogTraceID,
+	LogSpanID:                 contract.LogSpanID,
+	LogRequestID:              contract.LogRequestID,
+	AccessLogMessage:          contract.AccessLogMessage,
+	LogHTTPMethod:             contract.LogHTTPMethod,
+	LogHTTPRoute:              contract.LogHTTPRoute,
+	LogHTTPPath:               contract.LogHTTPPath,
+	LogHTTPStatus:             contract.LogHTTPStatus,
+	LogDurationMS:             contract.LogDurationMS,
+	LogBytes:                  contract.LogBytes,
+	LogPanicMessage:           contract.LogPanicMessage,
+	LogPanic:                  contract.LogPanic,
+	HeaderRequestID:           contract.HeaderRequestID,
+	HealthLivenessPath:        contract.HealthLivenessPath,
+	HealthReadinessPath:       contract.HealthReadinessPath,
+}
+
+func newView(s spec.Spec) view {
+	threshold := time.Duration(s.SLO.LatencyThreshold)
+	var b []string
+	for _, f := range contract.LatencyBuckets(threshold) {
+		b = append(b, strconv.FormatFloat(f, 'f', -1, 64))
+	}
+	v := view{
+		Spec:          s,
+		C:             names,
+		ImportPath:    s.Service.Module + "/" + s.Output.CodeDir,
+		Buckets:       strings.Join(b, ", "),
+		SLOThreshold:  contract.BucketLE(threshold),
+		SamplingRatio: strconv.FormatFloat(s.Tracing.SamplingRatio, 'f', -1, 64),
+	}
+	v.TraceProtocolEnv, v.TraceEndpointURL = "grpc", s.Tracing.Endpoint
+	if s.Tracing.Protocol == "http" {
+		// The answers hold the base URL, as OTEL_EXPORTER_OTLP_ENDPOINT
+		// does; the exporter option wants the traces URL.
+		v.TraceProtocolEnv = "http/protobuf"
+		v.TraceEndpointURL = strings.TrimSuffix(s.Tracing.Endpoint, "/") + "/v1/traces"
+	}
+	return v
 }
 
 func generate(s spec.Spec) ([]generators.File, error) {
 	if s.Service.Language != "go" {
 		return nil, nil
 	}
+	v := newView(s)
+	all := append(sources, source{"go/middleware_" + s.Service.Framework + ".go.tmpl", "middleware_" + s.Service.Framework + ".go", nil})
 	var files []generators.File
-	for _, src := range sources {
-		f, err := generators.RenderFile(src.tmpl, path.Join(s.Output.CodeDir, src.file), generators.Merged, s)
+	for _, src := range all {
+		if src.when != nil && !src.when(s) {
+			continue
+		}
+		f, err := generators.RenderFile(src.tmpl, path.Join(s.Output.CodeDir, src.file), generators.Merged, v)
 		if err != nil {
 			return nil, err
 		}
 		files = append(files, f)
 	}
-	return files, nil
+	// The example main is the user's from the first write on.
+	main, err := generators.RenderFile("go/main.go.tmpl", ExampleMainPath(s), generators.CreateOnce, v)
+	if err != nil {
+		return nil, err
+	}
+	return append(files, main), nil
+}
+
+// ExampleMainPath is where the example main goes.
+func ExampleMainPath(s spec.Spec) string {
+	return path.Join("cmd", s.Service.Name, "main.go")
 }

@@ -29,7 +29,8 @@ func run(t *testing.T, p wizard.Prompter, args ...string) result {
 	if p != nil {
 		streams.Prompter = func() wizard.Prompter { return p }
 	}
-	code := Main(args, streams)
+	// Tests never touch the network or the Go module cache.
+	code := Main(append(args, "--skip-go-get"), streams)
 	return result{code, out.String(), errOut.String()}
 }
 

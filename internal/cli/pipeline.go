@@ -123,6 +123,9 @@ func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mo
 	if err := plan.Apply(); err != nil {
 		return err
 	}
+	if err := g.afterWrite(streams, s); err != nil {
+		return err
+	}
 	if c := plan.Conflicts(); len(c) > 0 {
 		names := make([]string, len(c))
 		for i, ch := range c {

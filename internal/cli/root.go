@@ -103,6 +103,8 @@ type globalOptions struct {
 	DryRun bool
 	Force  bool
 	Output string
+	// SkipGoGet leaves the service's go.mod alone (see gomod.go).
+	SkipGoGet bool
 }
 
 // NewRoot builds the command tree.
@@ -133,6 +135,7 @@ routing, Grafana dashboards, Loki pipelines and a local stack to run them.`,
 	pf.BoolVar(&g.DryRun, "dry-run", false, "show what would be written, write nothing")
 	pf.BoolVar(&g.Force, "force", false, "overwrite files edited by hand and recreate deleted ones")
 	pf.StringVarP(&g.Output, "output", "o", "text", "report format: text or json")
+	pf.BoolVar(&g.SkipGoGet, "skip-go-get", false, "do not run go mod init/go get/go mod tidy for the generated Go code; print the commands instead")
 	root.AddCommand(
 		newInitCmd(g, streams),
 		newGenerateCmd(g, streams),

@@ -1,0 +1,63 @@
+package gocode
+
+import (
+	"github.com/obsgen/obsgen/internal/spec"
+)
+
+// Module is a Go module the generated code imports.
+type Module struct {
+	Path, Version string
+}
+
+// pinned is every module the generated code can import, at the version
+// obsgen's tests compile and run it with (servicetest). This table is the
+// one place versions live; README.md lists it.
+var pinned = []struct {
+	Module
+	when func(spec.Spec) bool
+}{
+	{Module{"go.opentelemetry.io/otel", "v1.47.0"}, nil},
+	{Module{"go.opentelemetry.io/otel/trace", "v1.47.0"}, nil},
+	{Module{"go.opentelemetry.io/otel/sdk", "v1.47.0"}, nil},
+	{Module{"go.opentelemetry.io/otel/sdk/metric", "v1.47.0"}, nil},
+	{Module{"go.opentelemetry.io/otel/exporters/prometheus", "v0.69.0"}, nil},
+	{Module{"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc", "v1.47.0"}, tracing},
+	{Module{"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp", "v1.47.0"}, tracing},
+	{Module{"github.com/prometheus/client_golang", "v1.25.0"}, nil},
+	{Module{"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp", "v0.72.0"}, framework("nethttp", "chi", "echo")},
+	{Module{"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin", "v0.71.0"}, framework("gin")},
+	{Module{"github.com/getsentry/sentry-go", "v0.50.0"}, sentry},
+	{Module{"github.com/getsentry/sentry-go/otel", "v0.50.0"}, sentry},
+	{Module{"github.com/go-chi/chi/v5", "v5.5.0"}, framework("chi")},
+	{Module{"github.com/gin-gonic/gin", "v1.12.0"}, framework("gin")},
+	{Module{"github.com/labstack/echo/v4", "v4.16.0"}, framework("echo")},
+}
+
+func tracing(s spec.Spec) bool { return s.Tracing.Enabled }
+func sentry(s spec.Spec) bool  { return s.Sentry.Enabled }
+
+func framework(names ...string) func(spec.Spec) bool {
+	return func(s spec.Spec) bool {
+		for _, n := range names {
+			if s.Service.Framework == n {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// Modules returns the modules the code generated for s imports, in a stable
+// order, each at its tested version.
+func Modules(s spec.Spec) []Module {
+	if s.Service.Language != "go" {
+		return nil
+	}
+	var out []Module
+	for _, p := range pinned {
+		if p.when == nil || p.when(s) {
+			out = append(out, p.Module)
+		}
+	}
+	return out
+}
