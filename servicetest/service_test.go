@@ -1,0 +1,502 @@
+package servicetest
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/obsgen/obsgen/internal/cli"
+	"github.com/obsgen/obsgen/internal/contract"
+	"github.com/obsgen/obsgen/internal/testtool"
+)
+
+// frameworks are run one after another: each builds a service binary, and
+// the machines this runs on have two cores. Each uses one OTLP protocol, so
+// both exporters are exercised.
+var frameworks = []struct {
+	name, protocol string
+	// route is the template the framework reports for /hello/{name}.
+	route string
+}{
+	{"nethttp", "grpc", "/hello/{name}"},
+	{"chi", "http", "/hello/{name}"},
+	{"gin", "grpc", "/hello/:name"},
+	{"echo", "http", "/hello/:name"},
+}
+
+const sloThreshold = "300ms" // the default; its bucket must exist
+
+func TestGeneratedServices(t *testing.T) {
+	goTool := testtool.Go(t)
+	for _, fw := range frameworks {
+		t.Run(fw.name, func(t *testing.T) {
+			start := time.Now()
+			svc := buildService(t, goTool, fw.name, fw.protocol)
+			t.Logf("generated, go get, vet and build: %s", time.Since(start).Round(time.Millisecond))
+			start = time.Now()
+			checkService(t, svc, fw.protocol, fw.route)
+			t.Logf("run checks: %s", time.Since(start).Round(time.Millisecond))
+		})
+	}
+}
+
+// buildService runs `obsgen init` in an empty folder, exactly as a user
+// would (go mod init, go get, go mod tidy included), then vets and builds.
+func buildService(t *testing.T, goTool, framework, protocol string) string {
+	dir := t.TempDir()
+	name := "svc-" + framework
+	var out, errOut bytes.Buffer
+	code := cli.Main([]string{"init", "--no-prompt", "--dir", dir, "--service-name", name,
+		"--framework", framework, "--otlp-protocol", protocol, "--slo-latency-threshold", sloThreshold},
+		cli.IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, CanPrompt: func() bool { return false }})
+	if code != 0 {
+		t.Fatalf("obsgen init: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "running: go get ") {
+		t.Errorf("obsgen init did not say it ran go get:\n%s", errOut.String())
+	}
+	for _, args := range [][]string{{"vet", "./..."}, {"build", "-o", "svc", "./cmd/" + name}} {
+		cmd := exec.Command(goTool, args...)
+		cmd.Dir = dir
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, b)
+		}
+	}
+	return filepath.Join(dir, "svc")
+}
+
+func checkService(t *testing.T, bin, protocol, route string) {
+	traces := startTraceReceiver(t, protocol)
+	sentry := startSentry(t)
+	port, metricsPort := freePort(t), freePort(t)
+	logs := &lineBuffer{}
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(),
+		"PORT="+port,
+		"OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1",
+		"OTEL_EXPORTER_PROMETHEUS_PORT="+metricsPort,
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+traces.addr,
+		"OTEL_BSP_SCHEDULE_DELAY=100",
+		"SENTRY_DSN=http://public@"+sentry.addr+"/1",
+	)
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		if t.Failed() {
+			t.Logf("service output:\n%s", logs.String())
+		}
+	})
+	base := "http://127.0.0.1:" + port
+	waitFor(t, 20*time.Second, "service ready", func() bool {
+		resp, err := http.Get(base + contract.HealthReadinessPath)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+
+	// traceparent in, the same trace ID in the logs and at the receiver.
+	traceID := randomHex(16)
+	resp := get(t, base+"/hello/ana", traceID)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get(contract.HeaderRequestID) == "" {
+		t.Fatalf("GET /hello/ana: %d, %s=%q", resp.StatusCode, contract.HeaderRequestID, resp.Header.Get(contract.HeaderRequestID))
+	}
+	var access map[string]any
+	waitFor(t, 5*time.Second, "access log line with the trace ID", func() bool {
+		access = logs.find(func(l map[string]any) bool {
+			return l[contract.LogMessage] == contract.AccessLogMessage && l[contract.LogTraceID] == traceID
+		})
+		return access != nil
+	})
+	for k, v := range map[string]any{
+		contract.LogHTTPRoute: route, contract.LogHTTPMethod: "GET", contract.LogHTTPStatus: 200.0,
+		contract.LogRequestID: resp.Header.Get(contract.HeaderRequestID), contract.LogHTTPPath: "/hello/ana",
+	} {
+		if access[k] != v {
+			t.Errorf("access log %s = %v, want %v: %v", k, access[k], v, access)
+		}
+	}
+	for _, k := range []string{contract.LogSpanID, contract.LogDurationMS, contract.LogBytes, contract.LogService, contract.LogLevel} {
+		if _, ok := access[k]; !ok {
+			t.Errorf("access log has no %s: %v", k, access)
+		}
+	}
+	if logs.find(func(l map[string]any) bool { return l[contract.LogMessage] == "saying hello" && l[contract.LogTraceID] == traceID }) == nil {
+		t.Error("the handler's own log line does not carry the trace ID")
+	}
+	waitFor(t, 10*time.Second, "span with the trace ID at the OTLP receiver", func() bool { return traces.has(traceID) })
+
+	// Health checks leave no access log line.
+	get(t, base+contract.HealthLivenessPath, "")
+	if l := logs.find(func(l map[string]any) bool { return l[contract.LogHTTPPath] == contract.HealthLivenessPath }); l != nil {
+		t.Errorf("health check was logged: %v", l)
+	}
+
+	checkMetrics(t, "http://127.0.0.1:"+metricsPort+"/metrics", route)
+
+	// A panic: 500, the process stays up, Sentry gets the exception with
+	// the trace ID.
+	panicTrace := randomHex(16)
+	if resp := get(t, base+"/panic", panicTrace); resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("GET /panic: %d, want 500", resp.StatusCode)
+	}
+	if resp := get(t, base+"/hello/bo", ""); resp.StatusCode != http.StatusOK {
+		t.Fatalf("after a panic: %d, want 200", resp.StatusCode)
+	}
+	var event map[string]any
+	waitFor(t, 10*time.Second, "Sentry event for the panic", func() bool {
+		event = sentry.eventWithTrace(panicTrace)
+		return event != nil
+	})
+	if ex := fmt.Sprint(event["exception"]); !strings.Contains(ex, "example panic") || !strings.Contains(ex, "stacktrace") {
+		t.Errorf("Sentry event has no exception with a stack trace for the panic: %s", ex)
+	}
+	if event["environment"] != "production" || !strings.HasPrefix(fmt.Sprint(event["release"]), "svc-") {
+		t.Errorf("Sentry event environment/release: %v / %v", event["environment"], event["release"])
+	}
+	if logs.find(func(l map[string]any) bool {
+		return l[contract.LogMessage] == contract.LogPanicMessage && l[contract.LogTraceID] == panicTrace && l[contract.LogLevel] == contract.LevelError
+	}) == nil {
+		t.Error("no error log line for the panic with its trace ID")
+	}
+
+	// The collector goes away: requests keep succeeding at normal speed.
+	traces.stop()
+	client := &http.Client{Timeout: 2 * time.Second}
+	var slowest time.Duration
+	for i := range 50 {
+		t0 := time.Now()
+		resp, err := client.Do(request(t, base+"/hello/x", randomHex(16)))
+		if err != nil {
+			t.Fatalf("request %d with the collector down: %v", i, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("request %d with the collector down: %d", i, resp.StatusCode)
+		}
+		slowest = max(slowest, time.Since(t0))
+		time.Sleep(20 * time.Millisecond) // let the batcher try to export meanwhile
+	}
+	if slowest > 250*time.Millisecond {
+		t.Errorf("with the collector down the slowest request took %s", slowest)
+	}
+	t.Logf("collector down: 50 requests, slowest %s", slowest)
+
+	// SIGTERM: the service drains and flushes with bounded timeouts even
+	// though the collector is still down.
+	t0 := time.Now()
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v", err)
+		}
+		t.Logf("shutdown with the collector down: %s", time.Since(t0).Round(time.Millisecond))
+	case <-time.After(20 * time.Second):
+		t.Error("service did not exit within 20s of SIGTERM")
+	}
+}
+
+// checkMetrics parses the exposition with Prometheus' own parser and checks
+// every name of the contract against it.
+func checkMetrics(t *testing.T, url, route string) {
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.LegacyValidation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("metrics do not parse: %v", err)
+	}
+	for _, name := range []string{contract.RequestDuration, contract.TargetInfo, contract.GoGoroutines, contract.GoHeapBytes,
+		contract.GoGCDuration, contract.ProcessCPUSeconds, contract.ProcessResidentMemory, contract.ProcessStartTime} {
+		if families[name] == nil {
+			t.Errorf("/metrics has no %s", name)
+		}
+	}
+	h := families[contract.RequestDuration]
+	if h == nil {
+		return
+	}
+	if h.GetType().String() != "HISTOGRAM" {
+		t.Errorf("%s is a %s, want a histogram", contract.RequestDuration, h.GetType())
+	}
+	le := contract.BucketLE(300 * time.Millisecond)
+	found := false
+	for _, m := range h.GetMetric() {
+		labels := map[string]string{}
+		for _, l := range m.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		for _, k := range []string{"server_address", "server_port", "url_path"} {
+			if _, ok := labels[k]; ok {
+				t.Errorf("%s carries the unbounded label %s", contract.RequestDuration, k)
+			}
+		}
+		if labels[contract.LabelRoute] != route || labels[contract.LabelMethod] != "GET" || labels[contract.LabelStatus] != "200" {
+			continue
+		}
+		if labels[contract.LabelScopeName] == "" || labels[contract.LabelScopeVersion] == "" {
+			t.Errorf("no scope labels: %v", labels)
+		}
+		for _, b := range m.GetHistogram().GetBucket() {
+			if model.FloatString(b.GetUpperBound()).String() == le && b.GetCumulativeCount() >= 1 {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no %s series for route %q with a bucket le=%q holding the request", contract.RequestDuration, route, le)
+	}
+	if ti := families[contract.TargetInfo]; ti != nil {
+		labels := map[string]string{}
+		for _, l := range ti.GetMetric()[0].GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		for _, k := range []string{contract.LabelServiceName, contract.LabelServiceVersion, contract.LabelDeploymentEnvironment} {
+			if labels[k] == "" {
+				t.Errorf("%s has no %s: %v", contract.TargetInfo, k, labels)
+			}
+		}
+	}
+}
+
+// traceReceiver is an OTLP trace endpoint (gRPC or HTTP) that remembers
+// the trace IDs it received.
+type traceReceiver struct {
+	addr string
+	stop func()
+	mu   sync.Mutex
+	ids  map[string]bool
+}
+
+func (r *traceReceiver) record(req *coltrace.ExportTraceServiceRequest) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, rs := range req.GetResourceSpans() {
+		for _, ss := range rs.GetScopeSpans() {
+			for _, sp := range ss.GetSpans() {
+				r.ids[hex.EncodeToString(sp.GetTraceId())] = true
+			}
+		}
+	}
+}
+
+func (r *traceReceiver) has(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ids[id]
+}
+
+type grpcTraces struct {
+	coltrace.UnimplementedTraceServiceServer
+	r *traceReceiver
+}
+
+func (g grpcTraces) Export(_ context.Context, req *coltrace.ExportTraceServiceRequest) (*coltrace.ExportTraceServiceResponse, error) {
+	g.r.record(req)
+	return &coltrace.ExportTraceServiceResponse{}, nil
+}
+
+func startTraceReceiver(t *testing.T, protocol string) *traceReceiver {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &traceReceiver{addr: ln.Addr().String(), ids: map[string]bool{}}
+	if protocol == "grpc" {
+		srv := grpc.NewServer()
+		coltrace.RegisterTraceServiceServer(srv, grpcTraces{r: r})
+		go func() { _ = srv.Serve(ln) }()
+		r.stop = srv.Stop
+	} else {
+		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			body, err := readBody(req)
+			var msg coltrace.ExportTraceServiceRequest
+			if err != nil || req.URL.Path != "/v1/traces" || proto.Unmarshal(body, &msg) != nil {
+				http.Error(w, "bad OTLP request", http.StatusBadRequest)
+				return
+			}
+			r.record(&msg)
+			out, _ := proto.Marshal(&coltrace.ExportTraceServiceResponse{})
+			w.Header().Set("Content-Type", "application/x-protobuf")
+			_, _ = w.Write(out)
+		})}
+		go func() { _ = srv.Serve(ln) }()
+		r.stop = func() { _ = srv.Close() }
+	}
+	t.Cleanup(r.stop)
+	return r
+}
+
+// sentryServer stands in for sentry.io: the DSN points at it, and it keeps
+// the events of the envelopes it receives.
+type sentryServer struct {
+	addr   string
+	mu     sync.Mutex
+	events []map[string]any
+}
+
+func startSentry(t *testing.T) *sentryServer {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &sentryServer{addr: ln.Addr().String()}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := readBody(r)
+		if err != nil || r.URL.Path != "/api/1/envelope/" {
+			http.Error(w, "bad envelope", http.StatusBadRequest)
+			return
+		}
+		// An envelope: a header line, then item header and payload lines.
+		lines := strings.Split(string(body), "\n")
+		for i := 1; i+1 < len(lines); i += 2 {
+			var item struct{ Type string }
+			if json.Unmarshal([]byte(lines[i]), &item) != nil || item.Type != "event" {
+				continue
+			}
+			var ev map[string]any
+			if json.Unmarshal([]byte(lines[i+1]), &ev) == nil {
+				s.mu.Lock()
+				s.events = append(s.events, ev)
+				s.mu.Unlock()
+			}
+		}
+		w.WriteHeader(http.StatusOK)
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return s
+}
+
+func (s *sentryServer) eventWithTrace(traceID string) map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ev := range s.events {
+		contexts, _ := ev["contexts"].(map[string]any)
+		tr, _ := contexts["trace"].(map[string]any)
+		if tr["trace_id"] == traceID {
+			return ev
+		}
+	}
+	return nil
+}
+
+func readBody(r *http.Request) ([]byte, error) {
+	var rd io.Reader = r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		gz, err := gzip.NewReader(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		rd = gz
+	}
+	return io.ReadAll(rd)
+}
+
+// lineBuffer collects a process's output and finds JSON log lines in it.
+type lineBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lineBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lineBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *lineBuffer) find(match func(map[string]any) bool) map[string]any {
+	sc := bufio.NewScanner(strings.NewReader(b.String()))
+	for sc.Scan() {
+		var l map[string]any
+		if json.Unmarshal(sc.Bytes(), &l) == nil && match(l) {
+			return l
+		}
+	}
+	return nil
+}
+
+func request(t *testing.T, url, traceID string) *http.Request {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if traceID != "" {
+		req.Header.Set("traceparent", "00-"+traceID+"-"+randomHex(8)+"-01")
+	}
+	return req
+}
+
+func get(t *testing.T, url, traceID string) *http.Response {
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(request(t, url, traceID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func freePort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+}
+
+func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", limit, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
