@@ -149,7 +149,9 @@ func checkService(t *testing.T, bin, protocol, route string) {
 			t.Errorf("access log has no %s: %v", k, access)
 		}
 	}
-	if logs.find(func(l map[string]any) bool { return l[contract.LogMessage] == "saying hello" && l[contract.LogTraceID] == traceID }) == nil {
+	if logs.find(func(l map[string]any) bool {
+		return l[contract.LogMessage] == "saying hello" && l[contract.LogTraceID] == traceID
+	}) == nil {
 		t.Error("the handler's own log line does not carry the trace ID")
 	}
 	waitFor(t, 10*time.Second, "span with the trace ID at the OTLP receiver", func() bool { return traces.has(traceID) })
