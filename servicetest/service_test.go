@@ -229,7 +229,7 @@ func checkService(t *testing.T, bin, protocol, route string) {
 
 // checkMetrics parses the exposition with Prometheus' own parser and checks
 // every name of the contract against it.
-func checkMetrics(t *testing.T, url, route string) {
+func checkMetrics(t testing.TB, url, route string) {
 	resp, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)
