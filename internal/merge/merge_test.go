@@ -121,7 +121,7 @@ func TestHasMarkers(t *testing.T) {
 		lines("a", MarkerOurs, "x", MarkerSep, "y"):               false, // half a conflict is not ours to judge
 		lines("=======", "heading"):                               false,
 		lines("<<<<<<< ours and more", ">>>>>>> obsgen"):          false,
-		"":                                                        false,
+		"": false,
 	} {
 		if got := HasMarkers([]byte(in)); got != want {
 			t.Errorf("HasMarkers(%q) = %v, want %v", in, got, want)
