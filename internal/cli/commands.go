@@ -120,7 +120,7 @@ func newDiffCmd(g *globalOptions, streams IO) *cobra.Command {
 		if err := applySets(&s, sets); err != nil {
 			return err
 		}
-		return g.execute(streams, s, false, modeDiff)
+		return g.execute(streams, s, len(sets) > 0, modeDiff)
 	}
 	return cmd
 }

@@ -112,7 +112,16 @@ func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mo
 			fmt.Fprintln(streams.ErrOut, "obsgen: generated files differ from what the answers file produces: run `obsgen diff` to see how, `obsgen generate` to update")
 			return &exitError{code: ExitDrift, err: errSilent}
 		}
+		if u := plan.Unresolved(); len(u) > 0 {
+			fmt.Fprintf(streams.ErrOut, "obsgen: unresolved conflict markers in %s: resolve them, then commit\n", strings.Join(u, ", "))
+			return &exitError{code: ExitDrift, err: errSilent}
+		}
 		return nil
+	}
+	if !g.DryRun && !g.AllowDirty {
+		if err := refuseDirty(plan); err != nil {
+			return err
+		}
 	}
 	if err := g.report(streams.Out, plan, dryRunPrefix(g.DryRun)); err != nil {
 		return err
@@ -126,14 +135,50 @@ func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mo
 	if err := g.afterWrite(streams, s); err != nil {
 		return err
 	}
-	if c := plan.Conflicts(); len(c) > 0 {
-		names := make([]string, len(c))
-		for i, ch := range c {
-			names[i] = ch.Path
-		}
-		return &exitError{code: ExitConflict, err: fmt.Errorf("%d file(s) need your attention, everything else was written: %s", len(c), strings.Join(names, ", "))}
+	return attention(plan)
+}
+
+// refuseDirty stops a write that would change files git cannot give back:
+// git is the user's undo for a regenerate.
+func refuseDirty(plan *writer.Plan) error {
+	dirty, err := plan.DirtyFiles()
+	if errors.Is(err, writer.ErrNoGit) {
+		return nil
 	}
-	return nil
+	if err != nil {
+		return err
+	}
+	if len(dirty) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("refusing to write: obsgen would change these files, and git does not hold their current content:")
+	for _, d := range dirty {
+		fmt.Fprintf(&b, "\n  %s (%s)", d.Path, d.Status)
+	}
+	b.WriteString("\ncommit them (or `git add` them) first, so `git diff` shows exactly what obsgen changed and git can undo it; or pass --allow-dirty")
+	return &exitError{code: ExitDirty, err: errors.New(b.String())}
+}
+
+// attention fails a write that left files for a person: conflicts (with
+// markers, or not written because a file was in the way), edited files
+// obsgen no longer generates, and markers still unresolved.
+func attention(plan *writer.Plan) error {
+	var items []string
+	seen := map[string]bool{}
+	for _, c := range plan.Conflicts() {
+		items = append(items, fmt.Sprintf("%s (%s)", c.Path, c.Action))
+		seen[c.Path] = true
+	}
+	for _, u := range plan.Unresolved() {
+		if !seen[u] {
+			items = append(items, u+" (unresolved conflict markers)")
+		}
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	return &exitError{code: ExitConflict, err: fmt.Errorf("%d file(s) need your attention, everything else was written:\n  %s\nresolve the <<<<<<< ours / >>>>>>> obsgen markers (or decide about the file), then commit; `obsgen check` passes when none are left", len(items), strings.Join(items, "\n  "))}
 }
 
 type jsonReport struct {
@@ -142,10 +187,13 @@ type jsonReport struct {
 }
 
 type jsonFile struct {
-	Path   string `json:"path"`
-	Action string `json:"action"`
-	Owner  string `json:"owner"`
-	Reason string `json:"reason,omitempty"`
+	Path      string `json:"path"`
+	Action    string `json:"action"`
+	Owner     string `json:"owner"`
+	Reason    string `json:"reason,omitempty"`
+	Edited    bool   `json:"edited,omitempty"`
+	Conflicts int    `json:"conflicts,omitempty"`
+	Markers   bool   `json:"unresolved_markers,omitempty"`
 }
 
 func dryRunPrefix(dry bool) string {
@@ -160,7 +208,7 @@ func (g *globalOptions) report(w io.Writer, p *writer.Plan, prefix string) error
 	if g.Output == "json" {
 		r := jsonReport{DryRun: g.DryRun, Files: []jsonFile{}}
 		for _, c := range p.Changes {
-			r.Files = append(r.Files, jsonFile{Path: c.Path, Action: string(c.Action), Owner: string(c.Owner), Reason: c.Reason})
+			r.Files = append(r.Files, jsonFile{Path: c.Path, Action: string(c.Action), Owner: string(c.Owner), Reason: c.Reason, Edited: c.Edited, Conflicts: c.Conflicts, Markers: c.Markers})
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -182,7 +230,7 @@ func (g *globalOptions) report(w io.Writer, p *writer.Plan, prefix string) error
 		return err
 	}
 	var parts []string
-	for _, a := range []writer.Action{writer.Create, writer.Update, writer.Delete, writer.Unchanged, writer.Skip, writer.Conflict} {
+	for _, a := range []writer.Action{writer.Create, writer.Update, writer.Merge, writer.Delete, writer.Unchanged, writer.Skip, writer.Conflict, writer.Orphan} {
 		if counts[a] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[a], a))
 		}

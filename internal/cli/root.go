@@ -26,7 +26,8 @@ const (
 	ExitFailure  = 1
 	ExitUsage    = 2 // bad flags or answers, missing answers, or the wizard was cancelled
 	ExitDrift    = 3 // check: generated files are missing or differ
-	ExitConflict = 4 // generate: some files need a person (edited by hand)
+	ExitConflict = 4 // generate: some files need a person (conflicts, orphaned edited files)
+	ExitDirty    = 5 // generate/init: files it would change have uncommitted changes (see --allow-dirty)
 )
 
 // IO is where a command reads and writes; tests inject buffers.
@@ -98,11 +99,12 @@ func isFlagError(err error) bool {
 
 // globalOptions are the flags every command shares.
 type globalOptions struct {
-	Dir    string
-	Config string
-	DryRun bool
-	Force  bool
-	Output string
+	Dir        string
+	Config     string
+	DryRun     bool
+	Force      bool
+	AllowDirty bool
+	Output     string
 	// SkipGoGet leaves the service's go.mod alone (see gomod.go).
 	SkipGoGet bool
 }
@@ -133,7 +135,8 @@ routing, Grafana dashboards, Loki pipelines and a local stack to run them.`,
 	pf.StringVar(&g.Dir, "dir", ".", "the service repository to generate into")
 	pf.StringVar(&g.Config, "config", "", "the answers file (default: obsgen.yaml in --dir)")
 	pf.BoolVar(&g.DryRun, "dry-run", false, "show what would be written, write nothing")
-	pf.BoolVar(&g.Force, "force", false, "overwrite files edited by hand and recreate deleted ones")
+	pf.BoolVar(&g.Force, "force", false, "overwrite files edited by hand, recreate deleted ones, remove edited ones no longer generated")
+	pf.BoolVar(&g.AllowDirty, "allow-dirty", false, "write even when files obsgen would change have changes git does not hold")
 	pf.StringVarP(&g.Output, "output", "o", "text", "report format: text or json")
 	pf.BoolVar(&g.SkipGoGet, "skip-go-get", false, "do not run go mod init/go get/go mod tidy for the generated Go code; print the commands instead")
 	root.AddCommand(
