@@ -77,19 +77,29 @@ func TestInitGenerateCheckCycle(t *testing.T) {
 	if r = run(t, nil, "check", "--dir", dir); r.code != ExitOK {
 		t.Fatalf("check on a fresh tree: exit %d\n%s%s", r.code, r.out, r.errOut)
 	}
+	// Merged code is the user's to edit: check passes, generate keeps it.
 	logger := filepath.Join(dir, "internal/observability/logger.go")
 	if err := os.WriteFile(logger, []byte(files["internal/observability/logger.go"]+"// a hand edit\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if r = run(t, nil, "check", "--dir", dir); r.code != ExitDrift || !strings.Contains(r.out, "internal/observability/logger.go") {
-		t.Fatalf("check after a hand edit: exit %d, want %d\n%s", r.code, ExitDrift, r.out)
+	if r = run(t, nil, "check", "--dir", dir); r.code != ExitOK {
+		t.Fatalf("check after a hand edit to merged code: exit %d, want %d\n%s%s", r.code, ExitOK, r.out, r.errOut)
 	}
-	if r = run(t, nil, "diff", "--dir", dir); r.code != ExitOK || !strings.Contains(r.out, "-// a hand edit") {
-		t.Fatalf("diff must show the hand edit: exit %d\n%s", r.code, r.out)
+	// Owned config comes from the answers: a hand edit is drift for check,
+	// though generate keeps it.
+	prom := filepath.Join(dir, "observability/prometheus/prometheus.yml")
+	if err := os.WriteFile(prom, []byte(files["observability/prometheus/prometheus.yml"]+"# a hand edit\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	os.Remove(filepath.Join(dir, "observability/prometheus/prometheus.yml"))
-	if r = run(t, nil, "check", "--dir", dir); r.code != ExitDrift {
-		t.Fatalf("check with a missing file: exit %d, want %d", r.code, ExitDrift)
+	if r = run(t, nil, "check", "--dir", dir); r.code != ExitDrift || !strings.Contains(r.errOut, "observability/prometheus/prometheus.yml: edited by hand") {
+		t.Fatalf("check after a hand edit to owned config: exit %d, want %d\n%s%s", r.code, ExitDrift, r.out, r.errOut)
+	}
+	if r = run(t, nil, "diff", "--dir", dir); r.code != ExitOK || strings.Contains(r.out, "hand edit") {
+		t.Fatalf("diff must show nothing: generate keeps hand edits when obsgen's output is unchanged: exit %d\n%s", r.code, r.out)
+	}
+	os.Remove(prom)
+	if r = run(t, nil, "check", "--dir", dir); r.code != ExitDrift || !strings.Contains(r.errOut, "prometheus.yml: deleted by hand") {
+		t.Fatalf("check with a missing file: exit %d, want %d\n%s", r.code, ExitDrift, r.errOut)
 	}
 }
 

@@ -108,15 +108,7 @@ func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mo
 		if err := g.report(streams.Out, plan, "drift: "); err != nil {
 			return err
 		}
-		if plan.Drift() {
-			fmt.Fprintln(streams.ErrOut, "obsgen: generated files differ from what the answers file produces: run `obsgen diff` to see how, `obsgen generate` to update")
-			return &exitError{code: ExitDrift, err: errSilent}
-		}
-		if u := plan.Unresolved(); len(u) > 0 {
-			fmt.Fprintf(streams.ErrOut, "obsgen: unresolved conflict markers in %s: resolve them, then commit\n", strings.Join(u, ", "))
-			return &exitError{code: ExitDrift, err: errSilent}
-		}
-		return nil
+		return checkResult(streams.ErrOut, plan)
 	}
 	if !g.DryRun && !g.AllowDirty {
 		if err := refuseDirty(plan); err != nil {
@@ -136,6 +128,34 @@ func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mo
 		return err
 	}
 	return attention(plan)
+}
+
+// checkResult fails check when the repo is not what the answers file
+// produces: generate would change something, an owned config was edited or
+// deleted by hand, or conflict markers are still unresolved. Hand edits to
+// merged code are the point of merged code, and pass.
+func checkResult(w io.Writer, plan *writer.Plan) error {
+	failed := false
+	if plan.Drift() {
+		fmt.Fprintln(w, "obsgen: generated files differ from what the answers file produces: run `obsgen diff` to see how, `obsgen generate` to update")
+		failed = true
+	}
+	for _, c := range plan.Deviations() {
+		what := "edited"
+		if c.Old == nil {
+			what = "deleted"
+		}
+		fmt.Fprintf(w, "obsgen: %s: %s by hand, but obsgen owns it: change obsgen.yaml instead and restore the file (git checkout -- <file>)\n", c.Path, what)
+		failed = true
+	}
+	if u := plan.Unresolved(); len(u) > 0 {
+		fmt.Fprintf(w, "obsgen: unresolved conflict markers in %s: resolve them, then commit\n", strings.Join(u, ", "))
+		failed = true
+	}
+	if failed {
+		return &exitError{code: ExitDrift, err: errSilent}
+	}
+	return nil
 }
 
 // refuseDirty stops a write that would change files git cannot give back:

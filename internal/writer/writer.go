@@ -55,7 +55,8 @@ type Change struct {
 	// Want is what obsgen generated, also for files it does not write.
 	Want   []byte
 	Reason string
-	// Edited reports that the file on disk differs from obsgen's last output.
+	// Edited reports that the file on disk differs from obsgen's last
+	// output, or was deleted.
 	Edited bool
 	// Conflicts counts the conflict regions written into New.
 	Conflicts int
@@ -233,7 +234,7 @@ func decide(f generators.File, disk []byte, e Entry, known bool, base []byte, op
 		}
 		return c, recordNone
 	}
-	c.Edited = known && disk != nil && hashOf(disk) != e.SHA256
+	c.Edited = known && (disk == nil || hashOf(disk) != e.SHA256)
 	defer func() {
 		switch {
 		case c.New != nil:
@@ -305,6 +306,20 @@ func (p *Plan) Drift() bool {
 		}
 	}
 	return false
+}
+
+// Deviations returns the owned files (config obsgen fully owns, generated
+// from the answers) that a person edited or deleted, and that applying the
+// plan leaves as they are: generate never loses those edits, but check
+// reports them, since the answers file no longer describes the config.
+func (p *Plan) Deviations() []Change {
+	var out []Change
+	for _, c := range p.Changes {
+		if c.Owner == generators.Owned && c.Edited && !c.writes() && c.Action != Orphan {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Conflicts returns the changes that need a person: conflicts (written
