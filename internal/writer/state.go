@@ -103,11 +103,7 @@ func (st *state) recover(intent pending) error {
 		}
 		st.effective[pth] = e
 	}
-	m := Manifest{Version: 1, ObsgenVersion: intent.Manifest.ObsgenVersion}
-	for _, e := range st.sorted() {
-		m.Files = append(m.Files, e)
-	}
-	st.recovered = &m
+	st.recovered = &Manifest{Version: 1, ObsgenVersion: intent.Manifest.ObsgenVersion, Files: st.sorted()}
 	return nil
 }
 
