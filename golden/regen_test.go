@@ -165,11 +165,17 @@ func sectionData(a *txtar.Archive, name string) []byte {
 	return nil
 }
 
-// obsgenRun runs the command line in dir; a temp dir is no git work tree,
-// so the dirty-tree check has nothing to say.
+// obsgenRun runs the command line in dir and returns the report on stdout
+// and obsgen's own final message on stderr (the Go module hints before it
+// belong to another feature, and would churn with every version bump). A
+// temp dir is no git work tree, so the dirty-tree check has nothing to say.
 func obsgenRun(dir string, args ...string) (int, string) {
-	var out bytes.Buffer
-	code := cli.Main(append(args, "--dir", dir), cli.IO{In: strings.NewReader(""), Out: &out, ErrOut: &out, CanPrompt: func() bool { return false }})
+	var out, errOut bytes.Buffer
+	code := cli.Main(append(args, "--dir", dir, "--skip-go-get"), cli.IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, CanPrompt: func() bool { return false }})
+	msg := errOut.String()
+	if i := strings.Index(msg, "obsgen: "); i >= 0 && (i == 0 || msg[i-1] == '\n') {
+		out.WriteString(msg[i:])
+	}
 	return code, strings.ReplaceAll(out.String(), dir, "$DIR")
 }
 

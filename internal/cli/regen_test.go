@@ -17,7 +17,7 @@ import (
 func obsgen(t *testing.T, dir string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code = Main(append(args, "--dir", dir), IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, CanPrompt: func() bool { return false }})
+	code = Main(append(args, "--dir", dir, "--skip-go-get"), IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, CanPrompt: func() bool { return false }})
 	return code, out.String(), errOut.String()
 }
 
@@ -223,8 +223,12 @@ func TestJSONReportShowsEdits(t *testing.T) {
 	dir := t.TempDir()
 	mustRun(t, 0, dir, "init", "--no-prompt", "--service-name", "checkout")
 	replaceLine(t, dir, configGo, "func ConfigFromEnv", "// mine\nfunc ConfigFromEnv() Config {")
+	code, out, errOut := obsgen(t, dir, "generate", "-o", "json", "--set", "environment=staging")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
 	var r jsonReport
-	if err := json.Unmarshal([]byte(mustRun(t, 0, dir, "generate", "-o", "json", "--set", "environment=staging")), &r); err != nil {
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range r.Files {
