@@ -124,8 +124,12 @@ func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mo
 	if err := plan.Apply(); err != nil {
 		return err
 	}
-	if err := g.afterWrite(streams, s); err != nil {
-		return err
+	// A run that changed nothing stays quiet: the module steps and the
+	// wiring snippet already ran when the files were written.
+	if plan.Drift() {
+		if err := g.afterWrite(streams, s); err != nil {
+			return err
+		}
 	}
 	return attention(plan)
 }
