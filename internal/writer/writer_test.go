@@ -482,7 +482,10 @@ func TestCrashAtEveryStep(t *testing.T) {
 	if steps < 10 {
 		t.Fatalf("only %d steps: the scenario does too little", steps)
 	}
+	runs := 0
+	defer func() { t.Logf("killed a regenerate at each of its %d steps and each recovery at each of its own: %d killed runs, every one recovered", steps, runs) }()
 	for k := range steps {
+		runs++
 		dir := t.TempDir()
 		writeTree(t, dir, start)
 		crash(t, dir, v2, k)
@@ -508,6 +511,7 @@ func TestCrashAtEveryStep(t *testing.T) {
 		}
 		// Recover, killing the recovery too at each of its steps.
 		for j := range countSteps(t, crashed, v2) {
+			runs++
 			rdir := t.TempDir()
 			writeTree(t, rdir, crashed)
 			crash(t, rdir, v2, j)
