@@ -483,7 +483,9 @@ func TestCrashAtEveryStep(t *testing.T) {
 		t.Fatalf("only %d steps: the scenario does too little", steps)
 	}
 	runs := 0
-	defer func() { t.Logf("killed a regenerate at each of its %d steps and each recovery at each of its own: %d killed runs, every one recovered", steps, runs) }()
+	defer func() {
+		t.Logf("killed a regenerate at each of its %d steps and each recovery at each of its own: %d killed runs, every one recovered", steps, runs)
+	}()
 	for k := range steps {
 		runs++
 		dir := t.TempDir()
