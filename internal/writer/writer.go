@@ -174,8 +174,9 @@ func NewPlan(dir string, files []generators.File, opts Options) (*Plan, error) {
 		}
 		c := Change{Path: e.Path, Owner: e.Owner, Old: disk, Edited: disk != nil && hashOf(disk) != e.SHA256}
 		switch {
-		case disk == nil:
-			// Gone already: forget it.
+		case disk == nil, e.Owner == generators.CreateOnce:
+			// Gone already, or the user's since it was created (an
+			// example main they may build): forget it, leave the file.
 			continue
 		case !c.Edited || opts.Force:
 			c.Action, c.Reason = Delete, "no longer generated"

@@ -132,6 +132,7 @@ func TestRegenerate(t *testing.T) {
 		// user edits the tree between the runs; nil content deletes.
 		user  map[string]*string
 		v2    []generators.File
+		drop  string // a v1 file no longer generated
 		opts  Options
 		check func(t *testing.T, p *Plan, after tree)
 	}{
@@ -287,6 +288,22 @@ func TestRegenerate(t *testing.T) {
 			},
 		},
 		{
+			name: "create-once, no longer generated: left in place, forgotten",
+			v2:   []generators.File{file("cmd/other/main.go", generators.CreateOnce, "package main\n")},
+			drop: main_,
+			opts: Options{Force: true},
+			check: func(t *testing.T, p *Plan, after tree) {
+				if after[main_] != "package main\n" || strings.Contains(after[ManifestFile], main_) {
+					t.Error("create-once file removed, or still recorded")
+				}
+				for _, c := range p.Changes {
+					if c.Path == main_ {
+						t.Errorf("create-once file in the plan: %s", c.Action)
+					}
+				}
+			},
+		},
+		{
 			name: "edited file, --force: overwritten",
 			user: map[string]*string{code: ptr(codeV1 + "// mine\n")},
 			v2:   []generators.File{file(code, generators.Merged, codeV2)},
@@ -352,7 +369,7 @@ func TestRegenerate(t *testing.T) {
 			// Keep the other v1 files generated unless the case replaces them.
 			v2 := append([]generators.File(nil), tt.v2...)
 			for _, f := range v1 {
-				if f.Path != code && !has(tt.v2, f.Path) {
+				if f.Path != code && f.Path != tt.drop && !has(tt.v2, f.Path) {
 					v2 = append(v2, f)
 				}
 			}
