@@ -1,0 +1,762 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/obsgen/obsgen/generators/loki"
+	"github.com/obsgen/obsgen/generators/otelcol"
+	"github.com/obsgen/obsgen/generators/stack"
+	"github.com/obsgen/obsgen/internal/cli"
+	"github.com/obsgen/obsgen/internal/contract"
+	"github.com/obsgen/obsgen/internal/spec"
+	"github.com/obsgen/obsgen/internal/testtool"
+)
+
+const (
+	e2eService = "shop"
+	e2eEnv     = "e2e"
+)
+
+// ports of one run, all on 127.0.0.1.
+type ports struct {
+	service, metrics                     int
+	prom                                 int
+	lokiHTTP, lokiGRPC                   int
+	colGRPC, colHTTP, colHealth, colMetr int
+	jgGRPC, jgHTTP, jgUI, jgQueryGRPC    int
+	jgHealth, jgMetrics                  int
+}
+
+func newPorts(t *testing.T) ports {
+	// Held listeners would be cleaner, but the servers bind themselves; the
+	// kernel does not hand the same free port out twice in a row.
+	p := ports{}
+	for _, f := range []*int{&p.service, &p.metrics, &p.prom, &p.lokiHTTP, &p.lokiGRPC, &p.colGRPC, &p.colHTTP,
+		&p.colHealth, &p.colMetr, &p.jgGRPC, &p.jgHTTP, &p.jgUI, &p.jgQueryGRPC, &p.jgHealth, &p.jgMetrics} {
+		*f = freePort(t)
+	}
+	return p
+}
+
+// TestStackEndToEnd runs the generated service with real servers on
+// loopback: Prometheus 3 with the generated scrape config (targets rewritten
+// to loopback) and rules, Loki with the generated config (ports and folders
+// rewritten), the collector with the generated config (addresses rewritten,
+// validated first), and Jaeger v2. It drives traffic, including a panic,
+// and checks every link through the servers' own HTTP APIs.
+//
+// Run it alone: cd e2e && go test -run TestStackEndToEnd -v
+func TestStackEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts five servers; skipped with -short")
+	}
+	bins := map[string]string{}
+	for _, b := range []string{"prometheus", "loki", "otelcol", "jaeger"} {
+		bins[b] = testtool.Require(t, b)
+	}
+	goTool := testtool.Go(t)
+	began := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+
+	p := newPorts(t)
+	work := t.TempDir()
+	repo := filepath.Join(work, "repo")
+	logFile := filepath.Join(work, "logs", e2eService+".log")
+	if err := os.MkdirAll(filepath.Dir(logFile), 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	// 1. obsgen init, as a user runs it (go get included), then build.
+	s := initService(t, repo, p, logFile)
+	bin := filepath.Join(work, e2eService)
+	if out, err := runIn(repo, goTool, "build", "-o", bin, "./cmd/"+e2eService); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	t.Logf("init and build: %s", time.Since(began).Round(time.Millisecond))
+
+	// 2. The servers, each with its generated config.
+	cfgDir := filepath.Join(repo, s.Output.ConfigDir)
+	jaeger := startJaeger(t, bins["jaeger"], cfgDir, work, p)
+	lokiProc := startLoki(t, bins["loki"], cfgDir, work, p)
+	collector := startCollector(t, bins["otelcol"], repo, s, work, p)
+	prom := startPrometheus(t, bins["prometheus"], cfgDir, work, p)
+	servers := []*proc{jaeger, lokiProc, collector, prom}
+
+	lokiURL := "http://" + loop(p.lokiHTTP)
+	promURL := "http://" + loop(p.prom)
+	jaegerURL := "http://" + loop(p.jgUI)
+	eventually(t, 30*time.Second, "jaeger healthy", servers, func() error { return getJSON(ctx, "http://"+loop(p.jgHealth)+"/status", nil) })
+	eventually(t, 30*time.Second, "collector healthy", servers, func() error { return getJSON(ctx, "http://"+loop(p.colHealth)+"/", nil) })
+	eventually(t, 20*time.Second, "prometheus ready", servers, func() error { return getJSON(ctx, promURL+"/-/ready", nil) })
+	eventually(t, 60*time.Second, "loki ready", servers, func() error { return getJSON(ctx, lokiURL+"/ready", nil) })
+	t.Logf("servers ready: %s", time.Since(began).Round(time.Millisecond))
+
+	// 3. The service, its stdout appended to the file the collector tails.
+	svc := startService(t, bin, logFile, p)
+	servers = append(servers, svc)
+	svcURL := "http://" + loop(p.service)
+	eventually(t, 20*time.Second, "service ready", servers, func() error {
+		return getJSON(ctx, svcURL+contract.HealthReadinessPath, nil)
+	})
+
+	// 4. Traffic: successes, 404s, panics, health checks, and one request
+	// with a trace ID we chose, to follow across logs and traces.
+	known := randomHex(16)
+	for i := 0; i < 20; i++ {
+		get(t, svcURL+"/hello/user"+strconv.Itoa(i), "")
+		get(t, svcURL+"/no/such/route", "")
+		get(t, svcURL+contract.HealthLivenessPath, "")
+	}
+	for i := 0; i < 3; i++ {
+		if code := get(t, svcURL+"/panic", ""); code != http.StatusInternalServerError {
+			t.Errorf("GET /panic: %d, want 500", code)
+		}
+	}
+	get(t, svcURL+"/hello/known", known)
+	// Lines a user's own code could write into the same file: the pipeline
+	// must drop a health-check access line, another service's line and a
+	// line that is not JSON.
+	appendLines(t, logFile,
+		fmt.Sprintf(`{"time":%q,"level":"info","msg":"request","service":%q,"environment":%q,"path":%q,"route":%q,"marker":"health-line"}`,
+			time.Now().UTC().Format(time.RFC3339Nano), e2eService, e2eEnv, contract.HealthReadinessPath, contract.HealthReadinessPath),
+		fmt.Sprintf(`{"time":%q,"level":"error","msg":"x","service":"another-service","marker":"foreign-line"}`, time.Now().UTC().Format(time.RFC3339Nano)),
+		`plain text marker=plain-line`,
+	)
+	t.Logf("traffic sent: %s", time.Since(began).Round(time.Millisecond))
+
+	// 5. Logs in Loki: labels, structured metadata, time, filtering.
+	sel := loki.Selector(s)
+	var lines []lokiLine
+	eventually(t, 60*time.Second, "the panic and the known request in Loki", servers, func() error {
+		var err error
+		lines, err = queryLoki(ctx, lokiURL, sel, began)
+		if err != nil {
+			return err
+		}
+		panics, sawKnown := 0, false
+		for _, l := range lines {
+			if l.json[contract.LogMessage] == contract.LogPanicMessage {
+				panics++
+			}
+			if l.meta[contract.LokiMetaTraceID] == known {
+				sawKnown = true
+			}
+		}
+		if panics < 3 || !sawKnown {
+			return fmt.Errorf("%d lines, %d panics, known trace seen: %v", len(lines), panics, sawKnown)
+		}
+		return nil
+	})
+	checkLogLines(t, lines, known)
+	checkLokiLabels(t, ctx, lokiURL)
+	checkLokiRules(t, ctx, lokiURL, s, servers)
+	t.Logf("loki checks done: %s", time.Since(began).Round(time.Millisecond))
+
+	// 6. Logs -> traces: every trace ID in the logs is a trace in Jaeger.
+	ids := map[string]bool{}
+	for _, l := range lines {
+		if id := l.meta[contract.LokiMetaTraceID]; id != "" {
+			ids[id] = true
+		}
+	}
+	if len(ids) < 20 {
+		t.Errorf("only %d distinct trace IDs in the logs", len(ids))
+	}
+	for id := range ids {
+		eventually(t, 30*time.Second, "trace "+id+" in jaeger", servers, func() error { return jaegerHasTrace(ctx, jaegerURL, id) })
+	}
+	t.Logf("%d traces found in jaeger: %s", len(ids), time.Since(began).Round(time.Millisecond))
+
+	// 7. Metrics in Prometheus.
+	checkPrometheus(t, ctx, promURL, cfgDir, s, servers)
+	t.Logf("total: %s", time.Since(began).Round(time.Millisecond))
+}
+
+// initService runs `obsgen init` in an empty folder with the e2e answers.
+func initService(t *testing.T, dir string, p ports, logFile string) spec.Spec {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	args := []string{"init", "--no-prompt", "--dir", dir,
+		"--service-name", e2eService, "--module", "example.com/" + e2eService, "--environment", e2eEnv,
+		"--port", strconv.Itoa(p.service), "--metrics-port", strconv.Itoa(p.metrics),
+		// Every trace is kept, so every trace ID in the logs is in Jaeger.
+		"--sampling-ratio", "1",
+		"--log-path", logFile,
+	}
+	code := cli.Main(args, cli.IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, CanPrompt: func() bool { return false }})
+	if code != 0 {
+		t.Fatalf("obsgen %s: exit %d\n%s%s", strings.Join(args, " "), code, out.String(), errOut.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "obsgen.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := spec.Parse("obsgen.yaml", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func runIn(dir, bin string, args ...string) (string, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func startJaeger(t *testing.T, bin, cfgDir, work string, p ports) *proc {
+	d := loadYAML(t, filepath.Join(cfgDir, "jaeger", "config.yml"))
+	d.set(loop(p.jgHealth), "extensions", "healthcheckv2", "http", "endpoint")
+	d.set(loop(p.jgUI), "extensions", "jaeger_query", "http", "endpoint")
+	d.set(loop(p.jgQueryGRPC), "extensions", "jaeger_query", "grpc", "endpoint")
+	d.set(loop(p.jgGRPC), "receivers", "otlp", "protocols", "grpc", "endpoint")
+	d.set(loop(p.jgHTTP), "receivers", "otlp", "protocols", "http", "endpoint")
+	d.set("127.0.0.1", "service", "telemetry", "metrics", "readers", 0, "pull", "exporter", "prometheus", "host")
+	d.set(p.jgMetrics, "service", "telemetry", "metrics", "readers", 0, "pull", "exporter", "prometheus", "port")
+	cfg := filepath.Join(work, "jaeger.yml")
+	d.write(cfg)
+	return startProc(t, "jaeger", nil, bin, "--config="+cfg)
+}
+
+func startLoki(t *testing.T, bin, cfgDir, work string, p ports) *proc {
+	data := filepath.Join(work, "loki-data")
+	d := loadYAML(t, filepath.Join(cfgDir, "loki", "loki.yml"))
+	d.set(p.lokiHTTP, "server", "http_listen_port")
+	d.set(p.lokiGRPC, "server", "grpc_listen_port")
+	d.set(data, "common", "path_prefix")
+	d.set(filepath.Join(data, "chunks"), "common", "storage", "filesystem", "chunks_directory")
+	// The generated rules, where the generated config would mount them.
+	d.set(filepath.Join(cfgDir, "loki", "rules"), "common", "storage", "filesystem", "rules_directory")
+	d.set(filepath.Join(data, "compactor"), "compactor", "working_directory")
+	d.set(filepath.Join(data, "rules-temp"), "ruler", "rule_path")
+	cfg := filepath.Join(work, "loki.yml")
+	d.write(cfg)
+	if out, err := run(bin, "-verify-config", "-config.file="+cfg); err != nil {
+		t.Fatalf("loki -verify-config on the rewritten config: %v\n%s", err, out)
+	}
+	return startProc(t, "loki", nil, bin, "-config.file="+cfg)
+}
+
+func startCollector(t *testing.T, bin, repo string, s spec.Spec, work string, p ports) *proc {
+	generated := filepath.Join(repo, otelcol.ConfigPath(s))
+	if out, err := run(bin, "validate", "--config="+generated); err != nil {
+		t.Fatalf("otelcol validate on the generated config: %v\n%s", err, out)
+	}
+	d := loadYAML(t, generated)
+	d.set(loop(p.colHealth), "extensions", "health_check", "endpoint")
+	d.set(filepath.Join(work, "otelcol-storage"), "extensions", "file_storage", "directory")
+	d.set(loop(p.colGRPC), "receivers", "otlp", "protocols", "grpc", "endpoint")
+	d.set(loop(p.colHTTP), "receivers", "otlp", "protocols", "http", "endpoint")
+	d.set(loop(p.jgGRPC), "exporters", "otlp/jaeger", "endpoint")
+	d.set("http://"+loop(p.lokiHTTP)+"/otlp", "exporters", "otlphttp/loki", "endpoint")
+	d.set("127.0.0.1", "service", "telemetry", "metrics", "readers", 0, "pull", "exporter", "prometheus", "host")
+	d.set(p.colMetr, "service", "telemetry", "metrics", "readers", 0, "pull", "exporter", "prometheus", "port")
+	if inc := d.get("receivers", "filelog", "include"); fmt.Sprint(inc) != fmt.Sprint([]any{s.Logs.Path}) {
+		t.Fatalf("filelog include is %v, want the spec's log path %s", inc, s.Logs.Path)
+	}
+	cfg := filepath.Join(work, "otelcol.yml")
+	d.write(cfg)
+	if out, err := run(bin, "validate", "--config="+cfg); err != nil {
+		t.Fatalf("otelcol validate on the rewritten config: %v\n%s", err, out)
+	}
+	return startProc(t, "otelcol", nil, bin, "--config="+cfg)
+}
+
+func startPrometheus(t *testing.T, bin, cfgDir, work string, p ports) *proc {
+	// The whole folder, so rule_files resolve as they do in the stack.
+	promDir := filepath.Join(work, "prometheus")
+	if err := os.CopyFS(promDir, os.DirFS(filepath.Join(cfgDir, "prometheus"))); err != nil {
+		t.Fatal(err)
+	}
+	d := loadYAML(t, filepath.Join(promDir, "prometheus.yml"))
+	rewrite := map[string]string{
+		stack.Addr(e2eService, p.metrics):             loop(p.metrics),
+		stack.Addr("localhost", stack.PrometheusPort): loop(p.prom),
+	}
+	jobs, _ := d.get("scrape_configs").([]any)
+	for i, j := range jobs {
+		scs, _ := j.(map[string]any)["static_configs"].([]any)
+		for k, sc := range scs {
+			targets, _ := sc.(map[string]any)["targets"].([]any)
+			for m, tg := range targets {
+				to, ok := rewrite[fmt.Sprint(tg)]
+				if !ok {
+					t.Fatalf("prometheus.yml: no loopback address for target %v", tg)
+				}
+				d.set(to, "scrape_configs", i, "static_configs", k, "targets", m)
+			}
+		}
+	}
+	cfg := filepath.Join(promDir, "prometheus.yml")
+	d.write(cfg)
+	return startProc(t, "prometheus", nil, bin, "--config.file="+cfg,
+		"--storage.tsdb.path="+filepath.Join(work, "prom-data"), "--web.listen-address="+loop(p.prom))
+}
+
+func startService(t *testing.T, bin, logFile string, p ports) *proc {
+	f, err := os.OpenFile(logFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(),
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+loop(p.colGRPC),
+		"OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1",
+	)
+	cmd.Stdout = f
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	pr := &proc{name: e2eService, cmd: cmd, log: logFile, done: make(chan struct{})}
+	stderr := filepath.Join(t.TempDir(), "stderr.log")
+	ef, err := os.Create(stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = ef
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = cmd.Wait(); f.Close(); ef.Close(); close(pr.done) }()
+	t.Cleanup(func() {
+		pr.stop()
+		if t.Failed() {
+			t.Logf("--- %s stdout (last 30 lines) ---\n%s\n--- stderr ---\n%s", e2eService, tail(logFile, 30), tail(stderr, 30))
+		}
+	})
+	return pr
+}
+
+func appendLines(t *testing.T, path string, lines ...string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, l := range lines {
+		if _, err := f.WriteString(l + "\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// get sends a GET (with a sampled traceparent when traceID is set) and
+// returns the status code.
+func get(t *testing.T, u, traceID string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if traceID != "" {
+		req.Header.Set("traceparent", "00-"+traceID+"-"+randomHex(8)+"-01")
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// lokiLine is one log entry as Loki returns it.
+type lokiLine struct {
+	ts     time.Time
+	line   string
+	stream map[string]string
+	meta   map[string]string
+	json   map[string]any
+}
+
+// queryLoki returns every line of sel since start, with stream labels and
+// structured metadata told apart (categorize-labels encoding).
+func queryLoki(ctx context.Context, base, sel string, start time.Time) ([]lokiLine, error) {
+	q := url.Values{}
+	q.Set("query", sel)
+	q.Set("start", strconv.FormatInt(start.Add(-time.Minute).UnixNano(), 10))
+	q.Set("end", strconv.FormatInt(time.Now().Add(time.Minute).UnixNano(), 10))
+	q.Set("limit", "5000")
+	q.Set("direction", "forward")
+	var resp struct {
+		Data struct {
+			Result []struct {
+				Stream map[string]string   `json:"stream"`
+				Values [][]json.RawMessage `json:"values"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := getJSON(ctx, base+"/loki/api/v1/query_range?"+q.Encode(), &resp, "X-Loki-Response-Encoding-Flags", "categorize-labels"); err != nil {
+		return nil, err
+	}
+	var out []lokiLine
+	for _, r := range resp.Data.Result {
+		for _, v := range r.Values {
+			var tsText, line string
+			if len(v) < 2 || json.Unmarshal(v[0], &tsText) != nil || json.Unmarshal(v[1], &line) != nil {
+				return nil, fmt.Errorf("unexpected Loki value %s", v)
+			}
+			ns, err := strconv.ParseInt(tsText, 10, 64)
+			if err != nil {
+				return nil, err
+			}
+			l := lokiLine{ts: time.Unix(0, ns), line: line, stream: r.Stream, meta: map[string]string{}}
+			if len(v) > 2 {
+				var cat struct {
+					StructuredMetadata map[string]string `json:"structuredMetadata"`
+				}
+				if err := json.Unmarshal(v[2], &cat); err != nil {
+					return nil, err
+				}
+				if cat.StructuredMetadata != nil {
+					l.meta = cat.StructuredMetadata
+				}
+			}
+			_ = json.Unmarshal([]byte(line), &l.json)
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
+func checkLogLines(t *testing.T, lines []lokiLine, known string) {
+	t.Helper()
+	indexed := []string{contract.LokiLabelService, contract.LokiLabelEnvironment, contract.LokiLabelLevel}
+	for _, l := range lines {
+		if l.json == nil {
+			t.Errorf("line is not the service's JSON as written: %q", l.line)
+			continue
+		}
+		if m := l.json["marker"]; m != nil {
+			t.Errorf("the pipeline let through a line it must drop (%v): %s", m, l.line)
+		}
+		if l.json[contract.LogHTTPPath] == contract.HealthLivenessPath || l.json[contract.LogHTTPPath] == contract.HealthReadinessPath {
+			t.Errorf("health-check access line reached Loki: %s", l.line)
+		}
+		// Only the low-cardinality labels are stream labels.
+		var names []string
+		for k := range l.stream {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		want := append([]string{}, indexed...)
+		sort.Strings(want)
+		if strings.Join(names, ",") != strings.Join(want, ",") {
+			t.Errorf("stream labels %v, want exactly %v", names, want)
+		}
+		if l.stream[contract.LokiLabelService] != e2eService || l.stream[contract.LokiLabelEnvironment] != e2eEnv ||
+			l.stream[contract.LokiLabelLevel] != l.json[contract.LogLevel] {
+			t.Errorf("stream %v does not match the line %s", l.stream, l.line)
+		}
+		// The entry's time is the log's own time field.
+		if ts, err := time.Parse(time.RFC3339Nano, fmt.Sprint(l.json[contract.LogTime])); err != nil || !ts.Equal(l.ts) {
+			t.Errorf("entry time %s, line time %v (%v)", l.ts.Format(time.RFC3339Nano), l.json[contract.LogTime], err)
+		}
+		// IDs are structured metadata equal to the line's fields.
+		for field, meta := range map[string]string{
+			contract.LogTraceID: contract.LokiMetaTraceID, contract.LogSpanID: contract.LokiMetaSpanID, contract.LogRequestID: contract.LokiMetaRequestID,
+		} {
+			if v, ok := l.json[field]; ok && l.meta[meta] != v {
+				t.Errorf("structured metadata %s=%q, line has %v: %s", meta, l.meta[meta], v, l.line)
+			}
+		}
+	}
+	found := false
+	for _, l := range lines {
+		if l.meta[contract.LokiMetaTraceID] == known && l.json[contract.LogMessage] == contract.AccessLogMessage {
+			found = true
+			if l.meta[contract.LokiMetaRequestID] == "" || l.meta[contract.LokiMetaSpanID] == "" {
+				t.Errorf("access line of the known trace lacks request_id or span_id metadata: %v", l.meta)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no access line with trace_id %s", known)
+	}
+}
+
+func checkLokiLabels(t *testing.T, ctx context.Context, base string) {
+	t.Helper()
+	var resp struct {
+		Data []string `json:"data"`
+	}
+	q := url.Values{"start": {strconv.FormatInt(time.Now().Add(-time.Hour).UnixNano(), 10)}}
+	if err := getJSON(ctx, base+"/loki/api/v1/labels?"+q.Encode(), &resp); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{contract.LokiLabelService, contract.LokiLabelLevel} {
+		if !contains(resp.Data, want) {
+			t.Errorf("Loki label %q is not indexed; labels: %v", want, resp.Data)
+		}
+	}
+	for _, never := range []string{contract.LokiMetaTraceID, contract.LokiMetaSpanID, contract.LokiMetaRequestID} {
+		if contains(resp.Data, never) {
+			t.Errorf("%q is an index label: it must be structured metadata", never)
+		}
+	}
+}
+
+// checkLokiRules checks the ruler loaded the generated rules and that the
+// panic rule's own expression counts the panics we caused.
+func checkLokiRules(t *testing.T, ctx context.Context, base string, s spec.Spec, servers []*proc) {
+	t.Helper()
+	rs := loki.RuleSet(s)
+	eventually(t, 30*time.Second, "loki ruler loads the generated rules", servers, func() error {
+		var resp struct {
+			Data struct {
+				Groups []struct {
+					Rules []struct {
+						Name string `json:"name"`
+					} `json:"rules"`
+				} `json:"groups"`
+			} `json:"data"`
+		}
+		if err := getJSON(ctx, base+"/prometheus/api/v1/rules", &resp); err != nil {
+			return err
+		}
+		var loaded []string
+		for _, g := range resp.Data.Groups {
+			for _, r := range g.Rules {
+				loaded = append(loaded, r.Name)
+			}
+		}
+		for _, r := range rs.Groups[0].Rules {
+			if !contains(loaded, r.Alert) {
+				return fmt.Errorf("rule %s not loaded (loaded: %v)", r.Alert, loaded)
+			}
+		}
+		return nil
+	})
+	for _, r := range rs.Groups[0].Rules {
+		if r.Alert != "PanicLogged" {
+			continue
+		}
+		var resp struct {
+			Data struct {
+				Result []struct {
+					Value []any `json:"value"`
+				} `json:"result"`
+			} `json:"data"`
+		}
+		if err := getJSON(ctx, base+"/loki/api/v1/query?"+url.Values{"query": {r.Expr}}.Encode(), &resp); err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.Data.Result) != 1 || fmt.Sprint(resp.Data.Result[0].Value[1]) == "0" {
+			t.Errorf("the PanicLogged expression does not see the panics: %+v", resp.Data.Result)
+		}
+	}
+}
+
+func jaegerHasTrace(ctx context.Context, base, id string) error {
+	var resp struct {
+		Data []struct {
+			TraceID string `json:"traceID"`
+			Spans   []struct {
+				TraceID string `json:"traceID"`
+			} `json:"spans"`
+		} `json:"data"`
+	}
+	if err := getJSON(ctx, base+"/api/traces/"+id, &resp); err != nil {
+		return err
+	}
+	if len(resp.Data) != 1 || len(resp.Data[0].Spans) == 0 {
+		return fmt.Errorf("trace %s: %d traces", id, len(resp.Data))
+	}
+	for _, sp := range resp.Data[0].Spans {
+		if sp.TraceID != id {
+			return fmt.Errorf("trace %s holds a span of trace %s", id, sp.TraceID)
+		}
+	}
+	return nil
+}
+
+// promResult is an instant query's vector.
+type promResult []struct {
+	Metric map[string]string `json:"metric"`
+	Value  []any             `json:"value"`
+}
+
+func promQuery(ctx context.Context, base, q string) (promResult, error) {
+	var resp struct {
+		Data struct {
+			Result promResult `json:"result"`
+		} `json:"data"`
+	}
+	err := getJSON(ctx, base+"/api/v1/query?"+url.Values{"query": {q}}.Encode(), &resp)
+	return resp.Data.Result, err
+}
+
+func checkPrometheus(t *testing.T, ctx context.Context, base, cfgDir string, s spec.Spec, servers []*proc) {
+	t.Helper()
+	job := s.Service.Name
+	eventually(t, 45*time.Second, "the service's target up", servers, func() error {
+		r, err := promQuery(ctx, base, fmt.Sprintf(`up{job=%q}`, job))
+		if err != nil {
+			return err
+		}
+		if len(r) != 1 || r[0].Value[1] != "1" {
+			return fmt.Errorf("up{job=%q} = %v", job, r)
+		}
+		return nil
+	})
+	eventually(t, 30*time.Second, "request duration series with routes", servers, func() error {
+		r, err := promQuery(ctx, base, fmt.Sprintf(`%s{job=%q}`, contract.RequestDurationCount, job))
+		if err != nil {
+			return err
+		}
+		routes := map[string]bool{}
+		for _, m := range r {
+			routes[m.Metric[contract.LabelRoute]] = true
+		}
+		if !routes["/hello/{name}"] || !routes["/panic"] {
+			return fmt.Errorf("routes seen: %v", routes)
+		}
+		return nil
+	})
+
+	// Every metric the generated rules and dashboards read, as Prometheus'
+	// own parser sees them (/api/v1/parse_query).
+	exprs, records := promExpressions(t, cfgDir)
+	names := map[string]bool{}
+	for _, e := range exprs {
+		var resp struct {
+			Data any `json:"data"`
+		}
+		if err := getJSON(ctx, base+"/api/v1/parse_query?"+url.Values{"query": {e}}.Encode(), &resp); err != nil {
+			t.Errorf("parse %q: %v", e, err)
+			continue
+		}
+		collectSelectors(resp.Data, names)
+	}
+	t.Logf("%d expressions read %d metric names; %d recording rules", len(exprs), len(names), len(records))
+	for name := range names {
+		eventually(t, 60*time.Second, "data for "+name, servers, func() error {
+			r, err := promQuery(ctx, base, fmt.Sprintf(`{__name__=%q}`, name))
+			if err == nil && len(r) == 0 {
+				err = fmt.Errorf("no series")
+			}
+			return err
+		})
+	}
+	for _, rec := range records {
+		eventually(t, 60*time.Second, "recording rule "+rec, servers, func() error {
+			r, err := promQuery(ctx, base, rec)
+			if err == nil && len(r) == 0 {
+				err = fmt.Errorf("no value yet")
+			}
+			return err
+		})
+	}
+}
+
+// promExpressions returns every PromQL expression of the generated rules
+// and dashboards under cfgDir, and the names of the recording rules.
+func promExpressions(t *testing.T, cfgDir string) (exprs, records []string) {
+	t.Helper()
+	rules, _ := filepath.Glob(filepath.Join(cfgDir, "prometheus", "rules", "*.yml"))
+	for _, f := range rules {
+		if strings.HasSuffix(f, "_test.yml") || strings.HasSuffix(f, ".test.yml") {
+			continue
+		}
+		d := loadYAML(t, f)
+		groups, _ := d.get("groups").([]any)
+		for _, g := range groups {
+			rs, _ := g.(map[string]any)["rules"].([]any)
+			for _, r := range rs {
+				m := r.(map[string]any)
+				if e, ok := m["expr"].(string); ok {
+					exprs = append(exprs, e)
+				}
+				if rec, ok := m["record"].(string); ok {
+					records = append(records, rec)
+				}
+			}
+		}
+	}
+	dashboards, _ := filepath.Glob(filepath.Join(cfgDir, "grafana", "dashboards", "*.json"))
+	for _, f := range dashboards {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc any
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		walkProm(doc, false, func(e string) { exprs = append(exprs, expandPromVars(e)) })
+	}
+	return exprs, records
+}
+
+var promVars = regexp.MustCompile(`\$\{?(__rate_interval|__interval|__range|__auto)\}?`)
+
+// expandPromVars replaces Grafana's variables: intervals with 5m, other
+// template variables with a regex that matches anything.
+func expandPromVars(q string) string {
+	q = promVars.ReplaceAllString(q, "5m")
+	return regexp.MustCompile(`\$\{?[A-Za-z_][A-Za-z0-9_]*\}?`).ReplaceAllString(q, ".*")
+}
+
+func walkProm(v any, inProm bool, visit func(string)) {
+	switch n := v.(type) {
+	case map[string]any:
+		if ds, ok := n["datasource"].(map[string]any); ok {
+			inProm = ds["type"] == "prometheus"
+		}
+		if e, ok := n["expr"].(string); ok && inProm {
+			visit(e)
+		}
+		for k, c := range n {
+			if k != "datasource" {
+				walkProm(c, inProm, visit)
+			}
+		}
+	case []any:
+		for _, c := range n {
+			walkProm(c, inProm, visit)
+		}
+	}
+}
+
+// collectSelectors adds the metric name of every vector or matrix selector
+// in a parse_query AST.
+func collectSelectors(v any, names map[string]bool) {
+	switch n := v.(type) {
+	case map[string]any:
+		if n["type"] == "vectorSelector" {
+			if name, ok := n["name"].(string); ok && name != "" {
+				names[name] = true
+			}
+		}
+		for _, c := range n {
+			collectSelectors(c, names)
+		}
+	case []any:
+		for _, c := range n {
+			collectSelectors(c, names)
+		}
+	}
+}
