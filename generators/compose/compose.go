@@ -367,6 +367,8 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	docker, err := generators.RenderFile("compose/Dockerfile.tmpl", Dockerfile, generators.CreateOnce, dockerView{
 		Port: s.Service.Port, MetricsPort: s.Metrics.Port, Service: s.Service.Name,
 		Readiness: contract.HealthReadinessPath,
+		// Where the example main of the Go generator goes.
+		MainDir: path.Join("cmd", s.Service.Name),
 	})
 	if err != nil {
 		return nil, err
@@ -381,4 +383,5 @@ func generate(s spec.Spec) ([]generators.File, error) {
 type dockerView struct {
 	Port, MetricsPort  int
 	Service, Readiness string
+	MainDir            string
 }
