@@ -14,6 +14,7 @@ import (
 	"github.com/obsgen/obsgen/generators/loki"
 	"github.com/obsgen/obsgen/generators/otelcol"
 	"github.com/obsgen/obsgen/generators/prometheus"
+	"github.com/obsgen/obsgen/generators/rules"
 	"github.com/obsgen/obsgen/generators/tracing"
 	"github.com/obsgen/obsgen/internal/spec"
 )
@@ -28,6 +29,7 @@ var All = []generators.Generator{
 	loki.Generator,       // Loki for the local stack and its LogQL alert rules
 	tracing.Generator,    // Jaeger or Tempo for the local stack
 	compose.Generator,    // the local stack that runs all of the above
+	rules.Generator,      // SLO rules, their promtool tests, runbooks
 }
 
 // Generate validates s and runs every generator. It returns the files sorted

@@ -48,6 +48,14 @@ const (
 	LabelScopeVersion = "otel_scope_version"
 )
 
+// Series and labels Prometheus itself adds to every scrape of the service:
+// the target's health and its target labels (see the generated prometheus.yml).
+const (
+	ScrapeUp         = "up"
+	LabelInstance    = "instance"
+	LabelEnvironment = "environment"
+)
+
 // TargetInfo carries the OTel resource of the service, one series per
 // process, with the labels below.
 const (
@@ -63,7 +71,9 @@ const (
 	GoGoroutines = "go_goroutines"
 	GoHeapBytes  = "go_memstats_heap_alloc_bytes"
 	// GoGCDuration is a summary (quantile label plus _sum and _count).
-	GoGCDuration          = "go_gc_duration_seconds"
+	GoGCDuration = "go_gc_duration_seconds"
+	// GoGCDurationCount counts GC cycles (the summary's _count series).
+	GoGCDurationCount     = GoGCDuration + "_count"
 	ProcessCPUSeconds     = "process_cpu_seconds_total"
 	ProcessResidentMemory = "process_resident_memory_bytes"
 	ProcessStartTime      = "process_start_time_seconds"

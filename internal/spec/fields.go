@@ -2,6 +2,8 @@ package spec
 
 import (
 	"fmt"
+	"net"
+	"net/mail"
 	"net/url"
 	"path"
 	"regexp"
@@ -46,6 +48,7 @@ var (
 
 func sentryOn(s Spec) bool  { return s.Sentry.Enabled }
 func tracingOn(s Spec) bool { return s.Tracing.Enabled }
+func emailOn(s Spec) bool   { return s.Alerts.Receiver == "email" }
 
 var fields = []Field{
 	{
@@ -250,6 +253,64 @@ var fields = []Field{
 		ref:    func(s *Spec) any { return &s.Alerts.Receiver },
 	},
 	{
+		Name: "alert-email-to", Path: "alerts.email_to", When: emailOn,
+		Prompt: "Email address alerts go to",
+		Help:   "One address or a list the mail server expands, e.g. oncall@example.com.",
+		ref:    func(s *Spec) any { return &s.Alerts.EmailTo },
+		check:  func(s Spec) error { return checkEmail(s, s.Alerts.EmailTo, "oncall@example.com") },
+	},
+	{
+		Name: "alert-email-from", Path: "alerts.email_from", When: emailOn,
+		Prompt: "Sender address of alert emails",
+		Help:   "An address your mail server lets Alertmanager send as, e.g. alertmanager@example.com.",
+		ref:    func(s *Spec) any { return &s.Alerts.EmailFrom },
+		check:  func(s Spec) error { return checkEmail(s, s.Alerts.EmailFrom, "alertmanager@example.com") },
+	},
+	{
+		Name: "smtp-smarthost", Path: "alerts.smtp_smarthost", When: emailOn,
+		Prompt: "SMTP server (host:port)",
+		Help:   "The mail relay Alertmanager sends through, e.g. smtp.example.com:587.",
+		ref:    func(s *Spec) any { return &s.Alerts.SMTPSmarthost },
+		check: func(s Spec) error {
+			if !emailOn(s) {
+				return nil
+			}
+			host, port, err := net.SplitHostPort(s.Alerts.SMTPSmarthost)
+			if err != nil || host == "" || checkPortText(port) != nil || strings.ContainsAny(host, " \t\"'") {
+				return fmt.Errorf("%q is not host:port: write the SMTP relay as host:port, e.g. smtp.example.com:587", s.Alerts.SMTPSmarthost)
+			}
+			return nil
+		},
+	},
+	{
+		Name: "smtp-username", Path: "alerts.smtp_username", When: emailOn, Advanced: true,
+		Prompt: "SMTP user name (empty: no authentication)",
+		Help:   "With a user name, Alertmanager reads the password from the smtp_password compose secret.",
+		ref:    func(s *Spec) any { return &s.Alerts.SMTPUsername },
+		check: func(s Spec) error {
+			if u := s.Alerts.SMTPUsername; emailOn(s) && (len(u) > 254 || strings.ContainsAny(u, " \t\r\n\"'")) {
+				return fmt.Errorf("%q is not a user name: use the SMTP login without spaces or quotes", u)
+			}
+			return nil
+		},
+	},
+	{
+		Name: "grafana-url", Path: "alerts.grafana_url", Advanced: true,
+		Prompt: "Grafana URL responders open",
+		Help:   "Alerts link to the service dashboard under it, e.g. https://grafana.example.com.",
+		ref:    func(s *Spec) any { return &s.Alerts.GrafanaURL },
+		check:  func(s Spec) error { return checkBaseURL(s.Alerts.GrafanaURL, false, "https://grafana.example.com") },
+	},
+	{
+		Name: "runbook-base-url", Path: "alerts.runbook_base_url", Advanced: true,
+		Prompt: "URL where the generated runbooks folder can be browsed (empty: link the repo path)",
+		Help:   "e.g. https://github.com/acme/checkout/blob/main/observability/runbooks. Each alert links to <url>/<AlertName>.md.",
+		ref:    func(s *Spec) any { return &s.Alerts.RunbookBaseURL },
+		check: func(s Spec) error {
+			return checkBaseURL(s.Alerts.RunbookBaseURL, true, "https://github.com/acme/checkout/blob/main/observability/runbooks")
+		},
+	},
+	{
 		Name: "deploy-target", Path: "deploy.target", Options: DeployTargets, Advanced: true,
 		Prompt: "Deploy target",
 		Help:   "compose: a docker compose stack that runs the service with Prometheus, Grafana, Loki and the rest.",
@@ -440,6 +501,39 @@ func checkLogPath(p string) error {
 	// name may be a glob.
 	if !logPathRE.MatchString(p) || path.Clean(p) != p || path.Dir(p) == "/" || strings.ContainsAny(path.Dir(p), "*?") {
 		return fmt.Errorf("%q is not a log file path: use an absolute path of letters, digits, / _ . -, with * or ? only in the file name, e.g. /var/log/checkout/*.log", p)
+	}
+	return nil
+}
+
+func checkPortText(p string) error {
+	n, err := strconv.Atoi(p)
+	if err != nil {
+		return fmt.Errorf("%q is not a port", p)
+	}
+	return checkPort(n)
+}
+
+// checkEmail accepts one plain address, required only for the email receiver.
+func checkEmail(s Spec, addr, example string) error {
+	if !emailOn(s) {
+		return nil
+	}
+	a, err := mail.ParseAddress(addr)
+	if err != nil || a.Address != addr || a.Name != "" {
+		return fmt.Errorf("%q is not an email address: the email receiver needs one, e.g. %s", addr, example)
+	}
+	return nil
+}
+
+// checkBaseURL accepts an http(s) URL without credentials, query or
+// fragment: it is written into alert annotations that anyone can read.
+func checkBaseURL(raw string, optional bool, example string) error {
+	if raw == "" && optional {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(raw, "/") || strings.ContainsAny(raw, " \"'{}<>\\`") {
+		return fmt.Errorf("%q is not a base URL: write http(s)://host[/path] without credentials, query or trailing slash, e.g. %s", raw, example)
 	}
 	return nil
 }

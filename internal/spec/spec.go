@@ -72,9 +72,23 @@ type SLO struct {
 	Window           Duration `yaml:"window"`
 }
 
-// Alerts says where alerts are routed.
+// Alerts says where alerts are routed and where their links point. The
+// receiver's credentials are secrets: Alertmanager reads them from files
+// (compose secrets), never from its config.
 type Alerts struct {
 	Receiver string `yaml:"receiver"`
+	// Email routing; only used with the email receiver.
+	EmailTo       string `yaml:"email_to,omitempty"`
+	EmailFrom     string `yaml:"email_from,omitempty"`
+	SMTPSmarthost string `yaml:"smtp_smarthost,omitempty"`
+	SMTPUsername  string `yaml:"smtp_username,omitempty"`
+	// GrafanaURL is where responders open Grafana; alert annotations link
+	// to the service's dashboard under it.
+	GrafanaURL string `yaml:"grafana_url"`
+	// RunbookBaseURL is where the generated runbooks can be browsed (e.g.
+	// the config folder in the repository's web view). Empty: alerts carry
+	// the runbook's path in the repository instead of a URL.
+	RunbookBaseURL string `yaml:"runbook_base_url,omitempty"`
 }
 
 // Deploy says where the service and its observability stack run.
@@ -130,7 +144,7 @@ func New() Spec {
 			LatencyObjective: 99,
 			Window:           Duration(30 * day),
 		},
-		Alerts: Alerts{Receiver: "none"},
+		Alerts: Alerts{Receiver: "none", GrafanaURL: "http://localhost:3000"},
 		Deploy: Deploy{Target: "compose"},
 		Output: Output{CodeDir: "internal/observability", ConfigDir: "observability"},
 	}

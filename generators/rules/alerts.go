@@ -1,0 +1,200 @@
+// Package rules generates the service's Prometheus recording and alerting
+// rules, their promtool unit tests and one runbook per alert. Rules are
+// built as typed values and encoded as YAML, and the tests are derived from
+// the same values, so every alert the rules file defines has tests that
+// expect exactly its labels and annotations.
+package rules
+
+import (
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/obsgen/obsgen/generators/slo"
+	"github.com/obsgen/obsgen/internal/contract"
+	"github.com/obsgen/obsgen/internal/spec"
+)
+
+// Alert is one generated alerting rule and what a responder needs to know
+// about it. The README and the runbooks are written from these values.
+type Alert struct {
+	Name     string
+	Severity string
+	// SLO is the objective kind the alert protects; empty for target health.
+	SLO         string
+	Expr        string
+	For         time.Duration
+	Labels      map[string]string
+	Summary     string
+	Description string
+	RunbookURL  string
+	Dashboard   string
+	// Meaning, Threshold and Checks feed the runbook.
+	Meaning   string
+	Threshold string
+	Checks    []string
+	// kept is the set of series labels the expression keeps, for tests.
+	kept []string
+	// window is the burn-rate window of an SLO alert.
+	window    slo.Window
+	objective slo.Objective
+}
+
+// Template placeholders of the annotations. Prometheus expands them when the
+// alert fires; the generated tests expand them the same way to know the text
+// to expect.
+const (
+	valuePercent = "{{ $value | humanizePercentage }}"
+	labelEnv     = "{{ $labels." + contract.LabelEnvironment + " }}"
+	labelInst    = "{{ $labels." + contract.LabelInstance + " }}"
+)
+
+// Names of the target-health alerts.
+const (
+	AlertServiceDown    = "ServiceDown"
+	AlertTargetDown     = "ServiceTargetDown"
+	AlertMetricsAbsent  = "ServiceMetricsAbsent"
+	targetDownFor       = 10 * time.Minute
+	serviceDownFor      = 2 * time.Minute
+	metricsAbsentFor    = 10 * time.Minute
+	runbookDir          = "runbooks"
+	dashboardEnvVarName = "environment"
+)
+
+// BurnAlertName names the alert of one objective and window pair, e.g.
+// AvailabilitySLOBurn1h5m: responders see which window fired.
+func BurnAlertName(o slo.Objective, w slo.Window) string {
+	return strings.ToUpper(o.Kind[:1]) + o.Kind[1:] + "SLOBurn" + slo.Dur(w.Long) + slo.Dur(w.Short)
+}
+
+// RunbookPath is where the runbook of an alert is generated.
+func RunbookPath(s spec.Spec, alert string) string {
+	return path.Join(s.Output.ConfigDir, runbookDir, alert+".md")
+}
+
+func runbookURL(s spec.Spec, alert string) string {
+	if s.Alerts.RunbookBaseURL != "" {
+		return s.Alerts.RunbookBaseURL + "/" + alert + ".md"
+	}
+	return RunbookPath(s, alert)
+}
+
+// DashboardURL is the service dashboard under the spec's Grafana URL.
+func DashboardURL(s spec.Spec) string {
+	return s.Alerts.GrafanaURL + "/d/" + slo.DashboardUID(s.Service.Name) + "/" + slo.DashboardSlug(s.Service.Name)
+}
+
+// Alerts returns every alert generated for the spec, target health first.
+func Alerts(s spec.Spec) []Alert {
+	m := slo.New(s)
+	svc := s.Service.Name
+	up := fmt.Sprintf("%s{%s}", contract.ScrapeUp, m.JobSelector)
+	dash := DashboardURL(s)
+	dashEnv := dash + "?var-" + dashboardEnvVarName + "=" + labelEnv
+	alerts := []Alert{
+		{
+			Name: AlertServiceDown, Severity: slo.SeverityPage,
+			Expr:        fmt.Sprintf("max by (%s) (%s) == 0", slo.By, up),
+			For:         serviceDownFor,
+			Summary:     svc + " is down: Prometheus cannot scrape any of its targets",
+			Description: fmt.Sprintf("Every scrape of job %s has failed for %s: the service is down or unreachable from Prometheus. Its SLO alerts are inhibited while this fires.", svc, slo.Dur(serviceDownFor)),
+			Dashboard:   dashEnv,
+			Meaning:     "No target of the service answered a scrape for " + slo.Dur(serviceDownFor) + ". Users most likely get connection errors.",
+			Threshold:   "all targets of job " + svc + " have up == 0 for " + slo.Dur(serviceDownFor),
+			Checks: []string{
+				"Is the process running? In the compose stack: `docker compose ps " + svc + "` and `docker compose logs --tail=100 " + svc + "`.",
+				"Does the metrics endpoint answer? `curl -sS http://" + svc + ":" + fmt.Sprint(s.Metrics.Port) + s.Metrics.Path + " | head` from a container on the same network.",
+				"Prometheus' view of the targets: Status > Targets, or `" + up + "` in the query UI; the scrape error is in the target's last error.",
+			},
+			kept: []string{contract.LabelJob, contract.LabelEnvironment},
+		},
+		{
+			Name: AlertTargetDown, Severity: slo.SeverityTicket,
+			Expr:        up + " == 0",
+			For:         targetDownFor,
+			Summary:     svc + " target " + labelInst + " is down",
+			Description: fmt.Sprintf("Prometheus has failed to scrape %s (job %s) for %s. Other targets of the job may still serve traffic; the SLO alerts say whether users notice.", labelInst, svc, slo.Dur(targetDownFor)),
+			Dashboard:   dashEnv,
+			Meaning:     "One target of the service has not answered scrapes for " + slo.Dur(targetDownFor) + ". Capacity is reduced, or the instance is wedged or unreachable.",
+			Threshold:   "up == 0 for one target for " + slo.Dur(targetDownFor),
+			Checks: []string{
+				"Find the instance in the alert's `instance` label and check its process and logs.",
+				"Compare with the other instances on the dashboard (Go runtime row, filtered by instance).",
+			},
+			kept: []string{contract.LabelJob, contract.LabelInstance, contract.LabelEnvironment, slo.LabelService},
+		},
+		{
+			Name: AlertMetricsAbsent, Severity: slo.SeverityPage,
+			Expr:        fmt.Sprintf("absent(%s)", up),
+			For:         metricsAbsentFor,
+			Summary:     "Prometheus has no target for " + svc,
+			Description: fmt.Sprintf("There has been no series %s for %s: the scrape configuration lost the service (job name, service discovery or relabelling changed), so none of its SLO alerts can fire.", up, slo.Dur(metricsAbsentFor)),
+			Dashboard:   dash,
+			Meaning:     "Prometheus does not scrape the service at all, so every other alert of the service is blind.",
+			Threshold:   "no up series for job " + svc + " for " + slo.Dur(metricsAbsentFor),
+			Checks: []string{
+				"Check Status > Configuration and Status > Targets in Prometheus: is there a job named `" + svc + "`?",
+				"Run `promtool check config prometheus.yml` in the prometheus folder after any change to it.",
+			},
+			kept: []string{contract.LabelJob},
+		},
+	}
+	for _, o := range m.Objectives {
+		for _, w := range slo.Windows {
+			thr := w.Burn * o.Budget()
+			name := BurnAlertName(o, w)
+			a := Alert{
+				Name: name, Severity: w.Severity, SLO: o.Kind,
+				Expr: fmt.Sprintf("%s{%s} > (%s * %s)\nand\n%s{%s} > (%s * %s)",
+					o.Record(w.Long), m.JobSelector, slo.Number(w.Burn), o.BudgetText(),
+					o.Record(w.Short), m.JobSelector, slo.Number(w.Burn), o.BudgetText()),
+				For: w.For,
+				Summary: fmt.Sprintf("%s is burning its %s%% %s error budget %sx too fast (%s/%s windows)",
+					svc, slo.Number(o.Target), o.Title, slo.Number(w.Burn), slo.Dur(w.Long), slo.Dur(w.Short)),
+				Description: fmt.Sprintf("%s of %s's requests %s over the last %s (and over the last %s), above %s: %sx the %s budget of the %s%% %s SLO. At this rate the %s budget is spent in %s.",
+					valuePercent, svc, o.Bad, slo.Dur(w.Long), slo.Dur(w.Short), slo.Percent(thr), slo.Number(w.Burn),
+					slo.Percent(o.Budget()), slo.Number(o.Target), o.Title, slo.Dur(m.SLOWindow), m.Exhaustion(w.Burn)),
+				Dashboard: dashEnv,
+				Meaning: fmt.Sprintf("Requests that %s are using up the %s%% %s SLO's error budget %sx faster than the SLO allows, over both %s and %s. Sustained, this spends %s of a 30-day budget in %s.",
+					o.Bad, slo.Number(o.Target), o.Title, slo.Number(w.Burn), slo.Dur(w.Long), slo.Dur(w.Short), w.BudgetShare, slo.Dur(w.Long)),
+				Threshold: fmt.Sprintf("bad-request ratio > %s over %s and over %s, for %s", slo.Percent(thr), slo.Dur(w.Long), slo.Dur(w.Short), slo.Dur(w.For)),
+				kept:      []string{contract.LabelJob, contract.LabelEnvironment},
+				window:    w, objective: o,
+			}
+			if o.Kind == "availability" {
+				a.Checks = []string{
+					"Which routes fail? The dashboard's error ratio by route panel, or `sum by (" + contract.LabelRoute + ", " + contract.LabelStatus + ") (rate(" + contract.RequestDurationCount + "{" + m.JobSelector + ", " + contract.LabelStatus + "=~\"5..\"}[5m]))`.",
+					"Read the error logs of the service in the dashboard's logs panel (level error) and follow their trace links.",
+					"Did a deploy, a config change or a dependency outage start it? Roll back first, investigate second.",
+				}
+			} else {
+				a.Checks = []string{
+					"Which routes are slow? The dashboard's p95/p99 latency by route panels.",
+					"Open slow traces from the dashboard's traces panel to see where the time goes (database, downstream calls, locks).",
+					"Check saturation: goroutines, heap and GC on the Go runtime row; CPU limits of the container.",
+				}
+			}
+			alerts = append(alerts, a)
+		}
+	}
+	for i := range alerts {
+		a := &alerts[i]
+		a.Labels = map[string]string{slo.LabelSeverity: a.Severity, slo.LabelService: svc}
+		if a.SLO != "" {
+			a.Labels[slo.LabelSLO] = a.SLO
+		}
+		a.RunbookURL = runbookURL(s, a.Name)
+	}
+	return alerts
+}
+
+// annotations are the alert's annotations as Prometheus templates.
+func (a Alert) annotations() map[string]string {
+	return map[string]string{
+		"summary":     a.Summary,
+		"description": a.Description,
+		"runbook_url": a.RunbookURL,
+		"dashboard":   a.Dashboard,
+	}
+}

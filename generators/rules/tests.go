@@ -1,0 +1,347 @@
+package rules
+
+import (
+	"fmt"
+	"math"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/obsgen/obsgen/generators/slo"
+	"github.com/obsgen/obsgen/internal/contract"
+	"github.com/obsgen/obsgen/internal/spec"
+)
+
+// TestFile is the format `promtool test rules` reads.
+type TestFile struct {
+	RuleFiles          []string    `yaml:"rule_files"`
+	EvaluationInterval string      `yaml:"evaluation_interval"`
+	Tests              []TestGroup `yaml:"tests"`
+}
+
+// TestGroup is one scenario: input series and what must (not) fire.
+type TestGroup struct {
+	Name            string      `yaml:"name"`
+	Interval        string      `yaml:"interval"`
+	InputSeries     []Series    `yaml:"input_series"`
+	AlertRuleTests  []AlertTest `yaml:"alert_rule_test,omitempty"`
+	PromQLExprTests []ExprTest  `yaml:"promql_expr_test,omitempty"`
+}
+
+// Series is an input series in promtool's expanding notation.
+type Series struct {
+	Series string `yaml:"series"`
+	Values string `yaml:"values"`
+}
+
+// AlertTest lists every alert of a name expected to fire at EvalTime; an
+// empty list asserts that none fires.
+type AlertTest struct {
+	EvalTime  string     `yaml:"eval_time"`
+	Alertname string     `yaml:"alertname"`
+	ExpAlerts []ExpAlert `yaml:"exp_alerts"`
+}
+
+// ExpAlert is one expected firing alert.
+type ExpAlert struct {
+	ExpLabels      map[string]string `yaml:"exp_labels"`
+	ExpAnnotations map[string]string `yaml:"exp_annotations"`
+}
+
+// ExprTest checks the value of an expression.
+type ExprTest struct {
+	Expr       string   `yaml:"expr"`
+	EvalTime   string   `yaml:"eval_time"`
+	ExpSamples []Sample `yaml:"exp_samples"`
+}
+
+// Sample is an expected sample of an ExprTest.
+type Sample struct {
+	Labels string  `yaml:"labels"`
+	Value  float64 `yaml:"value"`
+}
+
+const testsIntro = `# promtool unit tests for %s.rules.yml, rules evaluated every %s: for
+# every alert, series that must fire it (with its exact labels and
+# annotations), a condition that has not lasted its 'for' yet, and a burn or
+# outage below its threshold. Run from this folder:
+#   promtool test rules *.test.yml
+
+`
+
+// requestsPerMinute is the test traffic: large enough that the lowest
+// allowed budget (99.999 %%) still has whole bad requests at half a 1x burn.
+const requestsPerMinute = 1_000_000
+
+// fixture is the labels of the test service's series.
+type fixture struct {
+	svc, env, instance string
+}
+
+func (f fixture) target() map[string]string {
+	return map[string]string{
+		contract.LabelJob:         f.svc,
+		contract.LabelInstance:    f.instance,
+		contract.LabelEnvironment: f.env,
+		slo.LabelService:          f.svc,
+	}
+}
+
+func seriesName(metric string, labels map[string]string) string {
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + strconv.Quote(labels[k])
+	}
+	return metric + "{" + strings.Join(parts, ", ") + "}"
+}
+
+func with(base map[string]string, kv ...string) map[string]string {
+	out := map[string]string{}
+	for k, v := range base {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
+
+// expected renders what the alert looks like when it fires on the fixture
+// with the given value: the same expansion Prometheus does of the few
+// template placeholders the generated annotations use.
+func (a Alert) expected(f fixture, value float64) ExpAlert {
+	labels := map[string]string{}
+	series := f.target()
+	for _, k := range a.kept {
+		labels[k] = series[k]
+	}
+	for k, v := range a.Labels {
+		labels[k] = v
+	}
+	r := strings.NewReplacer(valuePercent, slo.Percent(value), labelEnv, f.env, labelInst, f.instance)
+	ann := map[string]string{}
+	for k, v := range a.annotations() {
+		ann[k] = r.Replace(v)
+	}
+	return ExpAlert{ExpLabels: labels, ExpAnnotations: ann}
+}
+
+// TestSet is one promtool test file and where it goes.
+type TestSet struct {
+	Path string
+	File TestFile
+}
+
+// slowBurnFrom is the long window from which burn alerts are tested in the
+// slow-burn file: multi-day windows evaluated every minute would take
+// minutes of promtool time for no extra assurance.
+const slowBurnFrom = 24 * time.Hour
+
+// Tests builds the unit tests of every alert of the spec: target health and
+// the fast burns evaluated every minute in TestsPath, the multi-day burns
+// every 5 minutes in SlowTestsPath.
+func Tests(s spec.Spec) []TestSet {
+	f := fixture{svc: s.Service.Name, env: s.Service.Environment, instance: fmt.Sprintf("%s:%d", s.Service.Name, s.Metrics.Port)}
+	ruleFiles := []string{path.Join("..", RulesDir, s.Service.Name+".rules.yml")}
+	fast := TestFile{RuleFiles: ruleFiles, EvaluationInterval: "1m"}
+	slow := TestFile{RuleFiles: ruleFiles, EvaluationInterval: "5m"}
+	m := slo.New(s)
+	for _, a := range Alerts(s) {
+		switch {
+		case a.Name == AlertServiceDown:
+			fast.Tests = append(fast.Tests, serviceDownTests(a, f)...)
+		case a.Name == AlertTargetDown:
+			fast.Tests = append(fast.Tests, targetDownTests(a, f)...)
+		case a.Name == AlertMetricsAbsent:
+			fast.Tests = append(fast.Tests, absentTests(a, f)...)
+		case a.window.Long >= slowBurnFrom:
+			slow.Tests = append(slow.Tests, burnTests(a, f, m, 5*time.Minute)...)
+		default:
+			fast.Tests = append(fast.Tests, burnTests(a, f, m, time.Minute)...)
+		}
+	}
+	return []TestSet{{Path: TestsPath(s), File: fast}, {Path: SlowTestsPath(s), File: slow}}
+}
+
+func minutes(d time.Duration) string { return slo.Dur(d) }
+
+func none(at time.Duration, alert string) AlertTest {
+	return AlertTest{EvalTime: minutes(at), Alertname: alert}
+}
+
+func upSeries(f fixture, instance, values string) Series {
+	return Series{Series: seriesName(contract.ScrapeUp, with(f.target(), contract.LabelInstance, instance)), Values: values}
+}
+
+func serviceDownTests(a Alert, f fixture) []TestGroup {
+	other := f.svc + "-2:9464"
+	return []TestGroup{
+		{
+			Name: a.Name + " fires when no target answers for " + slo.Dur(a.For), Interval: "1m",
+			InputSeries:    []Series{upSeries(f, f.instance, "0x10")},
+			AlertRuleTests: []AlertTest{{EvalTime: "5m", Alertname: a.Name, ExpAlerts: []ExpAlert{a.expected(f, 0)}}},
+		},
+		{
+			Name: a.Name + " ignores one failed scrape (shorter than for)", Interval: "1m",
+			InputSeries:    []Series{upSeries(f, f.instance, "1 0 1x8")},
+			AlertRuleTests: []AlertTest{none(3*time.Minute, a.Name), none(5*time.Minute, a.Name)},
+		},
+		{
+			Name: a.Name + " stays quiet while one of two targets is up", Interval: "1m",
+			InputSeries:    []Series{upSeries(f, f.instance, "0x10"), upSeries(f, other, "1x10")},
+			AlertRuleTests: []AlertTest{none(5*time.Minute, a.Name)},
+		},
+	}
+}
+
+func targetDownTests(a Alert, f fixture) []TestGroup {
+	other := f.svc + "-2:9464"
+	return []TestGroup{
+		{
+			Name: a.Name + " fires for the one target that is down", Interval: "1m",
+			InputSeries:    []Series{upSeries(f, f.instance, "0x20"), upSeries(f, other, "1x20")},
+			AlertRuleTests: []AlertTest{{EvalTime: "15m", Alertname: a.Name, ExpAlerts: []ExpAlert{a.expected(f, 0)}}},
+		},
+		{
+			Name: a.Name + " ignores a target down for less than " + slo.Dur(a.For), Interval: "1m",
+			InputSeries:    []Series{upSeries(f, f.instance, "1 0x5 1x14")},
+			AlertRuleTests: []AlertTest{none(10*time.Minute, a.Name), none(15*time.Minute, a.Name)},
+		},
+		{
+			Name: a.Name + " stays quiet while every target is up", Interval: "1m",
+			InputSeries:    []Series{upSeries(f, f.instance, "1x20"), upSeries(f, other, "1x20")},
+			AlertRuleTests: []AlertTest{none(15*time.Minute, a.Name)},
+		},
+	}
+}
+
+func absentTests(a Alert, f fixture) []TestGroup {
+	otherJob := Series{Series: seriesName(contract.ScrapeUp, map[string]string{contract.LabelJob: "prometheus", contract.LabelInstance: "localhost:9090"}), Values: "1x20"}
+	return []TestGroup{
+		{
+			Name: a.Name + " fires when Prometheus has no target of the job", Interval: "1m",
+			InputSeries:    []Series{otherJob},
+			AlertRuleTests: []AlertTest{{EvalTime: "15m", Alertname: a.Name, ExpAlerts: []ExpAlert{a.expected(f, 1)}}},
+		},
+		{
+			Name: a.Name + " ignores a target that disappears for less than " + slo.Dur(a.For), Interval: "1m",
+			InputSeries:    []Series{otherJob, upSeries(f, f.instance, "1x4 stale _x3 1x12")},
+			AlertRuleTests: []AlertTest{none(15*time.Minute, a.Name)},
+		},
+		{
+			Name: a.Name + " stays quiet while the target is scraped", Interval: "1m",
+			InputSeries:    []Series{otherJob, upSeries(f, f.instance, "0x20")},
+			AlertRuleTests: []AlertTest{none(15*time.Minute, a.Name)},
+		},
+	}
+}
+
+// roundSig rounds to three significant digits, so the ratios the tests
+// produce print exactly under humanizePercentage's four.
+func roundSig(v float64) float64 {
+	if v == 0 {
+		return 0
+	}
+	p := math.Pow(10, 2-math.Floor(math.Log10(math.Abs(v))))
+	return math.Round(v*p) / p
+}
+
+// PromLE writes a bucket bound as Prometheus 3 stores it after ingestion.
+func PromLE(seconds float64) string {
+	v := strconv.FormatFloat(seconds, 'g', -1, 64)
+	if !strings.ContainsAny(v, ".e") {
+		v += ".0"
+	}
+	return v
+}
+
+// requestSeries is the test traffic for an objective: per input interval,
+// total requests of which bad ones count against the objective, with the
+// bad ones stopping after stopAfter samples when stopAfter > 0.
+func requestSeries(f fixture, o slo.Objective, le string, perStep, badPerStep float64, samples, stopAfter int) []Series {
+	base := with(f.target(), contract.LabelRoute, "/orders", contract.LabelMethod, "GET")
+	counter := func(inc float64) string {
+		if stopAfter <= 0 {
+			return fmt.Sprintf("0+%sx%d", num(inc), samples)
+		}
+		return fmt.Sprintf("0+%sx%d %s+0x%d", num(inc), stopAfter, num(inc*float64(stopAfter)), samples-stopAfter)
+	}
+	// A good counter that goes on while the bad one stops needs its own
+	// expansion: good requests keep flowing at the full rate then.
+	good := func() string {
+		if stopAfter <= 0 {
+			return fmt.Sprintf("0+%sx%d", num(perStep-badPerStep), samples)
+		}
+		g := perStep - badPerStep
+		return fmt.Sprintf("0+%sx%d %s+%sx%d", num(g), stopAfter, num(g*float64(stopAfter)+perStep), num(perStep), samples-stopAfter-1)
+	}
+	ok := with(base, contract.LabelStatus, "200")
+	if o.Kind == "availability" {
+		return []Series{
+			{Series: seriesName(contract.RequestDurationCount, ok), Values: good()},
+			{Series: seriesName(contract.RequestDurationCount, with(base, contract.LabelStatus, "500")), Values: counter(badPerStep)},
+		}
+	}
+	// Latency: every request succeeds; the bad ones land above the bucket.
+	return []Series{
+		{Series: seriesName(contract.RequestDurationCount, ok), Values: fmt.Sprintf("0+%sx%d", num(perStep), samples)},
+		{Series: seriesName(contract.RequestDurationBucket, with(ok, contract.LabelBucket, le)), Values: good()},
+	}
+}
+
+func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+func burnTests(a Alert, f fixture, m slo.Model, step time.Duration) []TestGroup {
+	w, o := a.window, a.objective
+	thr := w.Burn * o.Budget()
+	steps := func(d time.Duration) int { return int(d / step) }
+	le := PromLE(m.LatencySeconds)
+	perStep := float64(requestsPerMinute) * step.Minutes()
+	fire := roundSig(math.Min(1, 2*thr))
+	low := roundSig(thr / 2)
+	// steady: both windows are full of the burn and the alert has fired.
+	steady := w.Long + w.For + 10*time.Minute
+	// recovered: the burn stopped at steady and the short window is clean,
+	// while the long window still holds most of the burn.
+	recovered := steady + w.Short + 10*time.Minute
+	above := fmt.Sprintf("%s{%s} > bool (%s * %s)", o.Record(w.Long), m.JobSelector, slo.Number(w.Burn), o.BudgetText())
+	firing := func(at time.Duration) AlertTest {
+		return AlertTest{EvalTime: slo.Dur(at), Alertname: a.Name, ExpAlerts: []ExpAlert{a.expected(f, fire)}}
+	}
+	return []TestGroup{
+		{
+			Name: fmt.Sprintf("%s: %s of requests %s (%sx the threshold) from t=0 until %s: pending until it lasted %s, firing, resolved %s after the burn stops",
+				a.Name, slo.Percent(fire), o.Bad, slo.Number(roundSig(fire/thr)), slo.Dur(steady), slo.Dur(w.For), slo.Dur(w.Short)),
+			Interval:    slo.Dur(step),
+			InputSeries: requestSeries(f, o, le, perStep, fire*perStep, steps(recovered)+2, steps(steady)),
+			AlertRuleTests: []AlertTest{
+				// The ratios exist from the second sample on, so the
+				// condition holds from t=step: pending at For, firing one
+				// step later.
+				none(w.For, a.Name),
+				firing(w.For + step),
+				firing(steady),
+				none(recovered, a.Name),
+			},
+			// The long window alone would still fire: the short window is
+			// what resolves the alert.
+			PromQLExprTests: []ExprTest{{
+				Expr: above, EvalTime: slo.Dur(recovered),
+				ExpSamples: []Sample{{Labels: seriesName("", map[string]string{contract.LabelJob: f.svc, contract.LabelEnvironment: f.env}), Value: 1}},
+			}},
+		},
+		{
+			Name:           fmt.Sprintf("%s stays quiet at %s bad requests (half the threshold) over full windows", a.Name, slo.Percent(low)),
+			Interval:       slo.Dur(step),
+			InputSeries:    requestSeries(f, o, le, perStep, low*perStep, steps(steady)+2, 0),
+			AlertRuleTests: []AlertTest{none(steady, a.Name)},
+		},
+	}
+}
