@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/obsgen/obsgen/generators"
+	"github.com/obsgen/obsgen/generators/alertmanager"
 	"github.com/obsgen/obsgen/generators/alloy"
 	"github.com/obsgen/obsgen/generators/compose"
 	"github.com/obsgen/obsgen/generators/gocode"
@@ -22,14 +23,15 @@ import (
 // All is every generator. Order matters only for reading: output is sorted
 // by path, and each generator decides from the spec whether it applies.
 var All = []generators.Generator{
-	gocode.Generator,     // the Go package the service imports
-	prometheus.Generator, // how Prometheus finds the service
-	otelcol.Generator,    // collector: traces to the backend, logs to Loki
-	alloy.Generator,      // the same log pipeline for Grafana Alloy
-	loki.Generator,       // Loki for the local stack and its LogQL alert rules
-	tracing.Generator,    // Jaeger or Tempo for the local stack
-	compose.Generator,    // the local stack that runs all of the above
-	rules.Generator,      // SLO rules, their promtool tests, runbooks
+	gocode.Generator,       // the Go package the service imports
+	prometheus.Generator,   // how Prometheus finds the service
+	otelcol.Generator,      // collector: traces to the backend, logs to Loki
+	alloy.Generator,        // the same log pipeline for Grafana Alloy
+	loki.Generator,         // Loki for the local stack and its LogQL alert rules
+	tracing.Generator,      // Jaeger or Tempo for the local stack
+	compose.Generator,      // the local stack that runs all of the above
+	rules.Generator,        // SLO rules, their promtool tests, runbooks
+	alertmanager.Generator, // who gets woken up, and for what
 }
 
 // Generate validates s and runs every generator. It returns the files sorted

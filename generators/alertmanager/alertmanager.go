@@ -1,0 +1,267 @@
+// Package alertmanager generates the Alertmanager configuration: a route
+// tree that sends page and ticket alerts to the receiver chosen in the spec,
+// grouping, and inhibition so one incident makes one notification. Receiver
+// credentials never appear in the file: Alertmanager reads them from files
+// (compose secrets), and Secrets tells the compose generator which.
+package alertmanager
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/obsgen/obsgen/generators"
+	"github.com/obsgen/obsgen/generators/rules"
+	"github.com/obsgen/obsgen/generators/slo"
+	"github.com/obsgen/obsgen/internal/contract"
+	"github.com/obsgen/obsgen/internal/spec"
+)
+
+// Generator writes alertmanager.yml.
+var Generator = generators.Generator{
+	Name:     "alertmanager",
+	Doc:      "Alertmanager routing, grouping and inhibition",
+	Generate: generate,
+}
+
+// Dir is the folder, inside the config folder, of the Alertmanager config.
+const Dir = "alertmanager"
+
+// SecretsDir is where the container sees compose secrets.
+const SecretsDir = "/run/secrets"
+
+// Receiver names. Alerts without a severity label go to the ticket receiver.
+const (
+	ReceiverPage   = "page"
+	ReceiverTicket = "ticket"
+)
+
+// Secret is one credential Alertmanager reads from a file.
+type Secret struct {
+	// Name is the compose secret; the container sees it at File.
+	Name string
+	// Env is the environment variable a user sets; compose turns it into
+	// the secret (`secrets: <name>: environment: <env>`).
+	Env  string
+	File string
+	// Description says what the value is, for .env.example.
+	Description string
+}
+
+func secret(name, env, desc string) Secret {
+	return Secret{Name: name, Env: env, File: path.Join(SecretsDir, name), Description: desc}
+}
+
+// Secrets lists the credentials the spec's receiver needs, in a stable order.
+func Secrets(s spec.Spec) []Secret {
+	switch s.Alerts.Receiver {
+	case "slack":
+		return []Secret{secret("slack_webhook_url", "SLACK_WEBHOOK_URL", "Slack incoming webhook URL alerts are posted to (https://hooks.slack.com/services/...)")}
+	case "pagerduty":
+		return []Secret{secret("pagerduty_routing_key", "PAGERDUTY_ROUTING_KEY", "PagerDuty Events API v2 integration (routing) key of the service alerts open incidents on")}
+	case "email":
+		if s.Alerts.SMTPUsername != "" {
+			return []Secret{secret("smtp_password", "SMTP_PASSWORD", "password of SMTP user "+s.Alerts.SMTPUsername+" on "+s.Alerts.SMTPSmarthost)}
+		}
+	case "webhook":
+		return []Secret{secret("alertmanager_webhook_url", "ALERTMANAGER_WEBHOOK_URL", "URL Alertmanager POSTs alert notifications to (webhook format v4)")}
+	}
+	return nil
+}
+
+// Config is the subset of Alertmanager's configuration obsgen writes.
+type Config struct {
+	Global       Global        `yaml:"global"`
+	Route        Route         `yaml:"route"`
+	InhibitRules []InhibitRule `yaml:"inhibit_rules"`
+	Receivers    []Receiver    `yaml:"receivers"`
+}
+
+// Global holds defaults for every receiver.
+type Global struct {
+	ResolveTimeout string `yaml:"resolve_timeout"`
+}
+
+// Route is a node of the routing tree.
+type Route struct {
+	Receiver       string   `yaml:"receiver"`
+	Matchers       []string `yaml:"matchers,omitempty"`
+	GroupBy        []string `yaml:"group_by,omitempty"`
+	GroupWait      string   `yaml:"group_wait,omitempty"`
+	GroupInterval  string   `yaml:"group_interval,omitempty"`
+	RepeatInterval string   `yaml:"repeat_interval,omitempty"`
+	Routes         []Route  `yaml:"routes,omitempty"`
+}
+
+// InhibitRule mutes target alerts while a source alert fires with the same
+// values of the Equal labels.
+type InhibitRule struct {
+	SourceMatchers []string `yaml:"source_matchers"`
+	TargetMatchers []string `yaml:"target_matchers"`
+	Equal          []string `yaml:"equal"`
+}
+
+// Receiver is a named set of integrations.
+type Receiver struct {
+	Name             string            `yaml:"name"`
+	SlackConfigs     []SlackConfig     `yaml:"slack_configs,omitempty"`
+	PagerdutyConfigs []PagerdutyConfig `yaml:"pagerduty_configs,omitempty"`
+	EmailConfigs     []EmailConfig     `yaml:"email_configs,omitempty"`
+	WebhookConfigs   []WebhookConfig   `yaml:"webhook_configs,omitempty"`
+}
+
+// SlackConfig posts to an incoming webhook read from APIURLFile.
+type SlackConfig struct {
+	SendResolved bool   `yaml:"send_resolved"`
+	APIURLFile   string `yaml:"api_url_file"`
+	Title        string `yaml:"title"`
+	TitleLink    string `yaml:"title_link"`
+	Text         string `yaml:"text"`
+}
+
+// PagerdutyConfig opens incidents through the Events API v2.
+type PagerdutyConfig struct {
+	SendResolved   bool            `yaml:"send_resolved"`
+	RoutingKeyFile string          `yaml:"routing_key_file"`
+	Severity       string          `yaml:"severity"`
+	Description    string          `yaml:"description"`
+	Links          []PagerdutyLink `yaml:"links"`
+}
+
+// PagerdutyLink is a link shown on the incident.
+type PagerdutyLink struct {
+	Href string `yaml:"href"`
+	Text string `yaml:"text"`
+}
+
+// EmailConfig sends mail through an SMTP relay.
+type EmailConfig struct {
+	SendResolved     bool   `yaml:"send_resolved"`
+	To               string `yaml:"to"`
+	From             string `yaml:"from"`
+	Smarthost        string `yaml:"smarthost"`
+	AuthUsername     string `yaml:"auth_username,omitempty"`
+	AuthPasswordFile string `yaml:"auth_password_file,omitempty"`
+}
+
+// WebhookConfig POSTs the alert group to a URL read from URLFile.
+type WebhookConfig struct {
+	SendResolved bool   `yaml:"send_resolved"`
+	URLFile      string `yaml:"url_file"`
+}
+
+// Notification texts, Alertmanager templates over the generated annotations.
+const (
+	title = `[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.severity }}: {{ .CommonLabels.alertname }} ({{ .CommonLabels.service }})`
+	text  = `{{ range .Alerts }}*{{ .Annotations.summary }}*
+{{ .Annotations.description }}
+Runbook: {{ .Annotations.runbook_url }} | Dashboard: {{ .Annotations.dashboard }}
+{{ end }}`
+	pdDescription = `{{ .CommonLabels.alertname }} ({{ .CommonLabels.service }}): {{ .CommonAnnotations.summary }}`
+)
+
+func matcher(label, value string) string { return fmt.Sprintf("%s=%q", label, value) }
+
+// Build returns the configuration for a spec.
+func Build(s spec.Spec) Config {
+	c := Config{
+		Global: Global{ResolveTimeout: "5m"},
+		Route: Route{
+			Receiver: ReceiverTicket,
+			// One notification per service, environment, SLO and severity:
+			// the windows of one burn arrive together.
+			GroupBy:        []string{slo.LabelService, contract.LabelEnvironment, slo.LabelSLO, slo.LabelSeverity},
+			GroupWait:      "30s",
+			GroupInterval:  "5m",
+			RepeatInterval: "4h",
+			Routes: []Route{
+				{Receiver: ReceiverPage, Matchers: []string{matcher(slo.LabelSeverity, slo.SeverityPage)}, RepeatInterval: "1h"},
+				{Receiver: ReceiverTicket, Matchers: []string{matcher(slo.LabelSeverity, slo.SeverityTicket)}, GroupWait: "5m", RepeatInterval: "1d"},
+			},
+		},
+		InhibitRules: []InhibitRule{
+			{
+				// A page already says it: mute the ticket of the same SLO.
+				SourceMatchers: []string{matcher(slo.LabelSeverity, slo.SeverityPage)},
+				TargetMatchers: []string{matcher(slo.LabelSeverity, slo.SeverityTicket)},
+				Equal:          []string{slo.LabelService, contract.LabelEnvironment, slo.LabelSLO},
+			},
+			{
+				// A service that is down burns every budget: one page is enough.
+				SourceMatchers: []string{matcher("alertname", rules.AlertServiceDown)},
+				TargetMatchers: []string{slo.LabelSLO + `=~".+"`},
+				Equal:          []string{slo.LabelService, contract.LabelEnvironment},
+			},
+		},
+	}
+	page := Receiver{Name: ReceiverPage}
+	ticket := Receiver{Name: ReceiverTicket}
+	secrets := Secrets(s)
+	switch s.Alerts.Receiver {
+	case "slack":
+		sc := SlackConfig{SendResolved: true, APIURLFile: secrets[0].File, Title: title, TitleLink: `{{ .CommonAnnotations.dashboard }}`, Text: text}
+		page.SlackConfigs = []SlackConfig{sc}
+		ticket.SlackConfigs = []SlackConfig{sc}
+	case "pagerduty":
+		pd := func(severity string) []PagerdutyConfig {
+			return []PagerdutyConfig{{
+				SendResolved: true, RoutingKeyFile: secrets[0].File, Severity: severity, Description: pdDescription,
+				Links: []PagerdutyLink{
+					{Href: `{{ .CommonAnnotations.runbook_url }}`, Text: "Runbook"},
+					{Href: `{{ .CommonAnnotations.dashboard }}`, Text: "Dashboard"},
+				},
+			}}
+		}
+		// PagerDuty maps event severity to urgency in the service's
+		// settings: pages are critical, tickets warnings.
+		page.PagerdutyConfigs = pd("critical")
+		ticket.PagerdutyConfigs = pd("warning")
+	case "email":
+		ec := EmailConfig{SendResolved: true, To: s.Alerts.EmailTo, From: s.Alerts.EmailFrom, Smarthost: s.Alerts.SMTPSmarthost}
+		if len(secrets) > 0 {
+			ec.AuthUsername = s.Alerts.SMTPUsername
+			ec.AuthPasswordFile = secrets[0].File
+		}
+		page.EmailConfigs = []EmailConfig{ec}
+		ticket.EmailConfigs = []EmailConfig{ec}
+	case "webhook":
+		wc := WebhookConfig{SendResolved: true, URLFile: secrets[0].File}
+		page.WebhookConfigs = []WebhookConfig{wc}
+		ticket.WebhookConfigs = []WebhookConfig{wc}
+	}
+	c.Receivers = []Receiver{page, ticket}
+	return c
+}
+
+// Path is where alertmanager.yml goes.
+func Path(s spec.Spec) string { return path.Join(s.Output.ConfigDir, Dir, "alertmanager.yml") }
+
+func intro(s spec.Spec) string {
+	b := "# Alertmanager for " + s.Service.Name + ": severity=page and severity=ticket alerts go to\n" +
+		"# the page and ticket receivers; pages mute the matching ticket, and ServiceDown\n" +
+		"# mutes the service's SLO alerts. Check: amtool check-config alertmanager.yml\n"
+	if s.Alerts.Receiver == "none" {
+		b += "# No receiver was chosen (alerts.receiver: none): alerts are only shown in\n" +
+			"# Alertmanager and Grafana. Set alerts.receiver and run `obsgen generate`.\n"
+	}
+	for _, sec := range Secrets(s) {
+		b += fmt.Sprintf("# Secret %s (%s): read from %s; compose sets it from $%s.\n", sec.Name, sec.Description, sec.File, sec.Env)
+	}
+	return b + "\n"
+}
+
+func generate(s spec.Spec) ([]generators.File, error) {
+	var b bytes.Buffer
+	b.WriteString(intro(s))
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(Build(s)); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return []generators.File{{Path: Path(s), Content: b.Bytes(), Owner: generators.Owned}}, nil
+}
