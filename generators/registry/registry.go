@@ -12,6 +12,7 @@ import (
 	"github.com/obsgen/obsgen/generators/alloy"
 	"github.com/obsgen/obsgen/generators/compose"
 	"github.com/obsgen/obsgen/generators/gocode"
+	"github.com/obsgen/obsgen/generators/grafana"
 	"github.com/obsgen/obsgen/generators/loki"
 	"github.com/obsgen/obsgen/generators/otelcol"
 	"github.com/obsgen/obsgen/generators/prometheus"
@@ -32,6 +33,7 @@ var All = []generators.Generator{
 	compose.Generator,      // the local stack that runs all of the above
 	rules.Generator,        // SLO rules, their promtool tests, runbooks
 	alertmanager.Generator, // who gets woken up, and for what
+	grafana.Generator,      // dashboard and provisioning
 }
 
 // Generate validates s and runs every generator. It returns the files sorted

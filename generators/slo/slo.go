@@ -82,11 +82,12 @@ type Objective struct {
 	Title string
 	// Target is the objective in percent, e.g. 99.9.
 	Target float64
-	// Bad says in prose what counts against the objective.
-	Bad string
-	// Record is the prefix of the recording rule names; append a window.
+	// Bad and Good say in prose what counts against the objective and what
+	// meets it.
+	Bad, Good string
+	// record is the prefix of the recording rule names; append a window.
 	record string
-	// badRate and totalRate build the ratio for a window.
+	// ratio builds the bad-request ratio for a window.
 	ratio func(window string) string
 }
 
@@ -139,6 +140,7 @@ func New(s spec.Spec) Model {
 		{
 			Kind: "availability", Title: "availability", Target: s.SLO.Availability,
 			Bad:    "failed with a 5xx status",
+			Good:   "did not fail with a 5xx status",
 			record: "job:slo_errors:ratio_rate",
 			ratio: func(w string) string {
 				return fmt.Sprintf("%s\n/\n%s", fmt.Sprintf("sum by (%s) (rate(%s{%s, %s=~\"5..\"}[%s]))", By, count, job, contract.LabelStatus, w), total(w))
@@ -147,6 +149,7 @@ func New(s spec.Spec) Model {
 		{
 			Kind: "latency", Title: "latency", Target: s.SLO.LatencyObjective,
 			Bad:    "took longer than " + s.SLO.LatencyThreshold.String(),
+			Good:   "completed within " + s.SLO.LatencyThreshold.String(),
 			record: "job:slo_slow_requests:ratio_rate",
 			ratio: func(w string) string {
 				fast := fmt.Sprintf("sum by (%s) (rate(%s{%s, %s}[%s]))", By, contract.RequestDurationBucket, job, m.LatencyLE, w)

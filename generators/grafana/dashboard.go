@@ -1,0 +1,293 @@
+package grafana
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/obsgen/obsgen/generators/slo"
+	"github.com/obsgen/obsgen/internal/contract"
+	"github.com/obsgen/obsgen/internal/spec"
+)
+
+// Template variable names.
+const (
+	varEnvironment = "environment"
+	varInstance    = "instance"
+	varLevel       = "level"
+)
+
+var (
+	promRef = &DatasourceRef{Type: "prometheus", UID: DatasourcePrometheus}
+	lokiRef = &DatasourceRef{Type: "loki", UID: DatasourceLoki}
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// builder lays panels out row by row on Grafana's 24-column grid.
+type builder struct {
+	panels []Panel
+	y, x   int
+	rowH   int
+	nextID int
+}
+
+func (b *builder) row(title string) {
+	if b.x > 0 {
+		b.y += b.rowH
+	}
+	b.nextID++
+	b.panels = append(b.panels, Panel{ID: b.nextID, Type: "row", Title: title, Collapsed: ptr(false), GridPos: GridPos{H: 1, W: 24, Y: b.y}})
+	b.y++
+	b.x, b.rowH = 0, 0
+}
+
+func (b *builder) add(w, h int, p Panel) {
+	if b.x+w > 24 {
+		b.y += b.rowH
+		b.x, b.rowH = 0, 0
+	}
+	b.nextID++
+	p.ID = b.nextID
+	p.GridPos = GridPos{H: h, W: w, X: b.x, Y: b.y}
+	for i := range p.Targets {
+		p.Targets[i].RefID = string(rune('A' + i))
+		if p.Targets[i].Datasource == nil {
+			p.Targets[i].Datasource = p.Datasource
+		}
+	}
+	b.panels = append(b.panels, p)
+	b.x += w
+	if h > b.rowH {
+		b.rowH = h
+	}
+}
+
+func prom(expr, legend string) Target {
+	return Target{Datasource: promRef, Expr: expr, LegendFormat: legend, Range: true}
+}
+
+func promInstant(expr string) Target {
+	return Target{Datasource: promRef, Expr: expr, Instant: true}
+}
+
+func steps(colors ...any) *Thresholds {
+	t := &Thresholds{Mode: "absolute"}
+	for i := 0; i < len(colors); i += 2 {
+		st := ThresholdStep{Color: colors[i].(string)}
+		if v, ok := colors[i+1].(float64); ok {
+			st.Value = ptr(v)
+		}
+		t.Steps = append(t.Steps, st)
+	}
+	return t
+}
+
+func stat(title, desc, unit string, decimals int, th *Thresholds, t Target) Panel {
+	return Panel{
+		Type: "stat", Title: title, Description: desc, Datasource: promRef, Targets: []Target{t},
+		FieldConfig: &FieldConfig{
+			Defaults:  FieldDefaults{Unit: unit, Decimals: ptr(decimals), Color: &FieldColor{Mode: "thresholds"}, Thresholds: th},
+			Overrides: []Override{},
+		},
+		Options: &PanelOptions{
+			ReduceOptions: &ReduceOptions{Calcs: []string{"lastNotNull"}, Fields: "", Values: false},
+			ColorMode:     "value", GraphMode: "area", TextMode: "auto", JustifyMode: "auto",
+		},
+	}
+}
+
+func timeseries(title, desc, unit string, th *Thresholds, targets ...Target) Panel {
+	custom := &FieldCustom{DrawStyle: "line", LineWidth: 1, FillOpacity: 10, ShowPoints: "never"}
+	if th != nil {
+		custom.ThresholdsStyle = &ThresholdsStyle{Mode: "dashed"}
+	} else {
+		th = steps("green", nil)
+	}
+	return Panel{
+		Type: "timeseries", Title: title, Description: desc, Datasource: promRef, Targets: targets,
+		FieldConfig: &FieldConfig{
+			Defaults:  FieldDefaults{Unit: unit, Min: ptr(0.0), Color: &FieldColor{Mode: "palette-classic"}, Thresholds: th, Custom: custom},
+			Overrides: []Override{},
+		},
+		Options: &PanelOptions{
+			Legend:  &Legend{DisplayMode: "list", Placement: "bottom", ShowLegend: true, Calcs: []string{}},
+			Tooltip: &Tooltip{Mode: "multi", Sort: "desc"},
+		},
+	}
+}
+
+// selector is the label matchers of the service's own series, narrowed by
+// the dashboard variables. An empty variable matches series without the
+// label, so the dashboard also works where no environment label is set.
+func selector(s spec.Spec, extra ...string) string {
+	m := []string{
+		fmt.Sprintf("%s=%q", contract.LabelJob, s.Service.Name),
+		fmt.Sprintf("%s=~\"$%s\"", contract.LabelEnvironment, varEnvironment),
+		fmt.Sprintf("%s=~\"$%s\"", contract.LabelInstance, varInstance),
+	}
+	return "{" + strings.Join(append(m, extra...), ", ") + "}"
+}
+
+// recordSelector narrows a recorded SLO ratio, which keeps job and environment.
+func recordSelector(s spec.Spec) string {
+	return fmt.Sprintf("{%s=%q, %s=~\"$%s\"}", contract.LabelJob, s.Service.Name, contract.LabelEnvironment, varEnvironment)
+}
+
+const rateWindow = "[$__rate_interval]"
+
+// Build returns the service dashboard.
+func Build(s spec.Spec) Dashboard {
+	m := slo.New(s)
+	svc := s.Service.Name
+	count := contract.RequestDurationCount
+	errSel := fmt.Sprintf("%s=~\"5..\"", contract.LabelStatus)
+	upSel := fmt.Sprintf("{%s=%q}", contract.LabelJob, svc)
+	b := &builder{}
+
+	b.row("Service level objectives (" + slo.Dur(m.SLOWindow) + ")")
+	for _, o := range m.Objectives {
+		rec := o.Record(m.SLOWindow) + recordSelector(s)
+		target := o.Target / 100
+		b.add(4, 5, stat(fmt.Sprintf("%s SLO (%s%%)", title(o.Title), slo.Number(o.Target)),
+			fmt.Sprintf("Share of requests over the last %s that %s. Objective: %s%%.", slo.Dur(m.SLOWindow), o.Good, slo.Number(o.Target))+badNote(o),
+			"percentunit", 3, steps("red", nil, "green", target),
+			promInstant("1 - "+rec)))
+		b.add(4, 5, stat(title(o.Title)+" error budget left",
+			fmt.Sprintf("Share of the %s error budget (%s of requests) not yet spent over the last %s. Below zero the SLO is missed.", slo.Dur(m.SLOWindow), slo.Percent(o.Budget()), slo.Dur(m.SLOWindow)),
+			"percentunit", 1, steps("red", nil, "orange", 0.0, "green", 0.25),
+			promInstant(fmt.Sprintf("1 - %s / %s", rec, o.BudgetText()))))
+	}
+	b.add(4, 5, stat("Requests", "Requests per second, all routes.", "reqps", 2, steps("blue", nil),
+		promInstant(fmt.Sprintf("sum(rate(%s%s%s))", count, selector(s), rateWindow))))
+	b.add(4, 5, stat("5xx ratio", "Share of requests that failed with a 5xx status.", "percentunit", 2,
+		steps("green", nil, "red", m.Objectives[0].Budget()),
+		promInstant(fmt.Sprintf("sum(rate(%s%s%s)) / sum(rate(%s%s%s))", count, selector(s, errSel), rateWindow, count, selector(s), rateWindow))))
+
+	b.row("Error budget burn rate")
+	for _, o := range m.Objectives {
+		var targets []Target
+		for _, w := range slo.Windows {
+			targets = append(targets, prom(fmt.Sprintf("%s%s / %s", o.Record(w.Long), recordSelector(s), o.BudgetText()), slo.Dur(w.Long)))
+		}
+		b.add(12, 8, timeseries(title(o.Title)+" burn rate",
+			"How many times faster than allowed the error budget is spent, over each alert's long window. 1 spends exactly the budget in "+slo.Dur(m.SLOWindow)+"; the alerts page at 14.4 (1h) and 6 (6h), and open tickets at 3 (1d) and 1 (3d).",
+			"x", steps("green", nil, "orange", 1.0, "red", 14.4), targets...))
+	}
+
+	b.row("Traffic and errors")
+	b.add(12, 8, timeseries("Requests by route", "Requests per second by route template.", "reqps", nil,
+		prom(fmt.Sprintf("sum by (%s) (rate(%s%s%s))", contract.LabelRoute, count, selector(s), rateWindow), "{{"+contract.LabelRoute+"}}")))
+	b.add(12, 8, timeseries("5xx ratio by route", "Share of each route's requests that failed with a 5xx status.", "percentunit",
+		steps("green", nil, "red", m.Objectives[0].Budget()),
+		prom(fmt.Sprintf("sum by (%s) (rate(%s%s%s))\n/\nsum by (%s) (rate(%s%s%s))", contract.LabelRoute, count, selector(s, errSel), rateWindow, contract.LabelRoute, count, selector(s), rateWindow), "{{"+contract.LabelRoute+"}}")))
+	b.add(24, 7, timeseries("Requests by status code", "Requests per second by HTTP status code.", "reqps", nil,
+		prom(fmt.Sprintf("sum by (%s) (rate(%s%s%s))", contract.LabelStatus, count, selector(s), rateWindow), "{{"+contract.LabelStatus+"}}")))
+
+	b.row("Latency by route")
+	for _, q := range []string{"0.5", "0.95", "0.99"} {
+		name := "p" + strings.TrimPrefix(strings.TrimPrefix(q, "0."), "0")
+		if q == "0.5" {
+			name = "p50"
+		}
+		b.add(8, 8, timeseries(name+" latency", fmt.Sprintf("%s request duration by route, from the histogram. The dashed line is the latency SLO threshold (%s).", name, s.SLO.LatencyThreshold), "s",
+			steps("green", nil, "red", m.LatencySeconds),
+			prom(fmt.Sprintf("histogram_quantile(%s, sum by (%s, %s) (rate(%s%s%s)))", q, contract.LabelBucket, contract.LabelRoute, contract.RequestDurationBucket, selector(s), rateWindow), "{{"+contract.LabelRoute+"}}")))
+	}
+
+	b.row("Go runtime")
+	b.add(8, 7, timeseries("Goroutines", "Live goroutines per instance: a steady climb is a leak.", "short", nil,
+		prom(fmt.Sprintf("sum by (%s) (%s%s)", contract.LabelInstance, contract.GoGoroutines, selector(s)), "{{"+contract.LabelInstance+"}}")))
+	b.add(8, 7, timeseries("Heap in use", "Bytes of allocated heap objects per instance.", "bytes", nil,
+		prom(fmt.Sprintf("sum by (%s) (%s%s)", contract.LabelInstance, contract.GoHeapBytes, selector(s)), "{{"+contract.LabelInstance+"}}")))
+	b.add(8, 7, timeseries("GC cycles", "Garbage collections per second per instance.", "ops", nil,
+		prom(fmt.Sprintf("sum by (%s) (rate(%s%s%s))", contract.LabelInstance, contract.GoGCDurationCount, selector(s), rateWindow), "{{"+contract.LabelInstance+"}}")))
+
+	b.row("Logs and traces")
+	stream := LogStreamSelector(s)
+	volume := timeseries("Log lines by level", "Log lines per interval by level, from Loki.", "short", nil,
+		Target{Datasource: lokiRef, Expr: fmt.Sprintf("sum by (%s) (count_over_time(%s [$__interval]))", contract.LokiLabelLevel, stream), LegendFormat: "{{" + contract.LokiLabelLevel + "}}", QueryType: "range"})
+	volume.Datasource = lokiRef
+	volume.FieldConfig.Defaults.Custom.DrawStyle = "bars"
+	volume.FieldConfig.Defaults.Custom.FillOpacity = 80
+	volume.FieldConfig.Defaults.Custom.Stacking = &Stacking{Mode: "normal", Group: "A"}
+	b.add(24, 6, volume)
+	logsDesc := "The service's log lines, filtered by the level variable."
+	if _, ok := TraceDatasource(s); ok {
+		logsDesc += " Open a line: its trace_id links to the trace."
+	}
+	b.add(24, 12, Panel{
+		Type: "logs", Title: "Logs", Description: logsDesc, Datasource: lokiRef,
+		Targets: []Target{{Datasource: lokiRef, Expr: stream, QueryType: "range"}},
+		Options: &PanelOptions{ShowTime: true, WrapLogMessage: true, EnableLogDetails: true, SortOrder: "Descending", DedupStrategy: "none"},
+	})
+	if trace, ok := TraceDatasource(s); ok {
+		ref := &trace
+		t := Target{Datasource: ref, Limit: 20}
+		if trace.Type == "tempo" {
+			t.QueryType, t.Query, t.TableType = "traceql", TraceQL(s), "traces"
+		} else {
+			t.QueryType, t.Service = "search", svc
+		}
+		b.add(24, 10, Panel{
+			Type: "table", Title: "Recent traces (" + trace.Type + ")", Description: "The latest traces of the service; a trace ID opens the trace, and each span links to its log lines.",
+			Datasource: ref, Targets: []Target{t}, Options: &PanelOptions{ShowHeader: true},
+			FieldConfig: &FieldConfig{Defaults: FieldDefaults{}, Overrides: []Override{}},
+		})
+	}
+
+	return Dashboard{
+		UID: slo.DashboardUID(svc), Title: svc,
+		Description:   fmt.Sprintf("Is %s healthy? SLOs and their burn rate, traffic, errors, latency, Go runtime, logs and traces. Generated by obsgen.", svc),
+		Tags:          []string{"obsgen", svc, "slo"},
+		Timezone:      "browser",
+		Editable:      false,
+		GraphTooltip:  1,
+		SchemaVersion: SchemaVersion,
+		Version:       1,
+		Refresh:       "30s",
+		Time:          TimeRange{From: "now-6h", To: "now"},
+		Templating: Templating{List: []Variable{
+			{
+				Name: varEnvironment, Label: "Environment", Type: "query", Datasource: promRef,
+				Query: "label_values(" + contract.ScrapeUp + upSel + ", " + contract.LabelEnvironment + ")", Refresh: 2, Sort: 1,
+			},
+			{
+				Name: varInstance, Label: "Instance", Type: "query", Datasource: promRef,
+				Query:   fmt.Sprintf("label_values(%s{%s=%q, %s=~\"$%s\"}, %s)", contract.ScrapeUp, contract.LabelJob, svc, contract.LabelEnvironment, varEnvironment, contract.LabelInstance),
+				Refresh: 2, Sort: 1, IncludeAll: true, Multi: true, AllValue: ".*",
+			},
+			{
+				Name: varLevel, Label: "Log level", Type: "custom", Query: "debug,info,warn,error",
+				IncludeAll: true, Multi: true, AllValue: ".+",
+			},
+		}},
+		Annotations: Annotations{List: []Annotation{{
+			Name: "Alerts", Datasource: promRef, Enable: true, IconColor: "red",
+			Expr:        fmt.Sprintf("%s{%s=%q, alertstate=\"firing\"}", contract.AlertsSeries, slo.LabelService, svc),
+			Step:        "1m",
+			TitleFormat: "{{alertname}}", TextFormat: "{{severity}}", TagKeys: "severity,slo",
+		}}},
+		Links:  []Link{},
+		Panels: b.panels,
+	}
+}
+
+// LogStreamSelector is the Loki stream selector of the service's logs,
+// narrowed by the level variable.
+func LogStreamSelector(s spec.Spec) string {
+	return fmt.Sprintf("{%s=%q, %s=~\"$%s\"}", contract.LokiLabelService, s.Service.Name, contract.LokiLabelLevel, varLevel)
+}
+
+// TraceQL is the Tempo search of the service's traces.
+func TraceQL(s spec.Spec) string {
+	return fmt.Sprintf("{resource.service.name=%q}", s.Service.Name)
+}
+
+func title(s string) string { return strings.ToUpper(s[:1]) + s[1:] }
+
+func badNote(o slo.Objective) string {
+	if o.Kind == "latency" {
+		return " Counted from the histogram bucket at the threshold."
+	}
+	return ""
+}
