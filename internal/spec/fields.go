@@ -275,6 +275,9 @@ var fields = []Field{
 			if !emailOn(s) {
 				return nil
 			}
+			if s.Alerts.SMTPSmarthost == "" {
+				return fmt.Errorf("is required when alerts go by email: set the SMTP relay as host:port, e.g. smtp.example.com:587")
+			}
 			host, port, err := net.SplitHostPort(s.Alerts.SMTPSmarthost)
 			if err != nil || host == "" || checkPortText(port) != nil || strings.ContainsAny(host, " \t\"'") {
 				return fmt.Errorf("%q is not host:port: write the SMTP relay as host:port, e.g. smtp.example.com:587", s.Alerts.SMTPSmarthost)
@@ -517,6 +520,9 @@ func checkPortText(p string) error {
 func checkEmail(s Spec, addr, example string) error {
 	if !emailOn(s) {
 		return nil
+	}
+	if addr == "" {
+		return fmt.Errorf("is required when alerts go by email: set it, e.g. %s", example)
 	}
 	a, err := mail.ParseAddress(addr)
 	if err != nil || a.Address != addr || a.Name != "" {

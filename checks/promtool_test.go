@@ -1,0 +1,157 @@
+package checks
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/obsgen/obsgen/generators/rules"
+	"github.com/obsgen/obsgen/internal/testtool"
+)
+
+// Every check here runs Prometheus 3's promtool, the tool users run.
+
+func TestPromtoolCheckRules(t *testing.T) {
+	promtool := testtool.Require(t, "promtool")
+	for _, sc := range scenarios(t) {
+		t.Run(sc.Name, func(t *testing.T) {
+			out := mustRun(t, sc.Dir, promtool, "check", "rules", "--lint=all", "--lint-fatal", rules.RulesPath(sc.Spec))
+			if !strings.Contains(out, "SUCCESS") {
+				t.Fatalf("promtool check rules did not report success:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestPromtoolCheckConfig(t *testing.T) {
+	promtool := testtool.Require(t, "promtool")
+	for _, sc := range scenarios(t) {
+		t.Run(sc.Name, func(t *testing.T) {
+			cfg := filepath.Join(filepath.Dir(sc.path(rules.RulesPath(sc.Spec))), "..", "prometheus.yml")
+			out := mustRun(t, sc.Dir, promtool, "check", "config", cfg)
+			// prometheus.yml loads rules/*.rules.yml: the check must have
+			// found and parsed the generated rule file.
+			if !strings.Contains(out, "1 rule files found") {
+				t.Fatalf("promtool check config did not load the generated rules:\n%s", out)
+			}
+		})
+	}
+}
+
+// testRules runs the generated unit tests the way the README tells users
+// to: from the tests folder.
+func testRules(dir, promtool string) (string, error) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.test.yml"))
+	args := []string{"test", "rules"}
+	for _, f := range files {
+		args = append(args, filepath.Base(f))
+	}
+	return run(dir, promtool, args...)
+}
+
+func TestPromtoolTestRules(t *testing.T) {
+	promtool := testtool.Require(t, "promtool")
+	for _, sc := range scenarios(t) {
+		t.Run(sc.Name, func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Dir(sc.path(rules.TestsPath(sc.Spec)))
+			out, err := testRules(dir, promtool)
+			if err != nil {
+				t.Fatalf("promtool test rules failed: %v\n%s", err, out)
+			}
+			if n := strings.Count(out, "SUCCESS"); n != 2 {
+				t.Fatalf("want both test files to succeed, got %d SUCCESS:\n%s", n, out)
+			}
+		})
+	}
+}
+
+// Every alert has tests, and each alert is expected to fire somewhere and
+// expected not to fire somewhere else.
+func TestEveryAlertHasFiringAndQuietTests(t *testing.T) {
+	for _, sc := range scenarios(t) {
+		t.Run(sc.Name, func(t *testing.T) {
+			fires, quiet := map[string]bool{}, map[string]bool{}
+			for _, set := range rules.Tests(sc.Spec) {
+				for _, g := range set.File.Tests {
+					for _, at := range g.AlertRuleTests {
+						if len(at.ExpAlerts) > 0 {
+							fires[at.Alertname] = true
+						} else {
+							quiet[at.Alertname] = true
+						}
+					}
+				}
+			}
+			alerts := rules.Alerts(sc.Spec)
+			if len(alerts) < 11 {
+				t.Fatalf("only %d alerts generated", len(alerts))
+			}
+			for _, a := range alerts {
+				if !fires[a.Name] || !quiet[a.Name] {
+					t.Errorf("%s: firing test %v, quiet test %v; want both", a.Name, fires[a.Name], quiet[a.Name])
+				}
+			}
+		})
+	}
+}
+
+// The generated tests can fail: a wrong expectation and a wrong threshold
+// in the rules are both caught by promtool.
+func TestPromtoolTestRulesCatchesMistakes(t *testing.T) {
+	promtool := testtool.Require(t, "promtool")
+	sc := scenarios(t)[0]
+	testsFile := sc.path(rules.TestsPath(sc.Spec))
+	rulesFile := sc.path(rules.RulesPath(sc.Spec))
+	dir := filepath.Dir(testsFile)
+	// The slow file is not needed to show the point; keep the run short.
+	if err := os.Remove(sc.path(rules.SlowTestsPath(sc.Spec))); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := testRules(dir, promtool); err != nil {
+		t.Fatalf("the unmodified tests must pass first: %v\n%s", err, out)
+	}
+
+	cases := []struct {
+		name, file, from, to, want string
+	}{
+		{
+			name: "expected severity", file: testsFile,
+			from: "severity: page", to: "severity: ticket", want: rules.AlertServiceDown,
+		},
+		{
+			name: "expected description", file: testsFile,
+			from: "failed with a 5xx status over the last 1h", to: "failed with a 4xx status over the last 1h", want: "AvailabilitySLOBurn1h5m",
+		},
+		{
+			// A page threshold ten times lower makes the half-threshold
+			// burn fire: the quiet test must catch it.
+			name: "page threshold in the rules", file: rulesFile,
+			from: "> (14.4 * ", to: "> (1.44 * ", want: "AvailabilitySLOBurn1h5m",
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			orig, err := os.ReadFile(c.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer os.WriteFile(c.file, orig, 0o644)
+			if !strings.Contains(string(orig), c.from) {
+				t.Fatalf("%s does not contain %q; update the test", c.file, c.from)
+			}
+			broken := strings.ReplaceAll(string(orig), c.from, c.to)
+			if err := os.WriteFile(c.file, []byte(broken), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, err := testRules(dir, promtool)
+			if err == nil {
+				t.Fatalf("promtool test rules passed with a broken %s:\n%s", c.name, out)
+			}
+			if !strings.Contains(out, c.want) {
+				t.Fatalf("promtool failed, but its report does not name %s:\n%s", c.want, out)
+			}
+		})
+	}
+}
