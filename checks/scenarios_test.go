@@ -52,7 +52,7 @@ func scenarios(t *testing.T) []scenario {
 func (sc scenario) path(rel string) string { return filepath.Join(sc.Dir, filepath.FromSlash(rel)) }
 
 // read returns a scenario output, failing the test when it is missing.
-func (sc scenario) read(t *testing.T, rel string) []byte {
+func (sc scenario) read(t testing.TB, rel string) []byte {
 	t.Helper()
 	b, ok := sc.Files[rel]
 	if !ok {

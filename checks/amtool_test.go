@@ -1,0 +1,77 @@
+package checks
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/obsgen/obsgen/generators/alertmanager"
+	"github.com/obsgen/obsgen/internal/testtool"
+)
+
+// amtool 0.34 is the Alertmanager release the compose stack runs.
+
+func TestAmtoolCheckConfig(t *testing.T) {
+	amtool := testtool.Require(t, "amtool")
+	for _, sc := range scenarios(t) {
+		t.Run(sc.Name, func(t *testing.T) {
+			cfg := sc.path(alertmanager.Path(sc.Spec))
+			out := mustRun(t, sc.Dir, amtool, "check-config", cfg)
+			if !strings.Contains(out, "SUCCESS") || !strings.Contains(out, "2 inhibit rules") {
+				t.Fatalf("amtool did not accept the config with its inhibit rules:\n%s", out)
+			}
+			// Secrets are file references only: no credential-shaped value.
+			raw := string(sc.read(t, alertmanager.Path(sc.Spec)))
+			for _, sec := range alertmanager.Secrets(sc.Spec) {
+				if !strings.Contains(raw, "_file: "+sec.File) {
+					t.Errorf("secret %s is not read from %s", sec.Name, sec.File)
+				}
+			}
+			for _, leak := range []string{"api_url:", "routing_key:", "service_key:", "auth_password:", "url: http"} {
+				if strings.Contains(raw, leak) {
+					t.Errorf("alertmanager.yml sets %s inline: credentials must come from *_file", leak)
+				}
+			}
+		})
+	}
+}
+
+// The route tree sends each severity to its receiver, as Alertmanager
+// itself resolves it.
+func TestAmtoolRoutes(t *testing.T) {
+	amtool := testtool.Require(t, "amtool")
+	for _, sc := range scenarios(t) {
+		t.Run(sc.Name, func(t *testing.T) {
+			cfg := sc.path(alertmanager.Path(sc.Spec))
+			for labels, want := range map[string]string{
+				"severity=page":   alertmanager.ReceiverPage,
+				"severity=ticket": alertmanager.ReceiverTicket,
+				"alertname=Other": alertmanager.ReceiverTicket,
+			} {
+				args := []string{"config", "routes", "test", "--config.file=" + cfg, "service=" + sc.Spec.Service.Name}
+				args = append(args, strings.Fields(labels)...)
+				if got := strings.TrimSpace(mustRun(t, sc.Dir, amtool, args...)); got != want {
+					t.Errorf("%s routes to %q, want %q", labels, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestAmtoolRejectsBrokenConfig(t *testing.T) {
+	amtool := testtool.Require(t, "amtool")
+	sc := scenarios(t)[0]
+	raw := string(sc.read(t, alertmanager.Path(sc.Spec)))
+	broken := strings.Replace(raw, "receiver: ticket", "receiver: tickets", 1)
+	if broken == raw {
+		t.Fatal("the config has no ticket route; update the test")
+	}
+	p := filepath.Join(t.TempDir(), "alertmanager.yml")
+	if err := os.WriteFile(p, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(sc.Dir, amtool, "check-config", p); err == nil {
+		t.Fatalf("amtool accepted a route to an undefined receiver:\n%s", out)
+	}
+}
