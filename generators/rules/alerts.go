@@ -171,7 +171,7 @@ func Alerts(s spec.Spec) []Alert {
 			} else {
 				a.Checks = []string{
 					"Which routes are slow? The dashboard's p95/p99 latency by route panels.",
-					"Open slow traces from the dashboard's traces panel to see where the time goes (database, downstream calls, locks).",
+					slowTraces(s),
 					"Check saturation: goroutines, heap and GC on the Go runtime row; CPU limits of the container.",
 				}
 			}
@@ -187,6 +187,13 @@ func Alerts(s spec.Spec) []Alert {
 		a.RunbookURL = runbookURL(s, a.Name)
 	}
 	return alerts
+}
+
+func slowTraces(s spec.Spec) string {
+	if !s.Tracing.Enabled {
+		return "Tracing is off for this service (tracing.enabled: false): turn it on to see where slow requests spend their time."
+	}
+	return "Open slow traces from the dashboard's traces panel to see where the time goes (database, downstream calls, locks)."
 }
 
 // annotations are the alert's annotations as Prometheus templates.
