@@ -257,7 +257,8 @@ func Build(s spec.Spec) Dashboard {
 				Refresh: 2, Sort: 1, IncludeAll: true, Multi: true, AllValue: ".*",
 			},
 			{
-				Name: varLevel, Label: "Log level", Type: "custom", Query: "debug,info,warn,error",
+				Name: varLevel, Label: "Log level", Type: "custom",
+				Query:      strings.Join([]string{contract.LevelDebug, contract.LevelInfo, contract.LevelWarn, contract.LevelError}, ","),
 				IncludeAll: true, Multi: true, AllValue: ".+",
 			},
 		}},
@@ -273,9 +274,11 @@ func Build(s spec.Spec) Dashboard {
 }
 
 // LogStreamSelector is the Loki stream selector of the service's logs,
-// narrowed by the level variable.
+// narrowed by the environment and level variables (the environment label
+// has the same values in Prometheus and Loki: both come from the spec).
 func LogStreamSelector(s spec.Spec) string {
-	return fmt.Sprintf("{%s=%q, %s=~\"$%s\"}", contract.LokiLabelService, s.Service.Name, contract.LokiLabelLevel, varLevel)
+	return fmt.Sprintf("{%s=%q, %s=~\"$%s\", %s=~\"$%s\"}", contract.LokiLabelService, s.Service.Name,
+		contract.LokiLabelEnvironment, varEnvironment, contract.LokiLabelLevel, varLevel)
 }
 
 // TraceQL is the Tempo search of the service's traces.

@@ -45,7 +45,7 @@ func grafanaDollar(s string) string {
 // whatever service wrote it, found by the trace_id structured metadata
 // (Grafana fills in the trace ID).
 func TraceLogsQuery() string {
-	return fmt.Sprintf(`{%s=~".+"} | %s="${__trace.traceId}"`, contract.LokiLabelService, contract.LogTraceID)
+	return fmt.Sprintf(`{%s=~".+"} | %s="${__trace.traceId}"`, contract.LokiLabelService, contract.LokiMetaTraceID)
 }
 
 // Datasources is the datasource provisioning for a spec.
@@ -67,7 +67,7 @@ func Datasources(s spec.Spec) DatasourcesFile {
 		// Exemplars carry the trace ID under trace_id, like the logs.
 		prom.JSONData.ExemplarTraceIDDestinations = []ExemplarDestination{{Name: contract.LogTraceID, DatasourceUID: trace.UID}}
 		loki.JSONData.DerivedFields = []DerivedField{{
-			Name: "TraceID", MatcherType: "label", MatcherRegex: contract.LogTraceID,
+			Name: "TraceID", MatcherType: "label", MatcherRegex: contract.LokiMetaTraceID,
 			DatasourceUID: trace.UID, URL: grafanaDollar("${__value.raw}"), URLDisplayLabel: "View trace",
 		}}
 		out.Datasources = append(out.Datasources, prom, loki)
