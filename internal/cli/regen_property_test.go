@@ -56,7 +56,9 @@ func TestRegenerateNeverLosesAnEdit(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(*regenSeed, 99))
 	dir := t.TempDir()
-	mustRun(t, 0, dir, "init", "--no-prompt", "--service-name", "checkout")
+	// The email receiver needs its addresses; other receivers ignore them.
+	mustRun(t, 0, dir, "init", "--no-prompt", "--service-name", "checkout",
+		"--alert-email-to", "oncall@example.com", "--alert-email-from", "alertmanager@example.com", "--smtp-smarthost", "smtp.example.com:587")
 
 	// want maps each file to the lines the user wrote into it and expects.
 	want := map[string]map[string]bool{}
