@@ -262,14 +262,9 @@ func Build(s spec.Spec) Dashboard {
 				IncludeAll: true, Multi: true, AllValue: ".+",
 			},
 		}},
-		Annotations: Annotations{List: []Annotation{{
-			Name: "Alerts", Datasource: promRef, Enable: true, IconColor: "red",
-			Expr:        fmt.Sprintf("%s{%s=%q, alertstate=\"firing\"}", contract.AlertsSeries, slo.LabelService, svc),
-			Step:        "1m",
-			TitleFormat: "{{alertname}}", TextFormat: "{{severity}}", TagKeys: "severity,slo",
-		}}},
-		Links:  []Link{},
-		Panels: b.panels,
+		Annotations: Annotations{List: []Annotation{}},
+		Links:       []Link{},
+		Panels:      b.panels,
 	}
 }
 

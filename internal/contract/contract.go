@@ -54,8 +54,6 @@ const (
 	ScrapeUp         = "up"
 	LabelInstance    = "instance"
 	LabelEnvironment = "environment"
-	// AlertsSeries is Prometheus' own series of pending and firing alerts.
-	AlertsSeries = "ALERTS"
 )
 
 // TargetInfo carries the OTel resource of the service, one series per
