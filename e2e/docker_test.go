@@ -63,16 +63,16 @@ func checkDockerPipeline(t *testing.T, ctx context.Context, bin string, base spe
 
 	p := struct{ health, grpc, http, metrics int }{freePort(t), freePort(t), freePort(t), freePort(t)}
 	d := loadYAML(t, generated)
-	if inc := fmt.Sprint(d.get("receivers", "filelog", "include")); inc != fmt.Sprint([]any{stack.DockerLogGlob}) {
+	if inc := fmt.Sprint(d.get("receivers", "file_log", "include")); inc != fmt.Sprint([]any{stack.DockerLogGlob}) {
 		t.Fatalf("compose-mode include is %s, want %s", inc, stack.DockerLogGlob)
 	}
-	d.set([]any{filepath.Join(containers, "*", "*-json.log")}, "receivers", "filelog", "include")
+	d.set([]any{filepath.Join(containers, "*", "*-json.log")}, "receivers", "file_log", "include")
 	d.set(loop(p.health), "extensions", "health_check", "endpoint")
 	d.set(filepath.Join(work, "docker", "storage"), "extensions", "file_storage", "directory")
 	d.set(loop(p.grpc), "receivers", "otlp", "protocols", "grpc", "endpoint")
 	d.set(loop(p.http), "receivers", "otlp", "protocols", "http", "endpoint")
-	d.set(loop(freePort(t)), "exporters", "otlp/jaeger", "endpoint")
-	d.set(lokiURL+"/otlp", "exporters", "otlphttp/loki", "endpoint")
+	d.set(loop(freePort(t)), "exporters", "otlp_grpc/jaeger", "endpoint")
+	d.set(lokiURL+"/otlp", "exporters", "otlp_http/loki", "endpoint")
 	d.set("127.0.0.1", "service", "telemetry", "metrics", "readers", 0, "pull", "exporter", "prometheus", "host")
 	d.set(p.metrics, "service", "telemetry", "metrics", "readers", 0, "pull", "exporter", "prometheus", "port")
 	rewritten := filepath.Join(work, "docker", "otelcol.yml")
