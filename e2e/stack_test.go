@@ -87,10 +87,6 @@ func TestStackEndToEnd(t *testing.T) {
 	// 1. obsgen init, as a user runs it (go get included), then build.
 	s := initService(t, repo, p, logFile)
 	bin := filepath.Join(work, e2eService)
-	if _, err := os.Stat(filepath.Join(repo, "cmd", e2eService, "main.go")); err != nil {
-		// Transitional: the Go generator's example main has not landed yet.
-		t.Skip("obsgen init wrote no example main to run")
-	}
 	if out, err := runIn(repo, goTool, "build", "-o", bin, "./cmd/"+e2eService); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

@@ -15,6 +15,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/obsgen/obsgen/generators"
+	"github.com/obsgen/obsgen/generators/alertmanager"
+	"github.com/obsgen/obsgen/generators/grafana"
 	"github.com/obsgen/obsgen/generators/loki"
 	"github.com/obsgen/obsgen/generators/otelcol"
 	"github.com/obsgen/obsgen/generators/stack"
@@ -52,12 +54,15 @@ type Secret struct {
 	Required bool
 }
 
-// AlertmanagerSecrets lists the Alertmanager receiver's secrets, read by
-// Alertmanager from /run/secrets/<Name> (its *_file settings).
-//
-// Seam: the alertmanager generator will export Secrets(spec); until then
-// the receiver needs none here and this returns nil.
-var AlertmanagerSecrets = func(spec.Spec) []Secret { return nil }
+// alertmanagerSecrets lists the Alertmanager receiver's secrets, which
+// Alertmanager reads from /run/secrets/<Name> (its *_file settings).
+func alertmanagerSecrets(s spec.Spec) []Secret {
+	var out []Secret
+	for _, sec := range alertmanager.Secrets(s) {
+		out = append(out, Secret{Env: sec.Env, Name: sec.Name, Help: sec.Description, Required: true})
+	}
+	return out
+}
 
 // GrafanaPasswordSecret is the Grafana admin password.
 var GrafanaPasswordSecret = Secret{
@@ -74,7 +79,7 @@ func Secrets(s spec.Spec) []Secret {
 			Help: "Sentry DSN of " + s.Service.Name + " (Sentry → Project settings → Client keys). Empty: Sentry stays off.",
 		})
 	}
-	return append(out, AlertmanagerSecrets(s)...)
+	return append(out, alertmanagerSecrets(s)...)
 }
 
 // Compose file model: only the keys obsgen writes, in the order a reader
@@ -284,13 +289,13 @@ func Stack(s spec.Spec) ([]byte, error) {
 
 	am := service{
 		Image:       stack.ImageAlertmanager,
-		Command:     []string{"--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"},
+		Command:     []string{"--config.file=/etc/alertmanager/" + path.Base(alertmanager.Path(s)), "--storage.path=/alertmanager"},
 		Ports:       []string{local(stack.AlertmanagerPort)},
-		Volumes:     []string{bind(path.Join(cfg, "alertmanager"), "/etc/alertmanager"), "alertmanager-data:/alertmanager"},
+		Volumes:     []string{bind(path.Dir(alertmanager.Path(s)), "/etc/alertmanager"), "alertmanager-data:/alertmanager"},
 		Healthcheck: wget(fmt.Sprintf("http://127.0.0.1:%d/-/ready", stack.AlertmanagerPort)),
 		Restart:     "unless-stopped",
 	}
-	for _, sec := range AlertmanagerSecrets(s) {
+	for _, sec := range alertmanagerSecrets(s) {
 		am.Secrets = append(am.Secrets, sec.Name)
 	}
 	f.Services[stack.Alertmanager] = am
@@ -313,8 +318,8 @@ func Stack(s spec.Spec) ([]byte, error) {
 		Secrets: []string{GrafanaPasswordSecret.Name},
 		Ports:   []string{local(stack.GrafanaPort)},
 		Volumes: []string{
-			bind(path.Join(cfg, "grafana", "provisioning"), "/etc/grafana/provisioning"),
-			bind(path.Join(cfg, "grafana", "dashboards"), "/var/lib/grafana/dashboards"),
+			bind(path.Join(cfg, grafana.Dir, "provisioning"), grafana.ProvisioningMount),
+			bind(path.Join(cfg, grafana.Dir, "dashboards"), grafana.DashboardsMount),
 			"grafana-data:/var/lib/grafana",
 		},
 		DependsOn:   healthy(grafanaDeps...),

@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/obsgen/obsgen/generators"
+	"github.com/obsgen/obsgen/generators/rules"
 	"github.com/obsgen/obsgen/generators/stack"
 	"github.com/obsgen/obsgen/internal/contract"
 	"github.com/obsgen/obsgen/internal/spec"
@@ -71,7 +72,7 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	}
 	files := []generators.File{cfg, {Path: RulesPath(s), Content: rules, Mode: 0o644, Owner: generators.Owned}}
 	for _, r := range RuleSet(s).Groups[0].Rules {
-		rb, err := generators.RenderFile("loki/runbook.md.tmpl", RunbookURL(s, r.Alert), generators.Owned, runbookView{
+		rb, err := generators.RenderFile("loki/runbook.md.tmpl", RunbookPath(s, r.Alert), generators.Owned, runbookView{
 			Alert: r.Alert, Expr: r.Expr, For: r.For, Severity: r.Labels["severity"], Service: s.Service.Name,
 			ErrorQuery: Selector(s, contract.LokiLabelLevel+"="+quote(contract.LevelError)),
 		})
@@ -181,10 +182,17 @@ func RuleSet(s spec.Spec) RuleFile {
 	}}}
 }
 
-// RunbookURL is where the runbook of a log alert is: the file obsgen
-// generates beside the config, named after the alert.
+// RunbookPath is where the runbook of a log alert is generated: beside
+// the Prometheus alerts' runbooks.
+func RunbookPath(s spec.Spec, alert string) string { return rules.RunbookPath(s, alert) }
+
+// RunbookURL is the runbook link of a log alert, built like the Prometheus
+// alerts' links: under alerts.runbook_base_url, else the repo path.
 func RunbookURL(s spec.Spec, alert string) string {
-	return path.Join(s.Output.ConfigDir, "runbooks", alert+".md")
+	if s.Alerts.RunbookBaseURL != "" {
+		return s.Alerts.RunbookBaseURL + "/" + alert + ".md"
+	}
+	return RunbookPath(s, alert)
 }
 
 // Rules renders the rule file of s.
