@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/obsgen/obsgen/generators/alertmanager"
 	"github.com/obsgen/obsgen/internal/testtool"
 )
@@ -73,5 +75,70 @@ func TestAmtoolRejectsBrokenConfig(t *testing.T) {
 	}
 	if out, err := run(sc.Dir, amtool, "check-config", p); err == nil {
 		t.Fatalf("amtool accepted a route to an undefined receiver:\n%s", out)
+	}
+}
+
+// templates returns every Alertmanager template in the receivers of a
+// config: the notification texts obsgen writes.
+func templates(t *testing.T, raw []byte) []string {
+	t.Helper()
+	var cfg struct {
+		Receivers []map[string]any `yaml:"receivers"`
+	}
+	if err := yaml.Unmarshal(raw, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch n := v.(type) {
+		case string:
+			if strings.Contains(n, "{{") {
+				out = append(out, n)
+			}
+		case map[string]any:
+			for _, c := range n {
+				walk(c)
+			}
+		case []any:
+			for _, c := range n {
+				walk(c)
+			}
+		}
+	}
+	for _, r := range cfg.Receivers {
+		walk(r)
+	}
+	return out
+}
+
+// Notification templates are only executed when a notification is sent,
+// which check-config does not do: amtool renders each with Alertmanager's
+// template engine and example data, so a typo in a field fails here.
+func TestAmtoolRendersNotificationTemplates(t *testing.T) {
+	amtool := testtool.Require(t, "amtool")
+	empty := filepath.Join(t.TempDir(), "none.tmpl")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	render := func(dir, text string) (string, error) {
+		return run(dir, amtool, "template", "render", "--template.glob="+empty, "--template.text="+text)
+	}
+	rendered := 0
+	for _, sc := range scenarios(t) {
+		for _, text := range templates(t, sc.read(t, alertmanager.Path(sc.Spec))) {
+			if out, err := render(sc.Dir, text); err != nil {
+				t.Errorf("%s: template does not render: %v\n%s\n%s", sc.Name, err, text, out)
+			}
+			rendered++
+		}
+	}
+	if rendered == 0 {
+		t.Fatal("no notification template found in any scenario")
+	}
+	for _, bad := range []string{`{{ .CommonLabels.severity`, `{{ .Annotations.summary }}`, `{{ range .Alerts }}`} {
+		if out, err := render(t.TempDir(), bad); err == nil {
+			t.Errorf("amtool rendered the broken template %q:\n%s", bad, out)
+		}
 	}
 }
