@@ -92,9 +92,10 @@ func LatencyBuckets(threshold time.Duration) []float64 {
 	return slices.Compact(b)
 }
 
-// BucketLE returns the "le" label value Prometheus shows for the bucket
-// with upper bound threshold, e.g. "0.3" for 300ms: the value alert rules
-// and dashboards select.
+// BucketLE returns the bucket bound for threshold as the service's
+// exposition writes it, e.g. "0.3" for 300ms and "1" for 1s. Prometheus 3
+// stores whole numbers with a ".0" ("1.0"), so rules select whole-second
+// bounds with a matcher that takes both forms (see generators/slo).
 func BucketLE(threshold time.Duration) string {
 	return strconv.FormatFloat(threshold.Seconds(), 'f', -1, 64)
 }
