@@ -96,11 +96,16 @@ func compare(t *testing.T, want, got map[string][]byte) {
 		case !inWant:
 			t.Errorf("extra: %s is generated but not in the golden file (review it, then -update)", n)
 		case !Equal(w, g):
-			d, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-				A: difflib.SplitLines(string(w)), B: difflib.SplitLines(string(g)),
-				FromFile: "golden/" + n, ToFile: "generated/" + n, Context: 2,
-			})
-			t.Errorf("different: %s\n%s", n, strings.TrimSpace(d))
+			t.Errorf("different: %s\n%s", n, lineDiff(string(w), string(g)))
 		}
 	}
+}
+
+// lineDiff is a unified diff for a failure message.
+func lineDiff(want, got string) string {
+	d, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
+		A: difflib.SplitLines(want), B: difflib.SplitLines(got),
+		FromFile: "golden", ToFile: "generated", Context: 2,
+	})
+	return strings.TrimSpace(d)
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pmezard/go-difflib/difflib"
 	"golang.org/x/tools/txtar"
 
 	"github.com/obsgen/obsgen/internal/cli"
@@ -58,30 +57,7 @@ func TestRegenerateScenarios(t *testing.T) {
 				}
 				return
 			}
-			want := sections(a)
-			have := sections(got)
-			var names []string
-			for n := range want {
-				names = append(names, n)
-			}
-			for n := range have {
-				if _, ok := want[n]; !ok {
-					names = append(names, n)
-				}
-			}
-			sort.Strings(names)
-			for _, n := range names {
-				w, inWant := want[n]
-				g, inHave := have[n]
-				switch {
-				case !inHave:
-					t.Errorf("%s: missing from the output", n)
-				case !inWant:
-					t.Errorf("%s: not in the golden file:\n%s", n, g)
-				case !bytes.Equal(w, g):
-					t.Errorf("%s differs:\n%s", n, lineDiff(string(w), string(g)))
-				}
-			}
+			compare(t, sections(a), sections(got))
 			if t.Failed() {
 				t.Log("if the change is intended: go test ./golden/ -run TestRegenerateScenarios -update, then review")
 			}
@@ -284,13 +260,4 @@ func sortedNames[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// lineDiff is a unified diff for a failure message.
-func lineDiff(want, got string) string {
-	d, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-		A: difflib.SplitLines(want), B: difflib.SplitLines(got),
-		FromFile: "golden", ToFile: "got", Context: 2,
-	})
-	return d
 }

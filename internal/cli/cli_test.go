@@ -3,7 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
-	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +12,7 @@ import (
 	"github.com/kballard/go-shellquote"
 
 	"github.com/obsgen/obsgen/internal/spec"
+	"github.com/obsgen/obsgen/internal/testtool"
 	"github.com/obsgen/obsgen/wizard"
 	"github.com/obsgen/obsgen/wizard/wizardtest"
 )
@@ -34,32 +35,13 @@ func run(t *testing.T, p wizard.Prompter, args ...string) result {
 	return result{code, out.String(), errOut.String()}
 }
 
-// tree returns every file under dir with its content.
-func tree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	files := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		files[filepath.ToSlash(rel)] = string(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
-
 func TestInitGenerateCheckCycle(t *testing.T) {
 	dir := t.TempDir()
 	r := run(t, nil, "init", "--no-prompt", "--dir", dir, "--service-name", "checkout")
 	if r.code != ExitOK {
 		t.Fatalf("init: exit %d\n%s%s", r.code, r.out, r.errOut)
 	}
-	files := tree(t, dir)
+	files := testtool.ReadTree(t, dir)
 	for _, want := range []string{"obsgen.yaml", "obsgen.lock", "internal/observability/logger.go", "observability/prometheus/prometheus.yml"} {
 		if _, ok := files[want]; !ok {
 			t.Errorf("init did not write %s; wrote %v", want, keys(files))
@@ -70,7 +52,7 @@ func TestInitGenerateCheckCycle(t *testing.T) {
 	if r.code != ExitOK || !strings.Contains(r.out, "nothing to do") || strings.Contains(r.out, "created") {
 		t.Fatalf("second init must change nothing: exit %d\n%s", r.code, r.out)
 	}
-	if got := tree(t, dir); !equalTrees(got, files) {
+	if got := testtool.ReadTree(t, dir); !maps.Equal(got, files) {
 		t.Fatal("second init changed files on disk")
 	}
 
@@ -109,7 +91,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 	if r.code != ExitOK || !strings.Contains(r.out, "dry run, nothing written") {
 		t.Fatalf("exit %d\n%s", r.code, r.out)
 	}
-	if files := tree(t, dir); len(files) != 0 {
+	if files := testtool.ReadTree(t, dir); len(files) != 0 {
 		t.Fatalf("dry run wrote %v", keys(files))
 	}
 }
@@ -184,7 +166,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			before := tree(t, dir)
+			before := testtool.ReadTree(t, dir)
 			r := run(t, nil, append(c.args, "--dir", dir)...)
 			if r.code != c.code {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", r.code, c.code, r.out, r.errOut)
@@ -194,8 +176,8 @@ func TestBadInputWritesNothing(t *testing.T) {
 					t.Errorf("stderr lacks %q:\n%s", w, r.errOut)
 				}
 			}
-			if !equalTrees(before, tree(t, dir)) {
-				t.Errorf("bad input changed the folder: %v", keys(tree(t, dir)))
+			if !maps.Equal(before, testtool.ReadTree(t, dir)) {
+				t.Errorf("bad input changed the folder: %v", keys(testtool.ReadTree(t, dir)))
 			}
 		})
 	}
@@ -210,7 +192,7 @@ func TestRefusesToFollowSymlinkOutOfTree(t *testing.T) {
 	if r.code == ExitOK {
 		t.Fatalf("init followed a link out of --dir:\n%s", r.out)
 	}
-	if files := tree(t, outside); len(files) != 0 {
+	if files := testtool.ReadTree(t, outside); len(files) != 0 {
 		t.Fatalf("wrote outside --dir: %v", keys(files))
 	}
 	if !strings.Contains(r.errOut, "observability") {
@@ -259,7 +241,7 @@ func TestWizardCancelWritesNothing(t *testing.T) {
 	if r.code != ExitUsage || !strings.Contains(r.errOut, "cancelled") {
 		t.Fatalf("exit %d, want %d\n%s", r.code, ExitUsage, r.errOut)
 	}
-	if files := tree(t, dir); len(files) != 0 {
+	if files := testtool.ReadTree(t, dir); len(files) != 0 {
 		t.Fatalf("cancel wrote %v", keys(files))
 	}
 }
@@ -369,18 +351,6 @@ func keys(m map[string]string) []string {
 		out = append(out, k)
 	}
 	return out
-}
-
-func equalTrees(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 func TestEveryCommandHasHelpWithExample(t *testing.T) {

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/obsgen/obsgen/internal/merge"
+	"github.com/obsgen/obsgen/internal/testtool"
 	"github.com/obsgen/obsgen/internal/writer"
 )
 
@@ -72,9 +74,9 @@ func TestSetMergesHandEdits(t *testing.T) {
 	mustRun(t, 0, dir, "init", "--no-prompt", "--service-name", "checkout")
 	replaceLine(t, dir, configGo, "func ConfigFromEnv", "// Team note: keep in sync with the runbook.\nfunc ConfigFromEnv() Config {")
 
-	before := snapshotDir(t, dir)
+	before := testtool.ReadTree(t, dir)
 	out := mustRun(t, 0, dir, "generate", "--dry-run", "--set", "log-level=debug")
-	if !strings.Contains(out, "merged     "+configGo) || !equalSnap(before, snapshotDir(t, dir)) {
+	if !strings.Contains(out, "merged     "+configGo) || !maps.Equal(before, testtool.ReadTree(t, dir)) {
 		t.Fatalf("--dry-run wrote, or did not report the merge:\n%s", out)
 	}
 	diff := mustRun(t, 0, dir, "diff", "--set", "log-level=debug")
@@ -199,12 +201,12 @@ func TestDirtyTreeIsRefused(t *testing.T) {
 	git("commit", "-qm", "generated")
 
 	replaceLine(t, dir, configGo, "func ConfigFromEnv", "// mine\nfunc ConfigFromEnv() Config {")
-	before := snapshotDir(t, dir)
+	before := testtool.ReadTree(t, dir)
 	out = mustRun(t, ExitDirty, dir, "generate", "--set", "log-level=debug")
 	if !strings.Contains(out, "refusing to write") || !strings.Contains(out, configGo+" (modified)") || strings.Contains(out, "logger.go") {
 		t.Errorf("refusal:\n%s", out)
 	}
-	if !equalSnap(before, snapshotDir(t, dir)) {
+	if !maps.Equal(before, testtool.ReadTree(t, dir)) {
 		t.Fatal("a refused run wrote")
 	}
 	// Unrelated work in progress does not block a regenerate.
@@ -236,37 +238,4 @@ func TestJSONReportShowsEdits(t *testing.T) {
 			t.Errorf("%+v", f)
 		}
 	}
-}
-
-func snapshotDir(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			if d != nil && d.Name() == ".git" {
-				return filepath.SkipDir
-			}
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = string(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func equalSnap(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }

@@ -11,28 +11,13 @@ import (
 
 	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/internal/merge"
+	"github.com/obsgen/obsgen/internal/testtool"
 )
 
 // tree is a repo's content by slash path.
 type tree map[string]string
 
-func snapshot(t *testing.T, dir string) tree {
-	t.Helper()
-	out := tree{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = string(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
+func snapshot(t *testing.T, dir string) tree { return testtool.ReadTree(t, dir) }
 
 func writeTree(t *testing.T, dir string, tr tree) {
 	t.Helper()
