@@ -42,6 +42,7 @@ type ports struct {
 	colGRPC, colHTTP, colHealth, colMetr int
 	jgGRPC, jgHTTP, jgUI, jgQueryGRPC    int
 	jgHealth, jgMetrics                  int
+	am                                   int
 }
 
 func newPorts(t *testing.T) ports {
@@ -49,7 +50,7 @@ func newPorts(t *testing.T) ports {
 	// kernel does not hand the same free port out twice in a row.
 	p := ports{}
 	for _, f := range []*int{&p.service, &p.metrics, &p.prom, &p.lokiHTTP, &p.lokiGRPC, &p.colGRPC, &p.colHTTP,
-		&p.colHealth, &p.colMetr, &p.jgGRPC, &p.jgHTTP, &p.jgUI, &p.jgQueryGRPC, &p.jgHealth, &p.jgMetrics} {
+		&p.colHealth, &p.colMetr, &p.jgGRPC, &p.jgHTTP, &p.jgUI, &p.jgQueryGRPC, &p.jgHealth, &p.jgMetrics, &p.am} {
 		*f = freePort(t)
 	}
 	return p
@@ -68,7 +69,7 @@ func TestStackEndToEnd(t *testing.T) {
 		t.Skip("starts five servers; skipped with -short")
 	}
 	bins := map[string]string{}
-	for _, b := range []string{"prometheus", "loki", "otelcol", "jaeger"} {
+	for _, b := range []string{"prometheus", "loki", "otelcol", "jaeger", "alertmanager"} {
 		bins[b] = testtool.Require(t, b)
 	}
 	goTool := testtool.Go(t)
@@ -94,17 +95,20 @@ func TestStackEndToEnd(t *testing.T) {
 
 	// 2. The servers, each with its generated config.
 	cfgDir := filepath.Join(repo, s.Output.ConfigDir)
+	am := startAlertmanager(t, bins["alertmanager"], cfgDir, work, p)
 	jaeger := startJaeger(t, bins["jaeger"], cfgDir, work, p)
 	lokiProc := startLoki(t, bins["loki"], cfgDir, work, p)
 	collector := startCollector(t, bins["otelcol"], repo, s, work, p)
 	prom := startPrometheus(t, bins["prometheus"], cfgDir, work, p)
-	servers := []*proc{jaeger, lokiProc, collector, prom}
+	servers := []*proc{am, jaeger, lokiProc, collector, prom}
 
 	lokiURL := "http://" + loop(p.lokiHTTP)
 	promURL := "http://" + loop(p.prom)
 	jaegerURL := "http://" + loop(p.jgUI)
 	eventually(t, 30*time.Second, "jaeger healthy", servers, func() error { return getJSON(ctx, "http://"+loop(p.jgHealth)+"/status", nil) })
 	eventually(t, 30*time.Second, "collector healthy", servers, func() error { return getJSON(ctx, "http://"+loop(p.colHealth)+"/", nil) })
+	amURL := "http://" + loop(p.am)
+	eventually(t, 20*time.Second, "alertmanager ready", servers, func() error { return getJSON(ctx, amURL+"/-/ready", nil) })
 	eventually(t, 20*time.Second, "prometheus ready", servers, func() error { return getJSON(ctx, promURL+"/-/ready", nil) })
 	eventually(t, 60*time.Second, "loki ready", servers, func() error { return getJSON(ctx, lokiURL+"/ready", nil) })
 	t.Logf("servers ready: %s", time.Since(began).Round(time.Millisecond))
@@ -190,6 +194,26 @@ func TestStackEndToEnd(t *testing.T) {
 
 	// 7. Metrics in Prometheus.
 	checkPrometheus(t, ctx, promURL, cfgDir, s, servers)
+
+	// 8. The log alert the panics fire reaches Alertmanager through the
+	// Loki ruler, labelled like the Prometheus alerts.
+	eventually(t, 90*time.Second, "PanicLogged in alertmanager", servers, func() error {
+		var alerts []struct {
+			Labels map[string]string `json:"labels"`
+		}
+		if err := getJSON(ctx, amURL+"/api/v2/alerts", &alerts); err != nil {
+			return err
+		}
+		for _, a := range alerts {
+			if a.Labels["alertname"] == "PanicLogged" {
+				if a.Labels["severity"] != "ticket" || a.Labels["service"] != e2eService || a.Labels["environment"] != e2eEnv {
+					return fmt.Errorf("PanicLogged labels %v", a.Labels)
+				}
+				return nil
+			}
+		}
+		return fmt.Errorf("%d alerts, none is PanicLogged", len(alerts))
+	})
 	t.Logf("total: %s", time.Since(began).Round(time.Millisecond))
 }
 
@@ -226,6 +250,14 @@ func runIn(dir, bin string, args ...string) (string, error) {
 	return string(out), err
 }
 
+func startAlertmanager(t *testing.T, bin, cfgDir, work string, p ports) *proc {
+	cfg := filepath.Join(cfgDir, "alertmanager", "alertmanager.yml")
+	return startProc(t, "alertmanager", nil, bin, "--config.file="+cfg,
+		"--storage.path="+filepath.Join(work, "alertmanager"), "--web.listen-address="+loop(p.am),
+		// A single instance: no gossip listener.
+		"--cluster.listen-address=")
+}
+
 func startJaeger(t *testing.T, bin, cfgDir, work string, p ports) *proc {
 	d := loadYAML(t, filepath.Join(cfgDir, "jaeger", "config.yml"))
 	d.set(loop(p.jgHealth), "extensions", "healthcheckv2", "http", "endpoint")
@@ -251,6 +283,7 @@ func startLoki(t *testing.T, bin, cfgDir, work string, p ports) *proc {
 	d.set(filepath.Join(cfgDir, "loki", "rules"), "common", "storage", "filesystem", "rules_directory")
 	d.set(filepath.Join(data, "compactor"), "compactor", "working_directory")
 	d.set(filepath.Join(data, "rules-temp"), "ruler", "rule_path")
+	d.set("http://"+loop(p.am), "ruler", "alertmanager_url")
 	cfg := filepath.Join(work, "loki.yml")
 	d.write(cfg)
 	if out, err := run(bin, "-verify-config", "-config.file="+cfg); err != nil {
@@ -291,6 +324,7 @@ func startPrometheus(t *testing.T, bin, cfgDir, work string, p ports) *proc {
 		t.Fatal(err)
 	}
 	d := loadYAML(t, filepath.Join(promDir, "prometheus.yml"))
+	d.set([]any{loop(p.am)}, "alerting", "alertmanagers", 0, "static_configs", 0, "targets")
 	rewrite := map[string]string{
 		stack.Addr(e2eService, p.metrics):             loop(p.metrics),
 		stack.Addr("localhost", stack.PrometheusPort): loop(p.prom),

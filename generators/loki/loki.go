@@ -143,7 +143,10 @@ func RuleSet(s spec.Spec) RuleFile {
 	by := fmt.Sprintf("sum by (%s, %s)", contract.LokiLabelService, contract.LokiLabelEnvironment)
 	errorLevel := contract.LokiLabelLevel + "=" + quote(contract.LevelError)
 	labels := func(severity string) map[string]string {
-		return map[string]string{"severity": severity, "service": s.Service.Name}
+		// service and environment as on the Prometheus alerts (there the
+		// environment comes from Prometheus' external labels), so
+		// Alertmanager groups and inhibits both kinds alike.
+		return map[string]string{"severity": severity, "service": s.Service.Name, "environment": s.Service.Environment}
 	}
 	svc := "{{ $labels." + contract.LokiLabelService + " }}"
 	env := "{{ $labels." + contract.LokiLabelEnvironment + " }}"
