@@ -111,6 +111,11 @@ func TestStackEndToEnd(t *testing.T) {
 	eventually(t, 20*time.Second, "alertmanager ready", servers, func() error { return getJSON(ctx, amURL+"/-/ready", nil) })
 	eventually(t, 20*time.Second, "prometheus ready", servers, func() error { return getJSON(ctx, promURL+"/-/ready", nil) })
 	eventually(t, 60*time.Second, "loki ready", servers, func() error { return getJSON(ctx, lokiURL+"/ready", nil) })
+	// The compose healthchecks probe the same endpoints polled above; Loki's
+	// image has no wget, so its healthcheck is `loki -health`: run it too.
+	if out, err := run(bins["loki"], "-health", "-health.url="+lokiURL+"/ready"); err != nil {
+		t.Errorf("loki -health (the compose healthcheck): %v\n%s", err, out)
+	}
 	t.Logf("servers ready: %s", time.Since(began).Round(time.Millisecond))
 
 	// 3. The service, its stdout appended to the file the collector tails.
