@@ -178,6 +178,7 @@ func TestStackEndToEnd(t *testing.T) {
 	checkLokiLabels(t, ctx, lokiURL)
 	checkLokiRules(t, ctx, lokiURL, s, servers)
 	checkDashboardLogQueries(t, ctx, lokiURL, cfgDir, len(lines), began)
+	checkTracesToLogs(t, ctx, lokiURL, cfgDir, known, began)
 	t.Logf("loki checks done (%d lines): %s", len(lines), time.Since(began).Round(time.Millisecond))
 	checkDockerPipeline(t, ctx, bins["otelcol"], s, logFile, work, lokiURL, servers)
 	t.Logf("compose-mode collector checked: %s", time.Since(began).Round(time.Millisecond))
@@ -872,4 +873,45 @@ func checkDashboardLogQueries(t *testing.T, ctx context.Context, base, cfgDir st
 		})
 	}
 	t.Logf("%d dashboard LogQL queries run against Loki", n)
+}
+
+// checkTracesToLogs runs the trace datasource's traces-to-logs query from
+// the generated Grafana provisioning, as Grafana would for the known trace:
+// it must return that trace's lines and no other.
+func checkTracesToLogs(t *testing.T, ctx context.Context, base, cfgDir, traceID string, since time.Time) {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(cfgDir, "grafana", "provisioning", "datasources", "*.yml"))
+	var queries []string
+	for _, f := range files {
+		d := loadYAML(t, f)
+		dss, _ := d.get("datasources").([]any)
+		for _, ds := range dss {
+			jd, _ := ds.(map[string]any)["jsonData"].(map[string]any)
+			if tl, ok := jd["tracesToLogsV2"].(map[string]any); ok {
+				if q, ok := tl["query"].(string); ok {
+					queries = append(queries, q)
+				}
+			}
+		}
+	}
+	if len(queries) == 0 {
+		t.Error("no traces-to-logs query in the generated datasources")
+	}
+	for _, q := range queries {
+		// Grafana reads $$ in provisioning files as a literal $.
+		expr := strings.ReplaceAll(strings.ReplaceAll(q, "$$", "$"), "${__trace.traceId}", traceID)
+		got, err := queryLoki(ctx, base, expr, since)
+		if err != nil {
+			t.Errorf("traces-to-logs query %q: %v", q, err)
+			continue
+		}
+		if len(got) == 0 {
+			t.Errorf("traces-to-logs query %q returned no line for trace %s", expr, traceID)
+		}
+		for _, l := range got {
+			if l.meta[contract.LokiMetaTraceID] != traceID {
+				t.Errorf("traces-to-logs query %q returned a line of another trace: %s", expr, l.line)
+			}
+		}
+	}
 }
