@@ -44,7 +44,7 @@ func lokiRules(t *testing.T, sc golden.Scenario) map[string][]logqlRule {
 // reaches Loki; the parser sees what Loki would.
 var grafanaVars = regexp.MustCompile(`\$\{?(__auto|__interval|__rate_interval|__range)\}?`)
 
-// ExpandGrafanaVars replaces Grafana's interval variables with a duration.
+// expandGrafanaVars replaces Grafana's interval variables with a duration.
 func expandGrafanaVars(q string) string { return grafanaVars.ReplaceAllString(q, "5m") }
 
 // dashboardLogQL returns every Loki query of a scenario's dashboards: the
