@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/grafana/loki/v3/pkg/logql/syntax"
@@ -125,5 +127,22 @@ func TestLogQLParses(t *testing.T) {
 	}
 	if _, err := syntax.ParseSampleExpr(`{service_name="x"} |= "panic"`); err == nil {
 		t.Error("a log query was accepted as a metric query")
+	}
+}
+
+// TestReadmeLogQLParses parses the LogQL samples README.md gives users.
+func TestReadmeLogQLParses(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?s)```logql\n(.*?)```").FindAllStringSubmatch(string(b), -1)
+	if len(blocks) == 0 {
+		t.Fatal("README.md has no logql sample")
+	}
+	for _, m := range blocks {
+		if _, err := syntax.ParseExpr(strings.TrimSpace(m[1])); err != nil {
+			t.Errorf("README LogQL sample %q: %v", m[1], err)
+		}
 	}
 }
