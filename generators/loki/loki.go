@@ -72,7 +72,7 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	}
 	files := []generators.File{cfg, {Path: RulesPath(s), Content: rules, Mode: 0o644, Owner: generators.Owned}}
 	for _, r := range RuleSet(s).Groups[0].Rules {
-		rb, err := generators.RenderFile("loki/runbook.md.tmpl", RunbookPath(s, r.Alert), generators.Owned, runbookView{
+		rb, err := generators.RenderFile("loki/runbook.md.tmpl", RunbookPath(s, r.Alert), generators.Merged, runbookView{
 			Alert: r.Alert, Expr: r.Expr, For: r.For, Severity: r.Labels["severity"], Service: s.Service.Name,
 			ErrorQuery: Selector(s, contract.LokiLabelLevel+"="+quote(contract.LevelError)),
 		})
@@ -165,7 +165,7 @@ func RuleSet(s spec.Spec) RuleFile {
 					"description": "{{ $value | humanizePercentage }} of the log lines of " + svc +
 						" were at error level over the last " + window + " (threshold 5% for " + errorRatioFor + "). " +
 						"Query the errors in Grafana Explore: " + Selector(s, errorLevel),
-					"runbook_url": RunbookURL(s, "ErrorLogRatioHigh"),
+					"runbook_url": rules.RunbookURL(s, "ErrorLogRatioHigh"),
 				},
 			},
 			{
@@ -178,7 +178,7 @@ func RuleSet(s spec.Spec) RuleFile {
 				Annotations: map[string]string{
 					"summary":     svc + " recovered from a panic in " + env,
 					"description": "{{ $value }} panics were recovered and logged by " + svc + " in the last " + window + ". The request got a 500; the stack trace is in the log line and in Sentry.",
-					"runbook_url": RunbookURL(s, "PanicLogged"),
+					"runbook_url": rules.RunbookURL(s, "PanicLogged"),
 				},
 			},
 		},
@@ -189,14 +189,6 @@ func RuleSet(s spec.Spec) RuleFile {
 // the Prometheus alerts' runbooks.
 func RunbookPath(s spec.Spec, alert string) string { return rules.RunbookPath(s, alert) }
 
-// RunbookURL is the runbook link of a log alert, built like the Prometheus
-// alerts' links: under alerts.runbook_base_url, else the repo path.
-func RunbookURL(s spec.Spec, alert string) string {
-	if s.Alerts.RunbookBaseURL != "" {
-		return s.Alerts.RunbookBaseURL + "/" + alert + ".md"
-	}
-	return RunbookPath(s, alert)
-}
 
 // Rules renders the rule file of s.
 func Rules(s spec.Spec) ([]byte, error) {

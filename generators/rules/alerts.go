@@ -73,7 +73,9 @@ func RunbookPath(s spec.Spec, alert string) string {
 	return path.Join(s.Output.ConfigDir, runbookDir, alert+".md")
 }
 
-func runbookURL(s spec.Spec, alert string) string {
+// RunbookURL is an alert's runbook link: under alerts.runbook_base_url
+// when set, else the runbook's path in the repo. Log alerts use it too.
+func RunbookURL(s spec.Spec, alert string) string {
 	if s.Alerts.RunbookBaseURL != "" {
 		return s.Alerts.RunbookBaseURL + "/" + alert + ".md"
 	}
@@ -184,7 +186,7 @@ func Alerts(s spec.Spec) []Alert {
 		if a.SLO != "" {
 			a.Labels[slo.LabelSLO] = a.SLO
 		}
-		a.RunbookURL = runbookURL(s, a.Name)
+		a.RunbookURL = RunbookURL(s, a.Name)
 	}
 	return alerts
 }

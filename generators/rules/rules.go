@@ -132,7 +132,7 @@ func generate(s spec.Spec) ([]generators.File, error) {
 		files = append(files, generators.File{Path: set.Path, Content: append([]byte(intro), tests...), Owner: generators.Owned})
 	}
 	for _, a := range Alerts(s) {
-		f, err := generators.RenderFile("runbooks/runbook.md.tmpl", RunbookPath(s, a.Name), generators.CreateOnce, runbookView{Alert: a, Service: s.Service.Name, Env: s.Service.Environment})
+		f, err := generators.RenderFile("runbooks/runbook.md.tmpl", RunbookPath(s, a.Name), generators.Merged, runbookView{Alert: a, Service: s.Service.Name, Env: s.Service.Environment})
 		if err != nil {
 			return nil, err
 		}
