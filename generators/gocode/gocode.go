@@ -5,7 +5,9 @@
 package gocode
 
 import (
+	"go/token"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -45,8 +47,9 @@ type view struct {
 	spec.Spec
 	// C holds the telemetry names every generator shares.
 	C Names
-	// ImportPath is the generated package's import path.
+	// ImportPath is the generated package's import path; Package its name.
 	ImportPath string
+	Package    string
 	// Buckets is the Go literal list of latency bucket boundaries.
 	Buckets       string
 	SLOThreshold  string
@@ -109,6 +112,7 @@ func newView(s spec.Spec) view {
 		Spec:          s,
 		C:             names,
 		ImportPath:    s.Service.Module + "/" + s.Output.CodeDir,
+		Package:       PackageName(s),
 		Buckets:       strings.Join(b, ", "),
 		SLOThreshold:  contract.BucketLE(threshold),
 		SamplingRatio: strconv.FormatFloat(s.Tracing.SamplingRatio, 'f', -1, 64),
@@ -151,4 +155,17 @@ func generate(s spec.Spec) ([]generators.File, error) {
 // ExampleMainPath is where the example main goes.
 func ExampleMainPath(s spec.Spec) string {
 	return path.Join("cmd", s.Service.Name, "main.go")
+}
+
+var identRE = regexp.MustCompile(`^[a-z][a-z0-9]*$`)
+
+// PackageName is the generated package's name: the code folder's last
+// element, as Go convention wants, when that is a plain identifier, else
+// "observability".
+func PackageName(s spec.Spec) string {
+	name := path.Base(s.Output.CodeDir)
+	if identRE.MatchString(name) && !token.IsKeyword(name) && name != "main" && name != "internal" {
+		return name
+	}
+	return "observability"
 }

@@ -107,23 +107,24 @@ func snippet(w io.Writer, s spec.Spec) {
 		return
 	}
 	imp := s.Service.Module + "/" + s.Output.CodeDir
+	pkg := gocode.PackageName(s)
 	var wrap string
 	switch s.Service.Framework {
 	case "chi":
-		wrap = "r.Use(observability.Middleware)            // first, on the chi router"
+		wrap = "r.Use(" + pkg + ".Middleware)            // first, on the chi router"
 	case "gin":
-		wrap = "r.Use(observability.Middleware()...)       // first, on a gin.New() engine"
+		wrap = "r.Use(" + pkg + ".Middleware()...)       // first, on a gin.New() engine"
 	case "echo":
-		wrap = "e.Use(observability.Middleware())          // first, on the echo server"
+		wrap = "e.Use(" + pkg + ".Middleware())          // first, on the echo server"
 	default:
-		wrap = "handler := observability.Middleware(mux)   // serve handler, not mux"
+		wrap = "handler := " + pkg + ".Middleware(mux)   // serve handler, not mux"
 	}
 	fmt.Fprintf(w, `
 Wire it into your main (%s shows a complete one):
   import %q
-  shutdown, err := observability.Setup(ctx)  // then: defer shutdown(context.Background())
+  shutdown, err := %s.Setup(ctx)  // then: defer shutdown(context.Background())
   %s
-`, gocode.ExampleMainPath(s), imp, wrap)
+`, gocode.ExampleMainPath(s), imp, pkg, wrap)
 }
 
 // afterWrite runs once generated files are on disk: the Go module steps and
