@@ -189,7 +189,6 @@ func RuleSet(s spec.Spec) RuleFile {
 // the Prometheus alerts' runbooks.
 func RunbookPath(s spec.Spec, alert string) string { return rules.RunbookPath(s, alert) }
 
-
 // Rules renders the rule file of s.
 func Rules(s spec.Spec) ([]byte, error) {
 	var b bytes.Buffer
