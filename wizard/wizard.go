@@ -110,7 +110,11 @@ func Summary(w io.Writer, s spec.Spec) error {
 		if f.When != nil && !f.When(s) {
 			continue
 		}
-		fmt.Fprintf(tw, "  %s\t%s\n", f.Path, f.Get(s))
+		v := f.Get(s)
+		if v == "" {
+			v = "(none)"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", f.Path, v)
 	}
 	return tw.Flush()
 }
