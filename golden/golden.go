@@ -6,6 +6,8 @@ package golden
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,6 +15,8 @@ import (
 	"strings"
 
 	"golang.org/x/tools/txtar"
+
+	"github.com/obsgen/obsgen/internal/spec"
 )
 
 // Section names inside a scenario file.
@@ -68,6 +72,37 @@ func Load() ([]Scenario, error) {
 		out = append(out, sc)
 	}
 	return out, nil
+}
+
+// Generating returns the scenarios that generate files (not the ones that
+// must be rejected), for tests that run real tools over every output. It is
+// an error when there are none: a harness that checks nothing passes.
+func Generating() ([]Scenario, error) {
+	all, err := Load()
+	if err != nil {
+		return nil, err
+	}
+	var out []Scenario
+	for _, sc := range all {
+		if sc.WantError == "" {
+			out = append(out, sc)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no golden scenario generates files")
+	}
+	return out, nil
+}
+
+// Spec reads the scenario's answers the way `obsgen generate` does: strict
+// parsing, then the answers derived from others.
+func (sc Scenario) Spec() (spec.Spec, error) {
+	s, err := spec.Parse(AnswersSection, sc.Answers)
+	if err != nil {
+		return spec.Spec{}, fmt.Errorf("%s: %w", sc.Name, err)
+	}
+	s.Complete(spec.Detected{})
+	return s, nil
 }
 
 // Format writes a scenario back as txtar, outputs sorted by path.

@@ -66,11 +66,11 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	rules, err := Rules(s)
+	ruleFile, err := Rules(s)
 	if err != nil {
 		return nil, err
 	}
-	files := []generators.File{cfg, {Path: RulesPath(s), Content: rules, Mode: 0o644, Owner: generators.Owned}}
+	files := []generators.File{cfg, {Path: RulesPath(s), Content: ruleFile, Mode: 0o644, Owner: generators.Owned}}
 	for _, r := range RuleSet(s).Groups[0].Rules {
 		rb, err := generators.RenderFile("loki/runbook.md.tmpl", RunbookPath(s, r.Alert), generators.Merged, runbookView{
 			Alert: r.Alert, Expr: r.Expr, For: r.For, Severity: r.Labels["severity"], Service: s.Service.Name,
@@ -86,27 +86,6 @@ func generate(s spec.Spec) ([]generators.File, error) {
 
 type runbookView struct {
 	Alert, Expr, For, Severity, Service, ErrorQuery string
-}
-
-// RuleFile is the Prometheus-style rule file the Loki ruler reads.
-type RuleFile struct {
-	Groups []RuleGroup `yaml:"groups"`
-}
-
-// RuleGroup is one group of rules evaluated together.
-type RuleGroup struct {
-	Name     string `yaml:"name"`
-	Interval string `yaml:"interval,omitempty"`
-	Rules    []Rule `yaml:"rules"`
-}
-
-// Rule is one LogQL alerting rule.
-type Rule struct {
-	Alert       string            `yaml:"alert"`
-	Expr        string            `yaml:"expr"`
-	For         string            `yaml:"for,omitempty"`
-	Labels      map[string]string `yaml:"labels"`
-	Annotations map[string]string `yaml:"annotations"`
 }
 
 // Selector is the stream selector of the service's logs, with extra label
@@ -139,7 +118,7 @@ func quote(v string) string {
 }
 
 // RuleSet returns the log alert rules of s.
-func RuleSet(s spec.Spec) RuleFile {
+func RuleSet(s spec.Spec) rules.RuleFile {
 	by := fmt.Sprintf("sum by (%s, %s)", contract.LokiLabelService, contract.LokiLabelEnvironment)
 	errorLevel := contract.LokiLabelLevel + "=" + quote(contract.LevelError)
 	labels := func(severity string) map[string]string {
@@ -150,10 +129,10 @@ func RuleSet(s spec.Spec) RuleFile {
 	}
 	svc := "{{ $labels." + contract.LokiLabelService + " }}"
 	env := "{{ $labels." + contract.LokiLabelEnvironment + " }}"
-	return RuleFile{Groups: []RuleGroup{{
+	return rules.RuleFile{Groups: []rules.RuleGroup{{
 		Name:     s.Service.Name + "-logs",
 		Interval: "1m",
-		Rules: []Rule{
+		Rules: []rules.Rule{
 			{
 				Alert: "ErrorLogRatioHigh",
 				Expr: fmt.Sprintf("%s (rate(%s[%s]))\n/\n%s (rate(%s[%s]))\n> %g",
