@@ -178,9 +178,7 @@ func TestOutputFolderMoveOrphansEditedFiles(t *testing.T) {
 // TestDirtyTreeIsRefused: with git as the safety net, files obsgen would
 // change must be committed or staged.
 func TestDirtyTreeIsRefused(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
+	testtool.Require(t, "git")
 	dir := t.TempDir()
 	git := func(args ...string) {
 		t.Helper()
