@@ -11,7 +11,6 @@ import (
 	"text/template"
 
 	"github.com/Masterminds/sprig/v3"
-	"gopkg.in/yaml.v3"
 
 	"github.com/obsgen/obsgen/templates"
 )
@@ -37,13 +36,8 @@ func funcMap() template.FuncMap {
 }
 
 func toYAML(v any) (string, error) {
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(v); err != nil {
-		return "", err
-	}
-	return strings.TrimSuffix(b.String(), "\n"), nil
+	b, err := YAML("", v)
+	return strings.TrimSuffix(string(b), "\n"), err
 }
 
 // yamlQuote renders s as a double-quoted YAML scalar.

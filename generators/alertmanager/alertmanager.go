@@ -6,11 +6,8 @@
 package alertmanager
 
 import (
-	"bytes"
 	"fmt"
 	"path"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/generators/rules"
@@ -253,15 +250,9 @@ func intro(s spec.Spec) string {
 }
 
 func generate(s spec.Spec) ([]generators.File, error) {
-	var b bytes.Buffer
-	b.WriteString(intro(s))
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(Build(s)); err != nil {
+	b, err := generators.YAML(intro(s), Build(s))
+	if err != nil {
 		return nil, err
 	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return []generators.File{{Path: Path(s), Content: b.Bytes(), Owner: generators.Owned}}, nil
+	return []generators.File{{Path: Path(s), Content: b, Owner: generators.Owned}}, nil
 }

@@ -5,14 +5,11 @@
 package compose
 
 import (
-	"bytes"
 	"fmt"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/generators/alertmanager"
@@ -331,17 +328,11 @@ func Stack(s spec.Spec) ([]byte, error) {
 	if len(f.Secrets) == 0 {
 		f.Secrets = nil
 	}
-	var b bytes.Buffer
-	b.WriteString("# The local observability stack of " + s.Service.Name + ". Start it:\n")
-	b.WriteString("#   cp .env.example .env   # then fill in the values\n")
-	b.WriteString("#   docker compose -f " + FileName + " up -d --build\n")
-	b.WriteString("# Grafana: http://localhost:" + strconv.Itoa(stack.GrafanaPort) + " (user admin). Every port is bound to 127.0.0.1 only.\n")
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(f); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	intro := "# The local observability stack of " + s.Service.Name + ". Start it:\n" +
+		"#   cp .env.example .env   # then fill in the values\n" +
+		"#   docker compose -f " + FileName + " up -d --build\n" +
+		"# Grafana: http://localhost:" + strconv.Itoa(stack.GrafanaPort) + " (user admin). Every port is bound to 127.0.0.1 only.\n"
+	return generators.YAML(intro, f)
 }
 
 // envExample lists every variable the stack reads, with no value.

@@ -11,8 +11,6 @@ import (
 	"encoding/json"
 	"path"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/internal/spec"
 )
@@ -71,11 +69,11 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	if err := enc.Encode(Build(s)); err != nil {
 		return nil, err
 	}
-	ds, err := encodeYAML(datasourcesIntro(s), Datasources(s))
+	ds, err := generators.YAML(datasourcesIntro(s), Datasources(s))
 	if err != nil {
 		return nil, err
 	}
-	prov, err := encodeYAML(dashboardsIntro, Dashboards(s))
+	prov, err := generators.YAML(dashboardsIntro, Dashboards(s))
 	if err != nil {
 		return nil, err
 	}
@@ -84,18 +82,4 @@ func generate(s spec.Spec) ([]generators.File, error) {
 		{Path: DatasourcesPath(s), Content: ds, Owner: generators.Owned},
 		{Path: DashboardsProvisioningPath(s), Content: prov, Owner: generators.Owned},
 	}, nil
-}
-
-func encodeYAML(intro string, v any) ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteString(intro)
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
 }

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"path"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/generators/rules"
 	"github.com/obsgen/obsgen/generators/stack"
@@ -170,12 +168,5 @@ func RunbookPath(s spec.Spec, alert string) string { return rules.RunbookPath(s,
 
 // Rules renders the rule file of s.
 func Rules(s spec.Spec) ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteString("# LogQL alert rules for the Loki ruler. Labels and annotations follow the\n# Prometheus alerts: severity page|ticket, summary, description, runbook_url.\n")
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(RuleSet(s)); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return generators.YAML("# LogQL alert rules for the Loki ruler. Labels and annotations follow the\n# Prometheus alerts: severity page|ticket, summary, description, runbook_url.\n", RuleSet(s))
 }

@@ -1,12 +1,9 @@
 package rules
 
 import (
-	"bytes"
 	"fmt"
 	"path"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/generators/prometheus"
@@ -96,19 +93,6 @@ func Groups(s spec.Spec) []RuleGroup {
 	return []RuleGroup{health, burn, budget}
 }
 
-func encodeYAML(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}
-
 const rulesIntro = `# SLO rules for %s: target health, then multi-window multi-burn-rate alerts
 # (SRE workbook) on the availability and latency SLOs, fed by recorded
 # bad-request ratios. Unit tests: ../tests/%s*.test.yml
@@ -117,14 +101,14 @@ const rulesIntro = `# SLO rules for %s: target health, then multi-window multi-b
 `
 
 func generate(s spec.Spec) ([]generators.File, error) {
-	rules, err := encodeYAML(RuleFile{Groups: Groups(s)})
+	rules, err := generators.YAML("", RuleFile{Groups: Groups(s)})
 	if err != nil {
 		return nil, err
 	}
 	intro := []byte(fmt.Sprintf(rulesIntro, s.Service.Name, s.Service.Name))
 	files := []generators.File{{Path: RulesPath(s), Content: append(intro, rules...), Owner: generators.Owned}}
 	for _, set := range Tests(s) {
-		tests, err := encodeYAML(set.File)
+		tests, err := generators.YAML("", set.File)
 		if err != nil {
 			return nil, err
 		}
