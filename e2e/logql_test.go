@@ -59,34 +59,31 @@ func dashboardLogQL(t *testing.T, sc golden.Scenario) map[string][]string {
 		if err := json.Unmarshal(sc.Files[f], &doc); err != nil {
 			t.Fatalf("%s: %s: %v", sc.Name, f, err)
 		}
-		walkLoki(doc, false, func(expr string) { out[f] = append(out[f], expr) })
+		walkExprs(doc, "loki", false, func(expr string) { out[f] = append(out[f], expr) })
 	}
 	return out
 }
 
-func isLoki(ds any) bool {
-	m, ok := ds.(map[string]any)
-	return ok && m["type"] == "loki"
-}
-
-// walkLoki visits every "expr" of a Loki target below v.
-func walkLoki(v any, inLoki bool, visit func(string)) {
+// walkExprs visits every "expr" below v that belongs to a datasource of
+// type dsType (a panel's or a target's own datasource wins over its parent's).
+func walkExprs(v any, dsType string, in bool, visit func(string)) {
 	switch n := v.(type) {
 	case map[string]any:
 		if ds, ok := n["datasource"]; ok {
-			inLoki = isLoki(ds)
+			m, _ := ds.(map[string]any)
+			in = m != nil && m["type"] == dsType
 		}
-		if e, ok := n["expr"].(string); ok && inLoki {
+		if e, ok := n["expr"].(string); ok && in {
 			visit(e)
 		}
 		for k, c := range n {
 			if k != "datasource" {
-				walkLoki(c, inLoki, visit)
+				walkExprs(c, dsType, in, visit)
 			}
 		}
 	case []any:
 		for _, c := range n {
-			walkLoki(c, inLoki, visit)
+			walkExprs(c, dsType, in, visit)
 		}
 	}
 }

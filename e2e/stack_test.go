@@ -759,17 +759,8 @@ func promExpressions(t *testing.T, cfgDir string) (exprs, records []string) {
 			}
 		}
 	}
-	dashboards, _ := filepath.Glob(filepath.Join(cfgDir, "grafana", "dashboards", "*.json"))
-	for _, f := range dashboards {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var doc any
-		if err := json.Unmarshal(b, &doc); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		walkProm(doc, false, func(e string) { exprs = append(exprs, expandPromVars(e)) })
+	for _, doc := range readDashboards(t, cfgDir) {
+		walkExprs(doc, "prometheus", false, func(e string) { exprs = append(exprs, expandPromVars(e)) })
 	}
 	return exprs, records
 }
@@ -781,27 +772,6 @@ var promVars = regexp.MustCompile(`\$\{?(__rate_interval|__interval|__range|__au
 func expandPromVars(q string) string {
 	q = promVars.ReplaceAllString(q, "5m")
 	return regexp.MustCompile(`\$\{?[A-Za-z_][A-Za-z0-9_]*\}?`).ReplaceAllString(q, ".*")
-}
-
-func walkProm(v any, inProm bool, visit func(string)) {
-	switch n := v.(type) {
-	case map[string]any:
-		if ds, ok := n["datasource"].(map[string]any); ok {
-			inProm = ds["type"] == "prometheus"
-		}
-		if e, ok := n["expr"].(string); ok && inProm {
-			visit(e)
-		}
-		for k, c := range n {
-			if k != "datasource" {
-				walkProm(c, inProm, visit)
-			}
-		}
-	case []any:
-		for _, c := range n {
-			walkProm(c, inProm, visit)
-		}
-	}
 }
 
 // collectSelectors adds the metric name of every vector or matrix selector
@@ -838,18 +808,9 @@ func expandLogVars(q string) string {
 // lines, metric queries a value.
 func checkDashboardLogQueries(t *testing.T, ctx context.Context, base, cfgDir string, want int, since time.Time) {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(cfgDir, "grafana", "dashboards", "*.json"))
 	n := 0
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var doc any
-		if err := json.Unmarshal(b, &doc); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		walkLoki(doc, false, func(q string) {
+	for _, doc := range readDashboards(t, cfgDir) {
+		walkExprs(doc, "loki", false, func(q string) {
 			n++
 			expr := expandLogVars(q)
 			if strings.HasPrefix(strings.TrimSpace(expr), "{") {
@@ -915,4 +876,23 @@ func checkTracesToLogs(t *testing.T, ctx context.Context, base, cfgDir, traceID 
 			}
 		}
 	}
+}
+
+// readDashboards decodes every generated dashboard under cfgDir.
+func readDashboards(t *testing.T, cfgDir string) []any {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(cfgDir, "grafana", "dashboards", "*.json"))
+	var docs []any
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc any
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		docs = append(docs, doc)
+	}
+	return docs
 }
