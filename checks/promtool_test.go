@@ -39,7 +39,7 @@ func TestPromtoolCheckConfig(t *testing.T) {
 	}
 }
 
-// testRules runs the generated unit tests the way the README tells users
+// testRules runs the generated unit tests the way docs/alerts-and-dashboards.md tells users
 // to: from the tests folder.
 func testRules(dir, promtool string) (string, error) {
 	files, _ := filepath.Glob(filepath.Join(dir, "*.test.yml"))

@@ -127,19 +127,19 @@ func TestLogQLParses(t *testing.T) {
 	}
 }
 
-// TestReadmeLogQLParses parses the LogQL samples README.md gives users.
+// TestReadmeLogQLParses parses the LogQL samples docs/stack.md gives users.
 func TestReadmeLogQLParses(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
+	b, err := os.ReadFile("../docs/stack.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	blocks := regexp.MustCompile("(?s)```logql\n(.*?)```").FindAllStringSubmatch(string(b), -1)
 	if len(blocks) == 0 {
-		t.Fatal("README.md has no logql sample")
+		t.Fatal("docs/stack.md has no logql sample")
 	}
 	for _, m := range blocks {
 		if _, err := syntax.ParseExpr(strings.TrimSpace(m[1])); err != nil {
-			t.Errorf("README LogQL sample %q: %v", m[1], err)
+			t.Errorf("docs/stack.md LogQL sample %q: %v", m[1], err)
 		}
 	}
 }

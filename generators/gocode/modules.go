@@ -11,7 +11,7 @@ type Module struct {
 
 // pinned is every module the generated code can import, at the version
 // obsgen's tests compile and run it with (servicetest). This table is the
-// one place versions live; README.md lists it.
+// one place versions live; docs/go.md lists it.
 var pinned = []struct {
 	Module
 	when func(spec.Spec) bool

@@ -72,7 +72,7 @@ func explainYAMLError(err error) string {
 			if section != "" {
 				key = section + "." + key
 			}
-			msgs = append(msgs, fmt.Sprintf("line %s: unknown key %q: remove it or fix its spelling (see the answers file reference in README.md)", m[1], key))
+			msgs = append(msgs, fmt.Sprintf("line %s: unknown key %q: remove it or fix its spelling (see docs/answers.md)", m[1], key))
 			continue
 		}
 		msgs = append(msgs, e)
