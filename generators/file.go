@@ -39,6 +39,9 @@ type Generator struct {
 	Name     string
 	Doc      string
 	Generate func(spec.Spec) ([]File, error)
+	// Steps, when set, lists what must run after the files are written
+	// (dependencies to add, a build to verify).
+	Steps Stepper
 }
 
 // AnswersFile is the default name of the answers file, named in headers.

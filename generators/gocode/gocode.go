@@ -22,6 +22,7 @@ var Generator = generators.Generator{
 	Name:     "go",
 	Doc:      "Go observability package: config, logger, traces, metrics, Sentry, middleware, health, example main",
 	Generate: generate,
+	Steps:    steps,
 }
 
 // source is one template and the file it becomes in the code folder.

@@ -1,6 +1,7 @@
 package gocode
 
 import (
+	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/internal/spec"
 )
 
@@ -60,4 +61,21 @@ func Modules(s spec.Spec) []Module {
 		}
 	}
 	return out
+}
+
+// steps makes the service's module require what the generated code imports,
+// then builds it, so a run that leaves the repo broken says so.
+func steps(s spec.Spec) []generators.Step {
+	mods := Modules(s)
+	if len(mods) == 0 {
+		return nil
+	}
+	deps := make([]generators.Dep, len(mods))
+	for i, m := range mods {
+		deps[i] = generators.Dep{Name: m.Path, Version: m.Version}
+	}
+	return []generators.Step{
+		{Kind: generators.GoModules, Dir: ".", Deps: deps, Init: s.Service.Module},
+		{Kind: generators.GoBuild, Dir: "."},
+	}
 }

@@ -68,3 +68,15 @@ func Generate(s spec.Spec) ([]generators.File, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
 }
+
+// Steps is what must run after the files of s are written, in registry
+// order. Call it only for a spec Generate accepted.
+func Steps(s spec.Spec) []generators.Step {
+	var out []generators.Step
+	for _, g := range All {
+		if g.Steps != nil {
+			out = append(out, g.Steps(s)...)
+		}
+	}
+	return out
+}

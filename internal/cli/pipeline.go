@@ -14,6 +14,7 @@ import (
 	"github.com/obsgen/obsgen/generators/registry"
 	"github.com/obsgen/obsgen/internal/detect"
 	"github.com/obsgen/obsgen/internal/spec"
+	"github.com/obsgen/obsgen/internal/steps"
 	"github.com/obsgen/obsgen/internal/writer"
 )
 
@@ -105,7 +106,7 @@ func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mo
 	case modeDiff:
 		return plan.WriteDiff(streams.Out)
 	case modeCheck:
-		if err := g.report(streams.Out, plan, "drift: "); err != nil {
+		if err := g.report(streams.Out, plan, nil, "drift: "); err != nil {
 			return err
 		}
 		return checkResult(streams.ErrOut, plan)
@@ -115,7 +116,16 @@ func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mo
 			return err
 		}
 	}
-	if err := g.report(streams.Out, plan, dryRunPrefix(g.DryRun)); err != nil {
+	// A run that changed nothing stays quiet: the steps already ran when
+	// the files were written.
+	var after []steps.Planned
+	if plan.Drift() {
+		after, err = steps.Plan(g.Dir, registry.Steps(s), g.stepOptions())
+		if err != nil {
+			return err
+		}
+	}
+	if err := g.report(streams.Out, plan, after, dryRunPrefix(g.DryRun)); err != nil {
 		return err
 	}
 	if g.DryRun {
@@ -124,12 +134,11 @@ func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mo
 	if err := plan.Apply(); err != nil {
 		return err
 	}
-	// A run that changed nothing stays quiet: the module steps and the
-	// wiring snippet already ran when the files were written.
 	if plan.Drift() {
-		if err := g.afterWrite(streams, s); err != nil {
+		if err := steps.Run(streams.ErrOut, g.Dir, after, g.stepOptions()); err != nil {
 			return err
 		}
+		snippet(streams.ErrOut, s)
 	}
 	return attention(plan)
 }
@@ -208,6 +217,8 @@ func attention(plan *writer.Plan) error {
 type jsonReport struct {
 	DryRun bool       `json:"dry_run"`
 	Files  []jsonFile `json:"files"`
+	// Steps run after the files are written, with what they upgrade.
+	Steps []steps.Planned `json:"steps"`
 }
 
 type jsonFile struct {
@@ -228,9 +239,12 @@ func dryRunPrefix(dry bool) string {
 }
 
 // report prints the plan: a line per file and a summary with prefix, or JSON.
-func (g *globalOptions) report(w io.Writer, p *writer.Plan, prefix string) error {
+func (g *globalOptions) report(w io.Writer, p *writer.Plan, after []steps.Planned, prefix string) error {
 	if g.Output == "json" {
-		r := jsonReport{DryRun: g.DryRun, Files: []jsonFile{}}
+		r := jsonReport{DryRun: g.DryRun, Files: []jsonFile{}, Steps: after}
+		if r.Steps == nil {
+			r.Steps = []steps.Planned{}
+		}
 		for _, c := range p.Changes {
 			r.Files = append(r.Files, jsonFile{Path: c.Path, Action: string(c.Action), Owner: string(c.Owner), Reason: c.Reason, Edited: c.Edited, Conflicts: c.Conflicts, Markers: c.Markers})
 		}
@@ -259,6 +273,19 @@ func (g *globalOptions) report(w io.Writer, p *writer.Plan, prefix string) error
 			parts = append(parts, fmt.Sprintf("%d %s", counts[a], a))
 		}
 	}
-	_, err := fmt.Fprintln(w, prefix+strings.Join(parts, ", "))
-	return err
+	if _, err := fmt.Fprintln(w, prefix+strings.Join(parts, ", ")); err != nil {
+		return err
+	}
+	steps.Report(w, after, "then: ")
+	return nil
+}
+
+// stepOptions says how the steps after a write run: printed instead with
+// --skip-go-get, upgrades worked out in advance only when they will run or
+// a dry run asks what they would do.
+func (g *globalOptions) stepOptions() steps.Options {
+	skip := func(k generators.StepKind) bool {
+		return g.SkipGoGet && (k == generators.GoModules || k == generators.GoBuild)
+	}
+	return steps.Options{Resolve: !g.SkipGoGet, Skip: skip}
 }
