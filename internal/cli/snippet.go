@@ -34,4 +34,3 @@ Wire it into your main (%s shows a complete one):
   %s
 `, gocode.ExampleMainPath(s), imp, pkg, wrap)
 }
-
