@@ -13,6 +13,7 @@ import (
 
 	"github.com/obsgen/obsgen/internal/spec"
 	"github.com/obsgen/obsgen/internal/testtool"
+	"github.com/obsgen/obsgen/internal/writer"
 	"github.com/obsgen/obsgen/wizard"
 	"github.com/obsgen/obsgen/wizard/wizardtest"
 )
@@ -369,5 +370,30 @@ func TestEveryCommandHasHelpWithExample(t *testing.T) {
 	}
 	if r := run(t, nil, "version"); r.code != 0 || r.out != "obsgen "+Version+"\n" {
 		t.Errorf("version: %q", r.out)
+	}
+}
+
+// TestGenerateRefusesWhileAnotherRunWrites: two runs at once used to
+// interleave their writes and deletes, both exiting 0.
+func TestGenerateRefusesWhileAnotherRunWrites(t *testing.T) {
+	dir := t.TempDir()
+	if r := run(t, nil, "init", "--no-prompt", "--dir", dir, "--service-name", "checkout"); r.code != ExitOK {
+		t.Fatalf("init: %d %s", r.code, r.errOut)
+	}
+	before := testtool.ReadTree(t, dir)
+	unlock, err := writer.Lock(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, nil, "generate", "--dir", dir, "--set", "framework=chi")
+	unlock()
+	if r.code == ExitOK || !strings.Contains(r.errOut, "another obsgen run") {
+		t.Fatalf("generate while locked: exit %d\n%s", r.code, r.errOut)
+	}
+	if got := testtool.ReadTree(t, dir); !maps.Equal(got, before) {
+		t.Error("generate wrote files while another run held the lock")
+	}
+	if r := run(t, nil, "generate", "--dir", dir, "--set", "framework=chi"); r.code != ExitOK {
+		t.Fatalf("generate after the lock was released: %d %s", r.code, r.errOut)
 	}
 }

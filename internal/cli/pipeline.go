@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -52,12 +51,12 @@ func (g *globalOptions) loadAnswers() (s spec.Spec, ok bool, err error) {
 	if err != nil {
 		return spec.Spec{}, false, err
 	}
-	data, err := os.ReadFile(abs)
+	data, err := spec.ReadFile(g.Dir, abs)
 	if errors.Is(err, fs.ErrNotExist) {
 		return spec.Spec{}, false, nil
 	}
 	if err != nil {
-		return spec.Spec{}, false, err
+		return spec.Spec{}, false, &exitError{code: ExitUsage, err: err}
 	}
 	s, err = spec.Parse(abs, data)
 	if err != nil {
@@ -86,6 +85,15 @@ func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mo
 	files, err := registry.Generate(s)
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
+	}
+	if m == modeWrite && !g.DryRun {
+		// Held from planning to the last step, so the plan is made
+		// against the files the write replaces.
+		unlock, err := writer.Lock(g.Dir)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 	}
 	if writeAnswers {
 		_, rel, err := g.answersPath()

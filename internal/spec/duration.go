@@ -12,6 +12,8 @@ const (
 	millisecond = time.Millisecond
 	day         = 24 * time.Hour
 	week        = 7 * day
+
+	maxDuration = time.Duration(1 << 62)
 )
 
 // Duration is a time span written the way Prometheus writes them ("300ms",
@@ -37,8 +39,10 @@ func ParseDuration(s string) (Duration, error) {
 			continue
 		}
 		n, err := strconv.ParseInt(m[i+1], 10, 64)
-		if err != nil || n > int64(1<<62)/int64(u.size) {
-			return 0, fmt.Errorf("%q is too long a duration", s)
+		// Each part and the running sum stay below 2^62 ns (146 years),
+		// so nothing wraps around into a different (negative) value.
+		if err != nil || n > int64(maxDuration)/int64(u.size) || total > maxDuration-time.Duration(n)*u.size {
+			return 0, fmt.Errorf("%q is too long a duration: use at most 146 years", s)
 		}
 		total += time.Duration(n) * u.size
 	}

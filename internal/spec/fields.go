@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"net/mail"
 	"net/url"
@@ -98,7 +99,12 @@ var fields = []Field{
 		Prompt: "HTTP port the service listens on",
 		Help:   "The port of the service's own API.",
 		ref:    func(s *Spec) any { return &s.Service.Port },
-		check:  func(s Spec) error { return checkPort(s.Service.Port) },
+		check: func(s Spec) error {
+			if err := checkPort(s.Service.Port); err != nil {
+				return err
+			}
+			return checkStackPort(s.Service.Port, 8080)
+		},
 	},
 	{
 		Name: "environment", Path: "service.environment",
@@ -137,6 +143,9 @@ var fields = []Field{
 		ref:    func(s *Spec) any { return &s.Metrics.Port },
 		check: func(s Spec) error {
 			if err := checkPort(s.Metrics.Port); err != nil {
+				return err
+			}
+			if err := checkStackPort(s.Metrics.Port, 9464); err != nil {
 				return err
 			}
 			if s.Metrics.Port == s.Service.Port {
@@ -178,7 +187,12 @@ var fields = []Field{
 		check: func(s Spec) error {
 			u, err := url.Parse(s.Tracing.Endpoint)
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.Port() == "" || u.User != nil || u.RawQuery != "" {
-				return fmt.Errorf("%q is not a valid OTLP endpoint: write it as http://host:port, e.g. http://otel-collector:4317", s.Tracing.Endpoint)
+				return fmt.Errorf("%q is not a valid OTLP endpoint: write it as http://host:port, e.g. %s", s.Tracing.Endpoint, DefaultOTLPEndpoint(s.Tracing.Protocol))
+			}
+			// The collector listens for each protocol on its own port:
+			// the other one's well-known port is a mistake, not a choice.
+			if other := map[string]string{"grpc": "4318", "http": "4317"}[s.Tracing.Protocol]; u.Port() == other {
+				return fmt.Errorf("port %s is the collector's port for the other OTLP protocol: with protocol %s use %s", other, s.Tracing.Protocol, DefaultOTLPEndpoint(s.Tracing.Protocol))
 			}
 			return nil
 		},
@@ -189,7 +203,9 @@ var fields = []Field{
 		Help:   "Share of root traces kept; child spans follow their parent's decision. OTEL_TRACES_SAMPLER_ARG overrides it at run time.",
 		ref:    func(s *Spec) any { return &s.Tracing.SamplingRatio },
 		check: func(s Spec) error {
-			if r := s.Tracing.SamplingRatio; r < 0 || r > 1 {
+			// Written as a negated range so NaN, which fails every
+			// comparison, is rejected too.
+			if r := s.Tracing.SamplingRatio; !(r >= 0 && r <= 1) {
 				return fmt.Errorf("%v is not a ratio: use a number from 0 to 1, e.g. 0.1", r)
 			}
 			return nil
@@ -324,7 +340,18 @@ var fields = []Field{
 		Prompt: "Folder for the generated Go package",
 		Help:   "Relative to the service repo.",
 		ref:    func(s *Spec) any { return &s.Output.CodeDir },
-		check:  func(s Spec) error { return checkDir(s.Output.CodeDir) },
+		check: func(s Spec) error {
+			if err := checkDir(s.Output.CodeDir); err != nil {
+				return err
+			}
+			// cmd/ holds the mains, the example main among them
+			// (cmd/<service>/main.go): a library package there is either
+			// a package main's neighbour or inside its folder.
+			if d := s.Output.CodeDir; d == "cmd" || strings.HasPrefix(d, "cmd/") {
+				return fmt.Errorf("%q is under cmd/, where the mains live: use a library folder, e.g. internal/observability", d)
+			}
+			return nil
+		},
 	},
 	{
 		Name: "config-dir", Path: "output.config_dir", Advanced: true,
@@ -415,7 +442,7 @@ func (f Field) Set(s *Spec, text string) error {
 		*v = n
 	case *float64:
 		n, err := strconv.ParseFloat(text, 64)
-		if err != nil {
+		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
 			return f.errorf("%q is not a number", text)
 		}
 		*v = n
@@ -483,10 +510,25 @@ func checkEnvVar(name string) error {
 	return nil
 }
 
+// stackPorts are the host ports the generated compose stack publishes
+// (Grafana, Loki, OTLP gRPC and HTTP, Prometheus, Alertmanager, Jaeger): a
+// service port among them cannot be published next to the stack.
+var stackPorts = map[int]string{
+	3000: "Grafana", 3100: "Loki", 4317: "the collector's OTLP/gRPC", 4318: "the collector's OTLP/HTTP",
+	9090: "Prometheus", 9093: "Alertmanager", 16686: "Jaeger",
+}
+
+func checkStackPort(p, example int) error {
+	if name, ok := stackPorts[p]; ok {
+		return fmt.Errorf("%d is %s port in the observability stack: pick another port, e.g. %d", p, name, example)
+	}
+	return nil
+}
+
 func checkObjective(p float64) error {
 	// Below 95 % the fastest burn-rate alert (14.4x) could never fire, as it
-	// would need more than 100 % of requests to fail.
-	if p < 95 || p > 99.999 {
+	// would need more than 100 % of requests to fail. Negated, so NaN fails.
+	if !(p >= 95 && p <= 99.999) {
 		return fmt.Errorf("%v is out of range: use a percentage from 95 to 99.999, e.g. 99.9", p)
 	}
 	return nil

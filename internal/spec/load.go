@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -53,10 +56,53 @@ func Parse(name string, data []byte) (Spec, error) {
 		}
 		return Spec{}, fmt.Errorf("%s: %s", name, explainYAMLError(err))
 	}
+	// A second document (after ---) would be silently ignored by Decode:
+	// the answers are one document, so anything after it is an error.
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return Spec{}, fmt.Errorf("%s: more than one YAML document (a --- line): keep the answers in one document and remove the rest", name)
+	}
 	if s.Version == 0 {
 		return Spec{}, fmt.Errorf("%s: version: missing: add `version: %d` at the top", name, SchemaVersion)
 	}
 	return s, nil
+}
+
+// maxAnswersSize bounds the answers file: a real one is a few KB.
+const maxAnswersSize = 1 << 20
+
+// ReadFile reads the answers file at path, which must be a regular file
+// inside the repository root: a symlink that leaves the repo, a FIFO (which
+// would block the run forever) or a device is refused. It returns an
+// fs.ErrNotExist error when there is no answers file.
+func ReadFile(root, path string) ([]byte, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		target, err := filepath.EvalSymlinks(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: a symlink that does not resolve (%v): make it a regular file in the repository", path, err)
+		}
+		realRoot, err := filepath.EvalSymlinks(root)
+		if err != nil {
+			return nil, err
+		}
+		if rel, err := filepath.Rel(realRoot, target); err != nil || !filepath.IsLocal(rel) {
+			return nil, fmt.Errorf("%s: a symlink to %s, outside the repository: make it a regular file in the repository", path, target)
+		}
+		if fi, err = os.Stat(target); err != nil {
+			return nil, err
+		}
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file (%s): the answers file must be a plain file", path, fi.Mode().Type())
+	}
+	if fi.Size() > maxAnswersSize {
+		return nil, fmt.Errorf("%s: %d bytes, more than an answers file holds (at most %d): check the path", path, fi.Size(), maxAnswersSize)
+	}
+	return os.ReadFile(path)
 }
 
 func explainYAMLError(err error) string {

@@ -134,7 +134,7 @@ func New() Spec {
 		Tracing: Tracing{
 			Enabled:       true,
 			Protocol:      "grpc",
-			Endpoint:      "http://otel-collector:4317",
+			Endpoint:      DefaultOTLPEndpoint("grpc"),
 			SamplingRatio: 0.1,
 			Backend:       "jaeger",
 		},
@@ -153,6 +153,11 @@ func New() Spec {
 // Complete fills answers that derive from others or from the repository
 // (detected values) when they are still empty.
 func (s *Spec) Complete(d Detected) {
+	// The default endpoint is the gRPC one; with the http protocol the
+	// collector listens on 4318.
+	if s.Tracing.Protocol == "http" && s.Tracing.Endpoint == DefaultOTLPEndpoint("grpc") {
+		s.Tracing.Endpoint = DefaultOTLPEndpoint("http")
+	}
 	if s.Service.Module == "" {
 		if d.Module != "" {
 			s.Service.Module = d.Module
@@ -160,6 +165,14 @@ func (s *Spec) Complete(d Detected) {
 			s.Service.Module = "example.com/" + s.Service.Name
 		}
 	}
+}
+
+// DefaultOTLPEndpoint is the compose stack's collector for an OTLP protocol.
+func DefaultOTLPEndpoint(protocol string) string {
+	if protocol == "http" {
+		return "http://otel-collector:4318"
+	}
+	return "http://otel-collector:4317"
 }
 
 // Detected holds what obsgen could read from the service repository.
