@@ -40,6 +40,7 @@ var sources = []source{
 	{"go/sentry.go.tmpl", "sentry.go", func(s spec.Spec) bool { return s.Sentry.Enabled }},
 	{"go/middleware.go.tmpl", "middleware.go", nil},
 	{"go/health.go.tmpl", "health.go", nil},
+	{"go/server.go.tmpl", "server.go", nil},
 }
 
 // view is what the templates see: the answers plus values derived from them
@@ -60,7 +61,25 @@ type view struct {
 	// sends to.
 	TraceProtocolEnv string
 	TraceEndpointURL string
+	// WrapsWriter: the framework hands the middleware a bare
+	// http.ResponseWriter, which it wraps to see the status.
+	WrapsWriter bool
+	// SentrySampleRate is the Go literal of sentry.sample_rate.
+	SentrySampleRate string
+	// DrainDelayGo is the drain delay as a Go duration expression;
+	// ShutdownTotal the longest stop: drain, request drain and flush.
+	DrainDelayGo  string
+	ShutdownTotal string
+	// RedactWords is the Go literal list of logs.redact_keys.
+	RedactWords string
 }
+
+// Shutdown bounds the generated Serve and Setup use besides the drain
+// delay (config.go.tmpl spells them out).
+const (
+	requestDrainTimeout = 10 * time.Second
+	flushTimeout        = 5 * time.Second
+)
 
 // Names are the contract constants the Go templates use.
 type Names struct {
@@ -69,6 +88,9 @@ type Names struct {
 	LogEnvironment, LogError  string
 	LogTraceID, LogSpanID     string
 	LogRequestID              string
+	LogTraceSampled           string
+	LogClientRequestID        string
+	LogStack                  string
 	AccessLogMessage          string
 	LogHTTPMethod             string
 	LogHTTPRoute, LogHTTPPath string
@@ -89,6 +111,9 @@ var names = Names{
 	LogTraceID:                contract.LogTraceID,
 	LogSpanID:                 contract.LogSpanID,
 	LogRequestID:              contract.LogRequestID,
+	LogTraceSampled:           contract.LogTraceSampled,
+	LogClientRequestID:        contract.LogClientRequestID,
+	LogStack:                  contract.LogStack,
 	AccessLogMessage:          contract.AccessLogMessage,
 	LogHTTPMethod:             contract.LogHTTPMethod,
 	LogHTTPRoute:              contract.LogHTTPRoute,
@@ -110,14 +135,23 @@ func newView(s spec.Spec) view {
 		b = append(b, strconv.FormatFloat(f, 'f', -1, 64))
 	}
 	v := view{
-		Spec:          s,
-		C:             names,
-		ImportPath:    s.Service.Module + "/" + s.Output.CodeDir,
-		Package:       PackageName(s),
-		Buckets:       strings.Join(b, ", "),
-		SLOThreshold:  contract.BucketLE(threshold),
-		SamplingRatio: strconv.FormatFloat(s.Tracing.SamplingRatio, 'f', -1, 64),
+		Spec:             s,
+		C:                names,
+		ImportPath:       s.Service.Module + "/" + s.Output.CodeDir,
+		Package:          PackageName(s),
+		Buckets:          strings.Join(b, ", "),
+		SLOThreshold:     contract.BucketLE(threshold),
+		SamplingRatio:    strconv.FormatFloat(s.Tracing.SamplingRatio, 'f', -1, 64),
+		WrapsWriter:      s.Service.Framework == "nethttp" || s.Service.Framework == "chi",
+		SentrySampleRate: strconv.FormatFloat(s.Sentry.SampleRate, 'f', -1, 64),
+		DrainDelayGo:     goDuration(time.Duration(s.Service.DrainDelay)),
+		ShutdownTotal:    (time.Duration(s.Service.DrainDelay) + requestDrainTimeout + flushTimeout).String(),
 	}
+	var words []string
+	for _, w := range spec.RedactKeys(s) {
+		words = append(words, strconv.Quote(w))
+	}
+	v.RedactWords = strings.Join(words, ", ")
 	v.TraceProtocolEnv, v.TraceEndpointURL = "grpc", s.Tracing.Endpoint
 	if s.Tracing.Protocol == "http" {
 		// The answers hold the base URL, as OTEL_EXPORTER_OTLP_ENDPOINT
@@ -126,6 +160,14 @@ func newView(s spec.Spec) view {
 		v.TraceEndpointURL = strings.TrimSuffix(s.Tracing.Endpoint, "/") + "/v1/traces"
 	}
 	return v
+}
+
+// goDuration writes d as a Go expression in whole seconds or milliseconds.
+func goDuration(d time.Duration) string {
+	if d%time.Second == 0 {
+		return strconv.FormatInt(int64(d/time.Second), 10) + " * time.Second"
+	}
+	return strconv.FormatInt(int64(d/time.Millisecond), 10) + " * time.Millisecond"
 }
 
 func generate(s spec.Spec) ([]generators.File, error) {

@@ -19,14 +19,19 @@ var pinned = []struct {
 }{
 	{Module{"go.opentelemetry.io/otel", "v1.47.0"}, nil},
 	{Module{"go.opentelemetry.io/otel/trace", "v1.47.0"}, nil},
+	{Module{"go.opentelemetry.io/otel/metric", "v1.47.0"}, nil},
 	{Module{"go.opentelemetry.io/otel/sdk", "v1.47.0"}, nil},
 	{Module{"go.opentelemetry.io/otel/sdk/metric", "v1.47.0"}, nil},
 	{Module{"go.opentelemetry.io/otel/exporters/prometheus", "v0.69.0"}, nil},
 	{Module{"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc", "v1.47.0"}, tracing},
 	{Module{"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp", "v1.47.0"}, tracing},
 	{Module{"github.com/prometheus/client_golang", "v1.25.0"}, nil},
-	{Module{"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp", "v0.72.0"}, framework("nethttp", "chi", "echo")},
-	{Module{"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin", "v0.71.0"}, framework("gin")},
+	// The exporter's metric name translation, pinned in metrics.go.
+	{Module{"github.com/prometheus/otlptranslator", "v1.0.0"}, nil},
+	// Keeps http.Flusher, http.Hijacker and io.ReaderFrom of the
+	// response writer the middleware observes (gin and echo have their
+	// own writers that keep them).
+	{Module{"github.com/felixge/httpsnoop", "v1.1.0"}, framework("nethttp", "chi")},
 	{Module{"github.com/getsentry/sentry-go", "v0.50.0"}, sentry},
 	{Module{"github.com/getsentry/sentry-go/otel", "v0.50.0"}, sentry},
 	{Module{"github.com/go-chi/chi/v5", "v5.5.0"}, framework("chi")},

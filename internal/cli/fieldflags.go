@@ -65,6 +65,9 @@ func applySets(s *spec.Spec, sets []string) error {
 			return &exitError{code: ExitUsage, err: err}
 		}
 	}
+	// Answers derived from others follow the change (the default OTLP
+	// endpoint follows the protocol).
+	s.Complete(spec.Detected{})
 	return nil
 }
 

@@ -116,6 +116,27 @@ const (
 	LogError = "error"
 )
 
+// Fields the generated logger adds for correlation and hardening.
+const (
+	// LogTraceSampled is true when the line's trace was sampled, i.e. the
+	// trace backend has it: only then does a trace_id link lead anywhere.
+	LogTraceSampled = "trace_sampled"
+	// LogClientRequestID is the X-Request-ID a client sent when clients
+	// are not trusted with it (edge.internet_facing).
+	LogClientRequestID = "client_request_id"
+	// LogStack is the bounded stack of a recovered panic.
+	LogStack = "stack"
+	// LogRenamedPrefix prefixes a caller's attribute that uses one of the
+	// logger's own keys ("level" becomes "attr_level").
+	LogRenamedPrefix = "attr_"
+)
+
+// More HTTP server metrics of the generated middleware.
+const (
+	ActiveRequests = "http_server_active_requests"
+	RateLimited    = "http_server_rate_limited_requests_total"
+)
+
 // The access log: one line per request (health checks excepted) with the
 // message AccessLogMessage, at level info, or warn for 5xx responses.
 const (

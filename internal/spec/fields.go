@@ -370,6 +370,120 @@ var fields = []Field{
 	},
 }
 
+// Answers about running in production: the edge, shutdown, redaction and
+// error sampling. A block of its own so additions elsewhere merge cleanly.
+func init() {
+	fields = append(fields, productionFields...)
+}
+
+var redactKeyRE = regexp.MustCompile(`^[a-z0-9_]{2,40}$`)
+
+var productionFields = []Field{
+	{
+		Name: "internet-facing", Path: "edge.internet_facing",
+		Prompt: "Can clients on the internet reach the service directly (no trusted gateway in front)?",
+		Help:   "Then their traceparent becomes a span link instead of the parent (they cannot force sampling or pick trace IDs), their X-Request-ID is logged as client_request_id next to the service's own, and their baggage is ignored.",
+		ref:    func(s *Spec) any { return &s.Edge.InternetFacing },
+	},
+	{
+		Name: "tls-in-front", Path: "edge.tls_in_front", Advanced: true,
+		Prompt: "Does TLS terminate in front of the service (load balancer, ingress)?",
+		Help:   "Then every response carries Strict-Transport-Security, so browsers keep to HTTPS.",
+		ref:    func(s *Spec) any { return &s.Edge.TLSInFront },
+	},
+	{
+		Name: "max-body-bytes", Path: "edge.max_body_bytes", Advanced: true,
+		Prompt: "Largest request body accepted, in bytes",
+		Help:   "Larger bodies get 413 before the handler reads them. From 1 KiB (1024) to 1 GiB; 1048576 (1 MiB) by default.",
+		ref:    func(s *Spec) any { return &s.Edge.MaxBodyBytes },
+		check: func(s Spec) error {
+			if n := s.Edge.MaxBodyBytes; n < 1<<10 || n > 1<<30 {
+				return fmt.Errorf("%d is out of range: use 1024 to 1073741824 bytes, e.g. 1048576", n)
+			}
+			return nil
+		},
+	},
+	{
+		Name: "rate-limit", Path: "edge.rate_limit", Advanced: true,
+		Prompt: "Requests per second allowed per client (0: no limit)",
+		Help:   "Per client address, with bursts of twice the rate. Past it: 429 with Retry-After, counted in http_server_rate_limited_requests_total; 429s never count against the availability SLO.",
+		ref:    func(s *Spec) any { return &s.Edge.RateLimit },
+		check: func(s Spec) error {
+			if n := s.Edge.RateLimit; n < 0 || n > 100000 {
+				return fmt.Errorf("%d is out of range: use 0 (no limit) to 100000, e.g. 50", n)
+			}
+			return nil
+		},
+	},
+	{
+		Name: "trusted-proxy-hops", Path: "edge.trusted_proxy_hops", Advanced: true,
+		Prompt: "Proxies in front of the service that append to X-Forwarded-For",
+		Help:   "The client address (for rate limits and logs) is the one the outermost trusted proxy saw. 0: the connection's address; X-Forwarded-For is ignored, as any client can write it.",
+		ref:    func(s *Spec) any { return &s.Edge.TrustedProxyHops },
+		check: func(s Spec) error {
+			if n := s.Edge.TrustedProxyHops; n < 0 || n > 10 {
+				return fmt.Errorf("%d is out of range: use 0 to 10, e.g. 1 behind one load balancer", n)
+			}
+			return nil
+		},
+	},
+	{
+		Name: "drain-delay", Path: "service.drain_delay", Advanced: true,
+		Prompt: "Drain delay after SIGTERM",
+		Help:   "The service reports not ready and keeps serving this long before it stops accepting connections, so load balancers stop sending first. 0s to 15s: with the 10s request drain and 5s flush it fits a 30s stop grace period.",
+		ref:    func(s *Spec) any { return &s.Service.DrainDelay },
+		check: func(s Spec) error {
+			if d := s.Service.DrainDelay; d < 0 || d > Duration(15*1000*millisecond) {
+				return fmt.Errorf("%s is out of range: use 0s to 15s, e.g. 5s", d)
+			}
+			return nil
+		},
+	},
+	{
+		Name: "sentry-sample-rate", Path: "sentry.sample_rate", Advanced: true, When: sentryOn,
+		Prompt: "Share of error events sent to Sentry (0 to 1)",
+		Help:   "1 sends every distinct error; lower it for very busy services. Repeats of one error message within a minute are sent once whatever the rate.",
+		ref:    func(s *Spec) any { return &s.Sentry.SampleRate },
+		check: func(s Spec) error {
+			if r := s.Sentry.SampleRate; !(r > 0 && r <= 1) {
+				return fmt.Errorf("%v is not a ratio: use a number above 0 and at most 1, e.g. 1 (turn Sentry off with --sentry=false)", r)
+			}
+			return nil
+		},
+	},
+	{
+		Name: "redact-keys", Path: "logs.redact_keys", Advanced: true,
+		Prompt: "More log attribute names to redact (comma-separated, empty: none)",
+		Help:   "Added to the built-in list (passwords, tokens, cookies, card, pan, cvv, iban, email, phone, ssn...). A key is redacted when one of its words (split at _ - . and case changes) is in the list, e.g. tax_id.",
+		ref:    func(s *Spec) any { return &s.Logs.RedactKeys },
+		check: func(s Spec) error {
+			for _, k := range RedactKeys(s) {
+				if !redactKeyRE.MatchString(k) {
+					return fmt.Errorf("%q is not a key word: use 2-40 lowercase letters, digits and _, comma-separated, e.g. tax_id,member_no", k)
+				}
+			}
+			return nil
+		},
+	},
+	{
+		Name: "access-log-path", Path: "logs.access_log_path", Advanced: true,
+		Prompt: "Log the raw request path in the access log?",
+		Help:   "The route template is always logged; the raw path can carry user input (emails, tokens, IDs) and is left out by default.",
+		ref:    func(s *Spec) any { return &s.Logs.AccessLogPath },
+	},
+}
+
+// RedactKeys returns the extra redacted key words of the answers file.
+func RedactKeys(s Spec) []string {
+	var out []string
+	for _, k := range strings.Split(s.Logs.RedactKeys, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // Fields returns the answer table in the order the wizard asks it.
 func Fields() []Field { return fields }
 

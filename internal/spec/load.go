@@ -129,7 +129,7 @@ func explainYAMLError(err error) string {
 // sectionOf maps a Go type name in yaml.v3's messages to its answers-file key.
 var sectionOf = map[string]string{
 	"Spec": "", "Service": "service", "Metrics": "metrics", "Sentry": "sentry", "Tracing": "tracing",
-	"SLO": "slo", "Alerts": "alerts", "Deploy": "deploy", "Output": "output",
+	"SLO": "slo", "Logs": "logs", "Edge": "edge", "Alerts": "alerts", "Deploy": "deploy", "Output": "output",
 }
 
 const fileHeader = `# obsgen answers file: the stack obsgen generates observability code and config for.

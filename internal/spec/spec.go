@@ -3,6 +3,8 @@
 // defaults applied in one place and validation that names the field and the fix.
 package spec
 
+import "time"
+
 // SchemaVersion is the version of the answers file format this obsgen reads.
 const SchemaVersion = 1
 
@@ -16,6 +18,7 @@ type Spec struct {
 	Sentry        Sentry  `yaml:"sentry"`
 	Tracing       Tracing `yaml:"tracing"`
 	Logs          Logs    `yaml:"logs"`
+	Edge          Edge    `yaml:"edge"`
 	SLO           SLO     `yaml:"slo"`
 	Alerts        Alerts  `yaml:"alerts"`
 	Deploy        Deploy  `yaml:"deploy"`
@@ -32,6 +35,10 @@ type Service struct {
 	Port          int    `yaml:"port"`
 	Environment   string `yaml:"environment"`
 	LogLevel      string `yaml:"log_level"`
+	// DrainDelay is how long the service keeps serving, already reported
+	// not ready, after SIGTERM: load balancers need that long to stop
+	// sending it new requests.
+	DrainDelay Duration `yaml:"drain_delay"`
 }
 
 // Metrics says where the service exposes Prometheus metrics.
@@ -45,6 +52,8 @@ type Metrics struct {
 type Sentry struct {
 	Enabled bool   `yaml:"enabled"`
 	DSNEnv  string `yaml:"dsn_env"`
+	// SampleRate is the share of error events sent (0 to 1).
+	SampleRate float64 `yaml:"sample_rate"`
 }
 
 // Tracing configures OpenTelemetry trace export.
@@ -61,6 +70,32 @@ type Logs struct {
 	// Path is the log file (a glob is allowed) the shippers tail on a plain
 	// host. Empty means the compose stack's container log files.
 	Path string `yaml:"path,omitempty"`
+	// RedactKeys are attribute key words, comma-separated, whose values
+	// the logger redacts on top of its built-in list (e.g. "tax_id,iban2").
+	RedactKeys string `yaml:"redact_keys,omitempty"`
+	// AccessLogPath adds the raw request path to the access log. The
+	// route is always there; the path can hold user input (IDs, emails).
+	AccessLogPath bool `yaml:"access_log_path"`
+}
+
+// Edge is how the service meets its clients: whether anyone on the
+// internet can reach it directly, and the limits it enforces there.
+type Edge struct {
+	// InternetFacing: clients reach the service without a trusted gateway
+	// in front, so their trace context, request ID and baggage are not
+	// trusted.
+	InternetFacing bool `yaml:"internet_facing"`
+	// TLSInFront: TLS terminates in front of the service (load balancer,
+	// ingress), so responses carry Strict-Transport-Security.
+	TLSInFront bool `yaml:"tls_in_front"`
+	// MaxBodyBytes bounds request bodies; larger ones get 413.
+	MaxBodyBytes int `yaml:"max_body_bytes"`
+	// RateLimit is requests per second allowed per client address; 0 is
+	// no limit. Past it clients get 429 with Retry-After.
+	RateLimit int `yaml:"rate_limit"`
+	// TrustedProxyHops is how many proxies in front of the service append
+	// to X-Forwarded-For; the client address is the one they saw.
+	TrustedProxyHops int `yaml:"trusted_proxy_hops"`
 }
 
 // SLO holds the service level objectives the alert rules are built from.
@@ -128,9 +163,11 @@ func New() Spec {
 			Port:          8080,
 			Environment:   "production",
 			LogLevel:      "info",
+			DrainDelay:    Duration(5 * time.Second),
 		},
 		Metrics: Metrics{Path: "/metrics", Port: 9464},
-		Sentry:  Sentry{Enabled: true, DSNEnv: "SENTRY_DSN"},
+		Sentry:  Sentry{Enabled: true, DSNEnv: "SENTRY_DSN", SampleRate: 1},
+		Edge:    Edge{MaxBodyBytes: 1 << 20},
 		Tracing: Tracing{
 			Enabled:       true,
 			Protocol:      "grpc",
@@ -153,10 +190,12 @@ func New() Spec {
 // Complete fills answers that derive from others or from the repository
 // (detected values) when they are still empty.
 func (s *Spec) Complete(d Detected) {
-	// The default endpoint is the gRPC one; with the http protocol the
-	// collector listens on 4318.
-	if s.Tracing.Protocol == "http" && s.Tracing.Endpoint == DefaultOTLPEndpoint("grpc") {
-		s.Tracing.Endpoint = DefaultOTLPEndpoint("http")
+	// The default endpoint follows the protocol: the collector listens
+	// for gRPC on 4317 and for HTTP on 4318.
+	for _, p := range Protocols {
+		if p != s.Tracing.Protocol && s.Tracing.Endpoint == DefaultOTLPEndpoint(p) {
+			s.Tracing.Endpoint = DefaultOTLPEndpoint(s.Tracing.Protocol)
+		}
 	}
 	if s.Service.Module == "" {
 		if d.Module != "" {

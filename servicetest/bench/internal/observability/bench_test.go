@@ -54,12 +54,35 @@ func mux() *http.ServeMux {
 func handWired(next http.Handler) http.Handler {
 	access := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &recorder{ResponseWriter: w}
+		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		slog.InfoContext(r.Context(), "request", "method", r.Method, "route", r.Pattern,
 			"status", sw.status, "duration_ms", float64(time.Since(start).Microseconds())/1000, "bytes", sw.bytes)
 	})
 	return otelhttp.NewHandler(sentryhttp.New(sentryhttp.Options{}).Handle(access), "http.server")
+}
+
+// statusWriter is the usual hand-written status recorder.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
 }
 
 func run(b *testing.B, h http.Handler) {

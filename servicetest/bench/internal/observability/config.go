@@ -4,17 +4,22 @@
 package observability
 
 import (
+	"crypto/rand"
+	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
+	"time"
 )
 
 // Defaults from obsgen.yaml. Each one yields to its standard environment
 // variable at run time, so one build runs in every environment.
 const (
-	// OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES
-	// (deployment.environment.name) and LOG_LEVEL win over these.
+	// OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES (service.name,
+	// deployment.environment.name) and LOG_LEVEL win over these.
 	defaultServiceName = "bench"
 	defaultEnvironment = "production"
 	defaultLogLevel    = "info"
@@ -33,6 +38,42 @@ const (
 	// sentryDSNEnv names the variable holding the Sentry DSN: a secret, so
 	// it is only ever read at run time. Unset turns Sentry off.
 	sentryDSNEnv = "SENTRY_DSN"
+	// sentrySampleRate is the share of error events sent.
+	sentrySampleRate = 1
+)
+
+// The edge: how the service meets its clients (obsgen.yaml edge.*).
+const (
+	// internetFacing: clients reach the service directly, so their trace
+	// context, request ID and baggage are not trusted.
+	internetFacing = false
+	// tlsInFront: TLS terminates in front of the service; responses carry
+	// Strict-Transport-Security.
+	tlsInFront = false
+	// maxBodyBytes bounds a request body; a larger one gets 413.
+	maxBodyBytes = 1048576
+	// rateLimit is requests per second per client address (0: no limit),
+	// with bursts of twice that.
+	rateLimit = 0
+	// trustedProxyHops is how many proxies in front append to
+	// X-Forwarded-For; 0 ignores the header, which any client can write.
+	trustedProxyHops = 0
+	// logRequestPath adds the raw path to the access log; the route is
+	// always there.
+	logRequestPath = false
+)
+
+// Shutdown bounds. Together they fit the stop grace period of the compose
+// stack (30s): drain delay + request drain + flush <= 20s.
+const (
+	// drainDelay is how long Serve keeps serving, already not ready, after
+	// the stop signal: load balancers need it to stop sending requests.
+	drainDelay = 5 * time.Second
+	// requestDrainTimeout bounds the wait for in-flight requests.
+	requestDrainTimeout = 10 * time.Second
+	// flushTimeout bounds the flush of every telemetry backend, run in
+	// parallel under this one deadline.
+	flushTimeout = 5 * time.Second
 )
 
 // latencyBuckets are the bucket boundaries (seconds) of
@@ -40,28 +81,65 @@ const (
 // (0.3s) exactly: the SLO alerts count requests in that bucket.
 var latencyBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.3, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}
 
+// version is the service version stamped at build time, which wins over
+// everything else:
+//
+//	go build -ldflags "-X github.com/obsgen/obsgen/servicetest/bench/internal/observability.version=1.4.2" ./cmd/...
+//
+// Container builds need it: without git in the build image Go embeds no
+// VCS revision.
+var version string
+
+// unknownVersion is the version when none could be found.
+const unknownVersion = "unknown"
+
 // Config is the service identity and logging setup, read from the
 // environment with the defaults above.
 type Config struct {
 	ServiceName string
 	Version     string
 	Environment string
-	LogLevel    slog.Level
+	// InstanceID tells this process from the service's other replicas
+	// (service.instance.id).
+	InstanceID string
+	LogLevel   slog.Level
 }
 
-// ConfigFromEnv reads the standard OpenTelemetry variables OTEL_SERVICE_NAME
-// and OTEL_RESOURCE_ATTRIBUTES (deployment.environment.name), and LOG_LEVEL.
+var (
+	configOnce sync.Once
+	config     Config
+)
+
+// ConfigFromEnv returns the configuration. It is read from the environment
+// once, on the first call, so the logs, metrics, traces and Sentry all carry
+// the same service name and environment, whatever overrides are set.
 func ConfigFromEnv() Config {
+	configOnce.Do(func() { config = readConfig() })
+	return config
+}
+
+// readConfig resolves each value the way the OpenTelemetry SDK does:
+// OTEL_SERVICE_NAME, then service.name in OTEL_RESOURCE_ATTRIBUTES, then the
+// generated default.
+func readConfig() Config {
+	attrs := resourceAttributes()
 	c := Config{
 		ServiceName: defaultServiceName,
 		Version:     serviceVersion(),
 		Environment: defaultEnvironment,
+		InstanceID:  attrs["service.instance.id"],
+	}
+	if v := attrs["service.name"]; v != "" {
+		c.ServiceName = v
 	}
 	if v := os.Getenv("OTEL_SERVICE_NAME"); v != "" {
 		c.ServiceName = v
 	}
-	if v := resourceAttribute("deployment.environment.name"); v != "" {
+	if v := attrs["deployment.environment.name"]; v != "" {
 		c.Environment = v
+	}
+	if c.InstanceID == "" {
+		c.InstanceID = newInstanceID()
 	}
 	level := os.Getenv("LOG_LEVEL")
 	if level == "" {
@@ -73,15 +151,30 @@ func ConfigFromEnv() Config {
 	return c
 }
 
-// resourceAttribute finds key in OTEL_RESOURCE_ATTRIBUTES (k=v,k=v).
-func resourceAttribute(key string) string {
+// resourceAttributes parses OTEL_RESOURCE_ATTRIBUTES (k=v,k=v, values
+// percent-encoded), as the SDK does.
+func resourceAttributes() map[string]string {
+	out := map[string]string{}
 	for _, kv := range strings.Split(os.Getenv("OTEL_RESOURCE_ATTRIBUTES"), ",") {
 		k, v, ok := strings.Cut(kv, "=")
-		if ok && strings.TrimSpace(k) == key {
-			return strings.TrimSpace(v)
+		if !ok {
+			continue
+		}
+		if u, err := url.PathUnescape(strings.TrimSpace(v)); err == nil {
+			out[strings.TrimSpace(k)] = u
 		}
 	}
-	return ""
+	return out
+}
+
+// newInstanceID is a random UUID (version 4), as the semantic conventions
+// recommend for service.instance.id.
+func newInstanceID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 func envOr(key, def string) string {
@@ -91,12 +184,15 @@ func envOr(key, def string) string {
 	return def
 }
 
-// serviceVersion is the module version Go embedded at build time, or the VCS
-// revision for builds from a work tree.
+// serviceVersion is the stamped version, else the module version Go
+// embedded at build time, else the VCS revision for builds from a work tree.
 func serviceVersion() string {
+	if version != "" {
+		return version
+	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "unknown"
+		return unknownVersion
 	}
 	if v := info.Main.Version; v != "" && v != "(devel)" {
 		return v
@@ -106,5 +202,5 @@ func serviceVersion() string {
 			return s.Value[:12]
 		}
 	}
-	return "unknown"
+	return unknownVersion
 }

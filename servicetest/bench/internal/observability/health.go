@@ -6,90 +6,139 @@ package observability
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// checkTimeout bounds each readiness check, so a hung dependency fails the
-// probe instead of hanging it.
-const checkTimeout = 2 * time.Second
+const (
+	// checkTimeout bounds each readiness check, so a hung dependency
+	// fails the probe instead of hanging it.
+	checkTimeout = 2 * time.Second
+	// readinessTTL is how long a readiness result is reused: probes from
+	// several load balancers must not multiply the checks' load on the
+	// dependencies.
+	readinessTTL = time.Second
+)
 
-// Health serves the liveness and readiness probes. Readiness runs every
-// registered check; liveness only says the process serves HTTP, so a
-// failing dependency never gets the process restarted.
-type Health struct {
-	mu     sync.RWMutex
-	checks map[string]func(context.Context) error
-}
-
-// NewHealth returns a Health with no checks: ready as soon as it serves.
-func NewHealth() *Health {
-	return &Health{checks: map[string]func(context.Context) error{}}
-}
-
-// Register adds a readiness check, e.g. a database ping. A check that
+// RegisterCheck adds a readiness check, e.g. a database ping. A check that
 // returns an error, or does not return within 2s, makes the service not
-// ready.
-func (h *Health) Register(name string, check func(context.Context) error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.checks[name] = check
+// ready; its error goes to the log, its name to the probe's answer.
+func RegisterCheck(name string, check func(context.Context) error) {
+	readiness.mu.Lock()
+	defer readiness.mu.Unlock()
+	readiness.checks[name] = check
+	readiness.at = time.Time{}
 }
 
-// Liveness answers 200 while the process can serve requests.
-func (h *Health) Liveness() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		writeHealth(w, http.StatusOK, map[string]any{"status": "ok"})
-	})
+// readiness is the process's readiness state. Serve answers
+// ReadinessPath from it.
+var readiness = &readinessState{checks: map[string]func(context.Context) error{}}
+
+type readinessState struct {
+	// draining turns readiness off for good once shutdown began.
+	draining atomic.Bool
+
+	mu      sync.Mutex
+	checks  map[string]func(context.Context) error
+	failed  []string
+	at      time.Time
+	running chan struct{}
 }
 
-// Readiness answers 200 when every check passes and 503 naming the failed
-// checks otherwise. Checks run concurrently, each bounded by checkTimeout.
-func (h *Health) Readiness() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.mu.RLock()
-		checks := make(map[string]func(context.Context) error, len(h.checks))
-		for name, c := range h.checks {
-			checks[name] = c
+// result returns the failing check names, from a result at most
+// readinessTTL old. At most one run of the checks is in flight: concurrent
+// probes wait for it.
+func (s *readinessState) result(ctx context.Context) (failed []string) {
+	s.mu.Lock()
+	if !s.at.IsZero() && time.Since(s.at) < readinessTTL {
+		failed = s.failed
+		s.mu.Unlock()
+		return failed
+	}
+	if s.running == nil {
+		s.running = make(chan struct{})
+		checks := make(map[string]func(context.Context) error, len(s.checks))
+		for n, c := range s.checks {
+			checks[n] = c
 		}
-		h.mu.RUnlock()
+		go s.run(checks, s.running)
+	}
+	running := s.running
+	s.mu.Unlock()
+	select {
+	case <-running:
+	case <-ctx.Done():
+		return []string{"timeout"}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failed
+}
 
-		ctx, cancel := context.WithTimeout(r.Context(), checkTimeout)
-		defer cancel()
-		type result struct {
-			name string
-			err  error
-		}
-		// Buffered: a check that ignores ctx and returns late must not
-		// block forever on the send.
-		results := make(chan result, len(checks))
-		for name, check := range checks {
-			go func() { results <- result{name, check(ctx)} }()
-		}
-		failed := map[string]string{}
-		n := len(checks)
-	wait:
-		for range n {
-			select {
-			case res := <-results:
-				delete(checks, res.name)
-				if res.err != nil {
-					failed[res.name] = res.err.Error()
-				}
-			case <-ctx.Done():
-				break wait
+func (s *readinessState) run(checks map[string]func(context.Context) error, done chan struct{}) {
+	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
+	defer cancel()
+	type result struct {
+		name string
+		err  error
+	}
+	// Buffered: a check that ignores ctx and returns late must not
+	// block forever on the send.
+	results := make(chan result, len(checks))
+	for name, check := range checks {
+		go func() { results <- result{name, check(ctx)} }()
+	}
+	var failed []string
+	pending := len(checks)
+wait:
+	for pending > 0 {
+		select {
+		case res := <-results:
+			pending--
+			delete(checks, res.name)
+			if res.err != nil {
+				failed = append(failed, res.name)
+				slog.Warn("readiness check failed", "check", res.name, "error", res.err.Error())
 			}
+		case <-ctx.Done():
+			break wait
 		}
-		for name := range checks {
-			failed[name] = "no answer within " + checkTimeout.String()
-		}
-		if len(failed) > 0 {
-			writeHealth(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "failed": failed})
-			return
-		}
-		writeHealth(w, http.StatusOK, map[string]any{"status": "ok"})
-	})
+	}
+	for name := range checks {
+		failed = append(failed, name)
+		slog.Warn("readiness check failed", "check", name, "error", "no answer within "+checkTimeout.String())
+	}
+	slices.Sort(failed)
+	s.mu.Lock()
+	s.failed, s.at, s.running = failed, time.Now(), nil
+	s.mu.Unlock()
+	close(done)
+}
+
+// serveLiveness answers 200 while the process can serve requests: a
+// failing dependency never gets the process restarted.
+func serveLiveness(w http.ResponseWriter, _ *http.Request) {
+	writeHealth(w, http.StatusOK, map[string]any{"status": "ok"})
+}
+
+// serveReadiness answers 200 when every check passes, 503 with the names of
+// the failing checks otherwise (their errors are in the log: a probe's
+// answer can be read by anyone who reaches the port), and 503 for good
+// once shutdown began.
+func serveReadiness(w http.ResponseWriter, r *http.Request) {
+	if readiness.draining.Load() {
+		writeHealth(w, http.StatusServiceUnavailable, map[string]any{"status": "shutting down"})
+		return
+	}
+	if failed := readiness.result(r.Context()); len(failed) > 0 {
+		writeHealth(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "failed": failed})
+		return
+	}
+	writeHealth(w, http.StatusOK, map[string]any{"status": "ok"})
 }
 
 func writeHealth(w http.ResponseWriter, status int, body any) {
@@ -98,3 +147,23 @@ func writeHealth(w http.ResponseWriter, status int, body any) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(body)
 }
+
+// Health serves the probes on a router of your own. Serve answers them
+// already; Health remains for services that mounted it.
+//
+// Deprecated: use RegisterCheck and Serve.
+type Health struct{}
+
+// NewHealth returns the process's Health.
+//
+// Deprecated: use RegisterCheck and Serve.
+func NewHealth() *Health { return &Health{} }
+
+// Register adds a readiness check, as RegisterCheck does.
+func (*Health) Register(name string, check func(context.Context) error) { RegisterCheck(name, check) }
+
+// Liveness answers the liveness probe.
+func (*Health) Liveness() http.Handler { return http.HandlerFunc(serveLiveness) }
+
+// Readiness answers the readiness probe.
+func (*Health) Readiness() http.Handler { return http.HandlerFunc(serveReadiness) }

@@ -5,104 +5,192 @@ package observability
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
 	"strings"
+	"sync"
 
-	"github.com/getsentry/sentry-go"
 	"go.opentelemetry.io/otel/trace"
 )
 
-// sensitiveKeys are attribute key fragments whose values never reach a log
-// line, whatever the caller passes: logs are copied to places secrets must
-// not go.
-var sensitiveKeys = []string{
-	"password", "passwd", "secret", "token", "authorization", "cookie",
-	"api_key", "apikey", "private_key", "credential", "dsn", "session",
+// Keys of the logger's own fields. The log pipelines read them from the top
+// level of every line.
+const (
+	keyService         = "service"
+	keyVersion         = "version"
+	keyEnvironment     = "environment"
+	keyTraceID         = "trace_id"
+	keySpanID          = "span_id"
+	keyTraceSampled    = "trace_sampled"
+	keyRequestID       = "request_id"
+	keyClientRequestID = "client_request_id"
+)
+
+// reservedKeys are the logger's own top-level keys. slog writes duplicate
+// keys and JSON parsers keep the last one, so a caller's "service" or
+// "level" attribute would override the logger's (dropping the line from the
+// service's stream, or setting the level label to anything). A caller's
+// attribute with one of these names is kept as "attr_<name>".
+var reservedKeys = map[string]bool{
+	slog.TimeKey: true, slog.LevelKey: true, slog.MessageKey: true, slog.SourceKey: true,
+	keyService: true, keyVersion: true, keyEnvironment: true,
+	keyTraceID: true, keySpanID: true, keyTraceSampled: true,
+	keyRequestID: true, keyClientRequestID: true,
 }
 
-const redacted = "[REDACTED]"
+const renamedPrefix = "attr_"
 
 // NewLogger returns a JSON logger that writes one object per line to w,
 // carrying the service name, version and environment on every line and,
 // when a record is logged with a request's context (slog.InfoContext and
-// friends), the trace, span and request IDs of that request.
+// friends), the trace and span IDs, whether the trace is sampled (only
+// sampled traces reach the trace backend) and the request ID, always at
+// the top level, whatever groups are open.
 // Records at ERROR level also go to Sentry when it is enabled.
 func NewLogger(w io.Writer, cfg Config) *slog.Logger {
 	h := slog.NewJSONHandler(w, &slog.HandlerOptions{
 		Level:       cfg.LogLevel,
 		ReplaceAttr: replaceAttr,
 	})
-	return slog.New(contextHandler{h}).With(
-		slog.String("service", cfg.ServiceName),
-		slog.String("version", cfg.Version),
-		slog.String("environment", cfg.Environment),
-	)
+	return slog.New(&contextHandler{inner: h.WithAttrs([]slog.Attr{
+		slog.String(keyService, cfg.ServiceName),
+		slog.String(keyVersion, cfg.Version),
+		slog.String(keyEnvironment, cfg.Environment),
+	})})
 }
 
 // contextHandler adds the request's correlation IDs to every record logged
-// with its context.
-type contextHandler struct{ slog.Handler }
+// with its context and keeps the logger's own keys its own. Groups are
+// applied here, not by the JSON handler, so the IDs it adds stay at the top
+// level.
+type contextHandler struct {
+	// inner holds the logger's fields and the attributes bound before
+	// any group was opened.
+	inner slog.Handler
+	// groups are the open groups, outermost first; bound[i] holds the
+	// attributes bound while groups[:i+1] were open.
+	groups []string
+	bound  [][]slog.Attr
+}
 
-func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
+func (h *contextHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.inner.Enabled(ctx, l)
+}
+
+func (h *contextHandler) Handle(ctx context.Context, r slog.Record) error {
+	var ids [5]slog.Attr
+	n := 0
 	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
-		r.AddAttrs(
-			slog.String("trace_id", sc.TraceID().String()),
-			slog.String("span_id", sc.SpanID().String()),
-		)
+		ids[0] = slog.String(keyTraceID, sc.TraceID().String())
+		ids[1] = slog.String(keySpanID, sc.SpanID().String())
+		ids[2] = slog.Bool(keyTraceSampled, sc.IsSampled())
+		n = 3
 	}
-	if id := RequestID(ctx); id != "" {
-		r.AddAttrs(slog.String("request_id", id))
+	if info := requestInfoFrom(ctx); info != nil {
+		ids[n] = slog.String(keyRequestID, info.id)
+		n++
+		if info.clientID != "" {
+			ids[n] = slog.String(keyClientRequestID, info.clientID)
+			n++
+		}
 	}
 	if r.Level >= slog.LevelError {
 		reportToSentry(ctx, r)
 	}
-	return h.Handler.Handle(ctx, r)
-}
-
-func (h contextHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return contextHandler{h.Handler.WithAttrs(as)}
-}
-
-func (h contextHandler) WithGroup(name string) slog.Handler {
-	return contextHandler{h.Handler.WithGroup(name)}
-}
-
-// reportToSentry sends an ERROR record to Sentry: as an exception when it
-// carries an error attribute, as a message otherwise. The context links the
-// event to the request's trace.
-func reportToSentry(ctx context.Context, r slog.Record) {
-	if ctx == nil || ctx.Value(sentryReportedKey{}) != nil {
-		return
+	if len(h.groups) == 0 && !hasReserved(r) {
+		// The common case: nothing to rename or nest.
+		r.AddAttrs(ids[:n]...)
+		return h.inner.Handle(ctx, r)
 	}
-	hub := sentry.GetHubFromContext(ctx)
-	if hub == nil {
-		hub = sentry.CurrentHub()
-	}
-	client := hub.Client()
-	if client == nil {
-		return
-	}
-	var err error
+	out := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
+	out.AddAttrs(ids[:n]...)
+	attrs := make([]slog.Attr, 0, r.NumAttrs())
 	r.Attrs(func(a slog.Attr) bool {
-		if e, ok := a.Value.Any().(error); ok {
-			err = e
-			return false
-		}
+		attrs = append(attrs, a)
 		return true
 	})
-	hint := &sentry.EventHint{Context: ctx}
-	if err != nil {
-		client.CaptureException(fmt.Errorf("%s: %w", r.Message, err), hint, hub.Scope())
-		return
+	if len(h.groups) == 0 {
+		for i := range attrs {
+			attrs[i] = renameReserved(attrs[i])
+		}
+		out.AddAttrs(attrs...)
+		return h.inner.Handle(ctx, out)
 	}
-	client.CaptureMessage(r.Message, hint, hub.Scope())
+	// Nest from the innermost group out: each level holds what was bound
+	// in it, then the level inside it (or the record's own attributes).
+	for i := len(h.groups) - 1; i >= 0; i-- {
+		level := append(slices.Clip(h.bound[i]), attrs...)
+		attrs = []slog.Attr{{Key: h.groups[i], Value: slog.GroupValue(level...)}}
+	}
+	out.AddAttrs(attrs...)
+	return h.inner.Handle(ctx, out)
 }
 
-// sentryReportedKey marks a context whose error already went to Sentry (a
-// recovered panic), so logging it does not report it twice.
-type sentryReportedKey struct{}
+func (h *contextHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	if len(as) == 0 {
+		return h
+	}
+	if len(h.groups) == 0 {
+		renamed := make([]slog.Attr, len(as))
+		for i, a := range as {
+			renamed[i] = renameReserved(a)
+		}
+		return &contextHandler{inner: h.inner.WithAttrs(renamed)}
+	}
+	c := h.clone()
+	last := len(c.bound) - 1
+	c.bound[last] = append(slices.Clip(c.bound[last]), as...)
+	return c
+}
+
+func (h *contextHandler) WithGroup(name string) slog.Handler {
+	if name == "" {
+		return h
+	}
+	c := h.clone()
+	c.groups = append(c.groups, name)
+	c.bound = append(c.bound, nil)
+	return c
+}
+
+func (h *contextHandler) clone() *contextHandler {
+	return &contextHandler{inner: h.inner, groups: slices.Clip(h.groups), bound: slices.Clip(h.bound)}
+}
+
+// hasReserved reports whether a top-level attribute of r (or of a group
+// without a key, which slog inlines) uses one of the logger's keys.
+func hasReserved(r slog.Record) bool {
+	found := false
+	r.Attrs(func(a slog.Attr) bool {
+		found = isReserved(a)
+		return !found
+	})
+	return found
+}
+
+func isReserved(a slog.Attr) bool {
+	if a.Key == "" && a.Value.Kind() == slog.KindGroup {
+		return slices.ContainsFunc(a.Value.Group(), isReserved)
+	}
+	return reservedKeys[a.Key]
+}
+
+func renameReserved(a slog.Attr) slog.Attr {
+	if a.Key == "" && a.Value.Kind() == slog.KindGroup {
+		inner := slices.Clone(a.Value.Group())
+		for i := range inner {
+			inner[i] = renameReserved(inner[i])
+		}
+		return slog.Attr{Value: slog.GroupValue(inner...)}
+	}
+	if reservedKeys[a.Key] {
+		a.Key = renamedPrefix + a.Key
+	}
+	return a
+}
 
 // replaceAttr lowercases the level (a Loki label, kept low-cardinality and
 // consistent) and redacts sensitive values.
@@ -113,15 +201,190 @@ func replaceAttr(groups []string, a slog.Attr) slog.Attr {
 	if isSensitive(a.Key) {
 		return slog.String(a.Key, redacted)
 	}
+	if a.Value.Kind() == slog.KindAny {
+		if v, ok := redactValue(a.Value.Any(), 0); ok {
+			return slog.Any(a.Key, v)
+		}
+	}
 	return a
 }
 
+const redacted = "[REDACTED]"
+
+// sensitiveFragments redact a key that contains one of them anywhere
+// (case and separators ignored): "X-Auth-Token", "dbPassword".
+var sensitiveFragments = []string{
+	"password", "passwd", "secret", "token", "authorization", "cookie", "bearer",
+	"apikey", "privatekey", "accesskey", "credential", "dsn", "session", "signature",
+}
+
+// sensitiveWords redact a key holding one of them as whole words (split at
+// _ - . and case changes), so "pan" redacts "card_pan" but not "span_id",
+// and "card_number" redacts "cardNumber". Personal and payment data first:
+// logs are kept longer and read by more people than the database.
+var sensitiveWords = append([]string{
+	"card", "card_number", "credit_card", "pan", "cvv", "cvc", "cvv2", "iban",
+	"email", "phone", "mobile", "ssn", "dob", "birth_date", "date_of_birth", "passport",
+	"account_number", "routing_number", "tax_id",
+}, extraRedactedWords...)
+
+// extraRedactedWords come from obsgen.yaml (logs.redact_keys).
+var extraRedactedWords = []string{}
+
+var sensitiveWordSeqs = func() [][]string {
+	out := make([][]string, len(sensitiveWords))
+	for i, w := range sensitiveWords {
+		out[i] = strings.Split(w, "_")
+	}
+	return out
+}()
+
+// sensitiveCache remembers decisions for the keys seen so far: keys are few
+// and repeat on every line. It stops growing at maxCachedKeys, as header
+// names and map keys can come from clients.
+var sensitiveCache sync.Map
+
+const maxCachedKeys = 4096
+
+var cachedKeys struct {
+	sync.Mutex
+	n int
+}
+
 func isSensitive(key string) bool {
-	k := strings.ToLower(key)
-	for _, s := range sensitiveKeys {
-		if strings.Contains(k, s) {
+	if v, ok := sensitiveCache.Load(key); ok {
+		return v.(bool)
+	}
+	s := classify(key)
+	cachedKeys.Lock()
+	if cachedKeys.n < maxCachedKeys {
+		cachedKeys.n++
+		sensitiveCache.Store(key, s)
+	}
+	cachedKeys.Unlock()
+	return s
+}
+
+func classify(key string) bool {
+	words := keyWords(key)
+	joined := strings.Join(words, "")
+	for _, f := range sensitiveFragments {
+		if strings.Contains(joined, f) {
 			return true
 		}
 	}
+	for _, seq := range sensitiveWordSeqs {
+		for i := 0; i+len(seq) <= len(words); i++ {
+			if slices.Equal(words[i:i+len(seq)], seq) {
+				return true
+			}
+		}
+	}
 	return false
+}
+
+// keyWords splits a key into lowercase words at non-alphanumerics and at
+// lower-to-upper case changes: "userEmail-Addr" -> user, email, addr.
+func keyWords(key string) []string {
+	var words []string
+	start := -1
+	for i := 0; i <= len(key); i++ {
+		var c byte
+		if i < len(key) {
+			c = key[i]
+		}
+		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		boundary := !alnum || (i > 0 && 'A' <= c && c <= 'Z' && 'a' <= key[i-1] && key[i-1] <= 'z')
+		if boundary && start >= 0 {
+			words = append(words, strings.ToLower(key[start:i]))
+			start = -1
+		}
+		if alnum && start < 0 {
+			start = i
+		}
+	}
+	return words
+}
+
+// maxRedactDepth bounds how deep redaction walks nested maps.
+const maxRedactDepth = 4
+
+// redactValue returns a copy of v with sensitive entries redacted, for the
+// values that carry credentials by name: headers, query values, maps and
+// requests. ok is false when v needs no change.
+func redactValue(v any, depth int) (out any, ok bool) {
+	if depth > maxRedactDepth {
+		return nil, false
+	}
+	switch x := v.(type) {
+	case http.Header:
+		return redactMulti(x), true
+	case url.Values:
+		return url.Values(redactMulti(x)), true
+	case map[string][]string:
+		return redactMulti(x), true
+	case map[string]string:
+		c := make(map[string]string, len(x))
+		for k, s := range x {
+			if isSensitive(k) {
+				s = redacted
+			}
+			c[k] = s
+		}
+		return c, true
+	case map[string]any:
+		c := make(map[string]any, len(x))
+		for k, e := range x {
+			switch {
+			case isSensitive(k):
+				e = redacted
+			default:
+				if r, ok := redactValue(e, depth+1); ok {
+					e = r
+				}
+			}
+			c[k] = e
+		}
+		return c, true
+	case *url.URL:
+		if x == nil {
+			return nil, false
+		}
+		return redactURL(x), true
+	case *http.Request:
+		if x == nil {
+			return nil, false
+		}
+		// The request's own fields are not JSON-friendly; log what a
+		// reader needs, redacted.
+		return map[string]any{
+			"method": x.Method,
+			"url":    redactURL(x.URL),
+			"proto":  x.Proto,
+			"header": redactMulti(x.Header),
+		}, true
+	}
+	return nil, false
+}
+
+func redactMulti[M ~map[string][]string](m M) map[string][]string {
+	c := make(map[string][]string, len(m))
+	for k, vs := range m {
+		if isSensitive(k) {
+			vs = []string{redacted}
+		}
+		c[k] = vs
+	}
+	return c
+}
+
+func redactURL(u *url.URL) string {
+	c := *u
+	if c.User != nil {
+		c.User = url.User(redacted)
+	}
+	if c.RawQuery != "" {
+		c.RawQuery = url.Values(redactMulti(c.Query())).Encode()
+	}
+	return c.String()
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/otlptranslator"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
@@ -24,14 +25,24 @@ import (
 
 // setupMetrics installs a MeterProvider read by Prometheus and serves it,
 // with the Go runtime and process metrics, on a port of its own, so metrics
-// stay off the public API.
+// stay off the public API. The port is bound before it returns: a port in
+// use fails Setup.
 func setupMetrics(res *resource.Resource, logger *slog.Logger) (*sdkmetric.MeterProvider, func(context.Context) error, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
-	exp, err := otelprom.New(otelprom.WithRegisterer(reg))
+	exp, err := otelprom.New(
+		otelprom.WithRegisterer(reg),
+		// No otel_scope_* labels: they would add a label pair to every
+		// series and double the series whenever the scope version moves.
+		otelprom.WithoutScopeInfo(),
+		// Pinned, so the names the alert rules and dashboards use
+		// (http_server_request_duration_seconds) cannot move with an
+		// exporter upgrade.
+		otelprom.WithTranslationStrategy(otlptranslator.UnderscoreEscapingWithSuffixes),
+	)
 	if err != nil {
 		return nil, nil, fmt.Errorf("prometheus exporter: %w", err)
 	}
@@ -45,13 +56,18 @@ func setupMetrics(res *resource.Resource, logger *slog.Logger) (*sdkmetric.Meter
 	mux := http.NewServeMux()
 	mux.Handle("GET "+metricsPath, promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError),
+		// OpenMetrics is the format that carries exemplars (the trace ID
+		// of a sampled request in its latency bucket); Prometheus asks
+		// for it, and gets the classic format otherwise.
+		EnableOpenMetrics: true,
 	}))
 	addr := net.JoinHostPort(envOr("OTEL_EXPORTER_PROMETHEUS_HOST", defaultMetricsHost), envOr("OTEL_EXPORTER_PROMETHEUS_PORT", defaultMetricsPort))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
+		_ = mp.Shutdown(context.Background())
 		return nil, nil, fmt.Errorf("metrics server: %w (set OTEL_EXPORTER_PROMETHEUS_PORT to use another port)", err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("metrics server stopped", "error", err)
@@ -63,12 +79,13 @@ func setupMetrics(res *resource.Resource, logger *slog.Logger) (*sdkmetric.Meter
 
 // httpServerViews keep the HTTP server metrics cheap and SLO-ready:
 //   - the latency SLO is read from one bucket, so its threshold is a bucket
-//     boundary whatever the instrumentation library suggests;
-//   - only low-cardinality attributes are kept: server.address and
-//     server.port come from the client's Host header and would let any
-//     client create new series;
-//   - the request and response body size histograms are dropped: many
-//     series per route and status, rarely looked at.
+//     boundary whatever an instrumentation library suggests;
+//   - only low-cardinality attributes are kept, should another library
+//     record into the same instrument (server.address and server.port come
+//     from the client's Host header and would let any client create
+//     series);
+//   - request and response body size histograms are dropped: many series
+//     per route and status, rarely looked at.
 func httpServerViews() []sdkmetric.View {
 	keep := attribute.NewAllowKeysFilter(
 		"http.request.method", "http.response.status_code", "http.route", "error.type",

@@ -4,19 +4,32 @@
 package observability
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"log/slog"
-	"net/http"
-	"time"
-
+	"github.com/felixge/httpsnoop"
 	"github.com/getsentry/sentry-go"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"time"
 )
 
-// Health check paths. Probes hit them every few seconds: they get no access
-// log line, span or request metric.
+// Health check paths. Probes hit them every few seconds: Serve answers them
+// before the service's handler, and the middleware lets them through with no
+// access log line, span or request metric.
 const (
 	LivenessPath  = "/healthz"
 	ReadinessPath = "/readyz"
@@ -26,31 +39,46 @@ func isHealthCheck(r *http.Request) bool {
 	return r.URL.Path == LivenessPath || r.URL.Path == ReadinessPath
 }
 
-func notHealthCheck(r *http.Request) bool { return !isHealthCheck(r) }
-
 // RequestIDHeader carries the request ID in and out of the service.
 const RequestIDHeader = "X-Request-ID"
 
-type requestIDKey struct{}
+// instrumentationScope names the tracer and meter of the middleware.
+const instrumentationScope = "github.com/obsgen/obsgen/servicetest/bench/internal/observability"
+
+type requestInfoKey struct{}
+
+// requestInfo is the request's IDs: its own, and the one the client sent
+// when the client is not trusted to choose it.
+type requestInfo struct {
+	id, clientID string
+}
+
+func requestInfoFrom(ctx context.Context) *requestInfo {
+	info, _ := ctx.Value(requestInfoKey{}).(*requestInfo)
+	return info
+}
 
 // RequestID returns the ID of the request ctx belongs to, or "".
 func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+	if info := requestInfoFrom(ctx); info != nil {
+		return info.id
+	}
+	return ""
 }
 
-// newRequestID keeps a caller's X-Request-ID when it is sane (it ends up in
-// logs, so it must be short and plain) and makes one otherwise.
-func newRequestID(r *http.Request) string {
-	if id := r.Header.Get(RequestIDHeader); id != "" && len(id) <= 128 && plain(id) {
-		return id
-	}
+// newRequestID makes a random 128-bit ID.
+func newRequestID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
 
-func plain(s string) bool {
+// saneID accepts an inbound request ID only when it is short and plain: it
+// ends up in logs and response headers.
+func saneID(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
@@ -60,45 +88,215 @@ func plain(s string) bool {
 	return true
 }
 
-// begin starts a request's own observability: the request ID in and out
-// and on the context, and a Sentry hub of its own carrying the request.
-// It runs inside the OpenTelemetry middleware, so the context already holds
-// the server span.
-func begin(w http.ResponseWriter, r *http.Request) *http.Request {
-	id := newRequestID(r)
-	w.Header().Set(RequestIDHeader, id)
-	ctx := context.WithValue(r.Context(), requestIDKey{}, id)
-	if sentry.CurrentHub().Client() == nil {
-		return r.WithContext(ctx)
-	}
-	hub := sentry.CurrentHub().Clone()
-	hub.Scope().SetTag("request_id", id)
-	r = r.WithContext(sentry.SetHubOnContext(ctx, hub))
-	// With PII off, Sentry keeps the method, URL and safe headers only.
-	hub.Scope().SetRequest(r)
-	return r
+// serverTelemetry makes the server span and records the HTTP server
+// metrics of each request. It records only the attributes the metrics keep
+// (method, status, route, error type): an attribute the metric view would
+// drop is still copied into exemplars, where it overflows Prometheus'
+// 128-rune exemplar label limit.
+type serverTelemetry struct {
+	tracer   trace.Tracer
+	duration metric.Float64Histogram
+	active   metric.Int64UpDownCounter
 }
 
-// recovered handles a panic of the handler serving r: it reports the panic
-// to Sentry, linked to the request's trace, and logs it. The caller then
-// answers 500 if nothing was written yet. http.ErrAbortHandler is re-panicked:
-// it is how a handler asks net/http to abort the response.
-func recovered(r *http.Request, v any) {
-	if v == http.ErrAbortHandler {
-		panic(v)
+// newServerTelemetry uses the global providers. Made before Setup ran, the
+// tracer and instruments follow the providers Setup installs later.
+func newServerTelemetry() *serverTelemetry {
+	meter := otel.Meter(instrumentationScope)
+	duration, err := meter.Float64Histogram("http.server.request.duration",
+		metric.WithUnit("s"),
+		metric.WithDescription("Duration of HTTP server requests."),
+		metric.WithExplicitBucketBoundaries(latencyBuckets...))
+	if err != nil {
+		otel.Handle(err)
 	}
+	active, err := meter.Int64UpDownCounter("http.server.active_requests",
+		metric.WithUnit("{request}"),
+		metric.WithDescription("Number of active HTTP server requests."))
+	if err != nil {
+		otel.Handle(err)
+	}
+	return &serverTelemetry{tracer: otel.Tracer(instrumentationScope), duration: duration, active: active}
+}
+
+// inflight is one request between begin and end.
+type inflight struct {
+	start  time.Time
+	span   trace.Span
+	method string
+	active metric.AddOption
+}
+
+// traceContextOnly reads a client's traceparent for a span link when the
+// client is not trusted with the parent.
+var traceContextOnly = propagation.TraceContext{}
+
+// begin starts a request's observability: the server span (child of the
+// caller's trace, or a new trace linked to it when clients are not
+// trusted), the in-flight count, the request ID in and out and on the
+// context, and a Sentry hub of its own carrying the request.
+func (t *serverTelemetry) begin(w http.ResponseWriter, r *http.Request) (*http.Request, inflight) {
+	f := inflight{start: time.Now(), method: knownMethod(r.Method)}
 	ctx := r.Context()
-	if hub := sentry.GetHubFromContext(ctx); hub != nil {
-		err, ok := v.(error)
-		if !ok {
-			// Sentry reports an error as an exception with a stack
-			// trace, but a panic("text") only as a message.
-			err = PanicError{v}
+	carrier := propagation.HeaderCarrier(r.Header)
+	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)}
+	if internetFacing {
+		// A client must not pick the trace ID (it lands in logs and
+		// Sentry) or force sampling: its trace becomes a link.
+		opts = append(opts, trace.WithNewRoot())
+		if sc := trace.SpanContextFromContext(traceContextOnly.Extract(ctx, carrier)); sc.IsValid() {
+			opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
 		}
+	} else {
+		ctx = otel.GetTextMapPropagator().Extract(ctx, carrier)
+	}
+	ctx, f.span = t.tracer.Start(ctx, f.method, opts...)
+	if f.span.IsRecording() {
+		f.span.SetAttributes(
+			semconv.HTTPRequestMethodKey.String(f.method),
+			semconv.URLPath(r.URL.Path),
+			semconv.URLScheme(scheme(r)),
+			semconv.ServerAddress(hostOnly(r.Host)),
+			semconv.NetworkProtocolVersion(fmt.Sprintf("%d.%d", r.ProtoMajor, r.ProtoMinor)),
+			semconv.UserAgentOriginal(r.UserAgent()),
+			semconv.ClientAddress(ClientAddress(r)),
+		)
+	}
+	f.active = activeOption(f.method, scheme(r))
+	t.active.Add(ctx, 1, f.active)
+
+	info := &requestInfo{id: newRequestID()}
+	if in := r.Header.Get(RequestIDHeader); saneID(in) {
+		if internetFacing {
+			info.clientID = in
+		} else {
+			info.id = in
+		}
+	}
+	w.Header().Set(RequestIDHeader, info.id)
+	ctx = context.WithValue(ctx, requestInfoKey{}, info)
+	if sentry.CurrentHub().Client() == nil {
+		return r.WithContext(ctx), f
+	}
+	hub := sentry.CurrentHub().Clone()
+	hub.Scope().SetTag(keyRequestID, info.id)
+	r = r.WithContext(sentry.SetHubOnContext(ctx, hub))
+	// DataCollection (sentry.go) decides what of the request is kept.
+	hub.Scope().SetRequest(r)
+	return r, f
+}
+
+// end finishes what begin started, once the response is written: the span
+// gets its route, status and request ID, the metrics their sample, and the
+// access log its line.
+func (t *serverTelemetry) end(r *http.Request, f inflight, route string, status int, bytes int64) {
+	if status == 0 {
+		status = http.StatusOK
+	}
+	elapsed := time.Since(f.start)
+	ctx := r.Context()
+	attrs := make([]attribute.KeyValue, 0, 4)
+	attrs = append(attrs, semconv.HTTPRequestMethodKey.String(f.method), semconv.HTTPResponseStatusCode(status))
+	if route != "" {
+		attrs = append(attrs, semconv.HTTPRoute(route))
+	}
+	if status >= 500 {
+		attrs = append(attrs, semconv.ErrorTypeKey.String(strconv.Itoa(status)))
+	}
+	if f.span.IsRecording() {
+		if route != "" {
+			f.span.SetName(f.method + " " + route)
+		}
+		f.span.SetAttributes(attrs...)
+		f.span.SetAttributes(attribute.String(keyRequestID, RequestID(ctx)))
+		if status >= 500 {
+			f.span.SetStatus(codes.Error, http.StatusText(status))
+		}
+	}
+	t.duration.Record(ctx, elapsed.Seconds(), metric.WithAttributeSet(attribute.NewSet(attrs...)))
+	t.active.Add(ctx, -1, f.active)
+	accessLog(r, f.method, route, status, bytes, elapsed)
+	f.span.End()
+}
+
+// knownMethod keeps the metric's method label bounded: anything but the
+// standard methods is _OTHER, as the semantic conventions say.
+func knownMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return m
+	}
+	return "_OTHER"
+}
+
+// activeOptions holds the attribute sets of the in-flight gauge, made once.
+var activeOptions = func() map[methodScheme]metric.AddOption {
+	m := map[methodScheme]metric.AddOption{}
+	for _, method := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE", "_OTHER"} {
+		for _, s := range []string{"http", "https"} {
+			m[methodScheme{method, s}] = metric.WithAttributeSet(attribute.NewSet(
+				semconv.HTTPRequestMethodKey.String(method), semconv.URLScheme(s)))
+		}
+	}
+	return m
+}()
+
+func activeOption(method, scheme string) metric.AddOption {
+	return activeOptions[methodScheme{method, scheme}]
+}
+
+type methodScheme struct{ method, scheme string }
+
+func scheme(r *http.Request) string {
+	if r.TLS != nil {
+		return "https"
+	}
+	return "http"
+}
+
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return hostport
+}
+
+// maxStackBytes bounds the stack a recovered panic logs and records: the
+// top frames say where it happened; a deep recursion must not write
+// megabytes per request.
+const maxStackBytes = 8 << 10
+
+func boundedStack() string {
+	s := debug.Stack()
+	if len(s) > maxStackBytes {
+		s = append(s[:maxStackBytes:maxStackBytes], "\n...truncated"...)
+	}
+	return string(s)
+}
+
+// recovered handles a panic of the handler serving r: the span records the
+// error with its stack and turns to error, Sentry gets it linked to the
+// request's trace, and it is logged with a bounded stack. The caller then
+// answers 500 if nothing was written yet. It runs in the deferred function
+// that recovered, so the stack still holds the panicking frames.
+func recovered(r *http.Request, v any) {
+	ctx := r.Context()
+	err, ok := v.(error)
+	if !ok {
+		// Sentry reports an error as an exception with a stack trace,
+		// but a panic("text") only as a message.
+		err = PanicError{v}
+	}
+	stack := boundedStack()
+	span := trace.SpanFromContext(ctx)
+	span.RecordError(err, trace.WithAttributes(semconv.ExceptionStacktrace(stack)))
+	span.SetStatus(codes.Error, err.Error())
+	if hub := sentry.GetHubFromContext(ctx); hub != nil {
 		hub.RecoverWithContext(ctx, err)
 		ctx = context.WithValue(ctx, sentryReportedKey{}, true)
 	}
-	slog.ErrorContext(ctx, "panic recovered", "panic", fmt.Sprint(v))
+	slog.ErrorContext(ctx, "panic recovered", "panic", fmt.Sprint(v), "stack", stack)
 }
 
 // PanicError is a recovered panic whose value was not an error.
@@ -106,50 +304,96 @@ type PanicError struct{ Value any }
 
 func (e PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
-// accessLog writes the one line per request.
-func accessLog(r *http.Request, route string, status int, bytes int64, start time.Time) {
-	if status == 0 {
-		status = http.StatusOK
-	}
+// accessLog writes the one line per request. It logs the route, not the
+// raw path, which can hold user input (emails, tokens).
+func accessLog(r *http.Request, method, route string, status int, bytes int64, elapsed time.Duration) {
 	level := slog.LevelInfo
 	if status >= 500 {
 		// WARN, not ERROR: the failure itself is logged (and reported)
 		// where it happens; this line would report it twice.
 		level = slog.LevelWarn
 	}
-	slog.Default().LogAttrs(r.Context(), level, "request",
-		slog.String("method", r.Method),
+	attrs := [7]slog.Attr{
+		slog.String("method", method),
 		slog.String("route", route),
-		slog.String("path", r.URL.Path),
 		slog.Int("status", status),
-		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 		slog.Int64("bytes", bytes),
-	)
+	}
+	n := 5
+	if logRequestPath {
+		attrs[n] = slog.String("path", r.URL.Path)
+		n++
+	}
+	slog.Default().LogAttrs(r.Context(), level, "request", attrs[:n]...)
 }
 
 // recorder remembers the status and size of a response.
 type recorder struct {
-	http.ResponseWriter
 	status int
 	bytes  int64
 }
 
-func (w *recorder) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
+func (rec *recorder) wroteHeader(code int) {
+	// 1xx responses are informational; the final status comes later.
+	if rec.status == 0 && code >= 200 {
+		rec.status = code
 	}
-	w.ResponseWriter.WriteHeader(code)
 }
 
-func (w *recorder) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	n, err := w.ResponseWriter.Write(b)
-	w.bytes += int64(n)
-	return n, err
+// wrap returns w observed by rec. httpsnoop keeps every optional interface
+// w has (http.Flusher, http.Hijacker, io.ReaderFrom, http.Pusher), so
+// streaming, websockets and sendfile work through the middleware.
+func (rec *recorder) wrap(w http.ResponseWriter) http.ResponseWriter {
+	return httpsnoop.Wrap(w, httpsnoop.Hooks{
+		WriteHeader: func(next httpsnoop.WriteHeaderFunc) httpsnoop.WriteHeaderFunc {
+			return func(code int) {
+				rec.wroteHeader(code)
+				next(code)
+			}
+		},
+		Write: func(next httpsnoop.WriteFunc) httpsnoop.WriteFunc {
+			return func(b []byte) (int, error) {
+				rec.wroteHeader(http.StatusOK)
+				n, err := next(b)
+				rec.bytes += int64(n)
+				return n, err
+			}
+		},
+		WriteString: func(next httpsnoop.WriteStringFunc) httpsnoop.WriteStringFunc {
+			return func(s string) (int, error) {
+				rec.wroteHeader(http.StatusOK)
+				n, err := next(s)
+				rec.bytes += int64(n)
+				return n, err
+			}
+		},
+		ReadFrom: func(next httpsnoop.ReadFromFunc) httpsnoop.ReadFromFunc {
+			return func(src io.Reader) (int64, error) {
+				rec.wroteHeader(http.StatusOK)
+				n, err := next(src)
+				rec.bytes += n
+				return n, err
+			}
+		},
+		Flush: func(next httpsnoop.FlushFunc) httpsnoop.FlushFunc {
+			return func() {
+				rec.wroteHeader(http.StatusOK)
+				next()
+			}
+		},
+		Hijack: func(next httpsnoop.HijackFunc) httpsnoop.HijackFunc {
+			return func() (net.Conn, *bufio.ReadWriter, error) {
+				conn, rw, err := next()
+				if err == nil {
+					// The handler owns the connection now; what it
+					// writes is not seen here.
+					if rec.status == 0 {
+						rec.status = http.StatusSwitchingProtocols
+					}
+				}
+				return conn, rw, err
+			}
+		},
+	})
 }
-
-// Unwrap lets http.ResponseController reach Flush, Hijack and deadlines of
-// the underlying writer.
-func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }

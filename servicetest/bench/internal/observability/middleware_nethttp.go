@@ -6,43 +6,43 @@ package observability
 import (
 	"net/http"
 	"strings"
-	"time"
-
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 )
 
 // Middleware instruments next, the service's http.ServeMux: per request a
-// server span and the http.server.request.duration metric (otelhttp, named
-// and labelled by the ServeMux pattern, never the raw path), the
-// X-Request-ID, panic recovery that answers 500 and reports to Sentry,
-// and one access log line. Health checks pass through untouched.
+// server span and the http.server.request.duration metric (named and
+// labelled by the ServeMux pattern, never the raw path), the in-flight
+// gauge, the X-Request-ID, panic recovery that answers 500 and reports
+// to Sentry, and one access log line. Health checks pass through untouched.
 //
-//	srv := &http.Server{Handler: observability.Middleware(mux)}
+//	err := observability.Serve(ctx, addr, observability.Middleware(mux))
 func Middleware(next http.Handler) http.Handler {
-	core := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	t := newServerTelemetry()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isHealthCheck(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
-		start := time.Now()
-		rec := &recorder{ResponseWriter: w}
-		inner := begin(rec, r)
+		rec := &recorder{}
+		ww := rec.wrap(w)
+		inner, f := t.begin(ww, r)
 		defer func() {
-			if v := recover(); v != nil {
+			v := recover()
+			if v != nil && v != http.ErrAbortHandler {
 				recovered(inner, v)
 				if rec.status == 0 {
-					http.Error(rec, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+					http.Error(ww, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 				}
 			}
 			// ServeMux records the matched pattern on the request it was
-			// given; otelhttp reads it from r to name the span and label
-			// the metric.
-			r.Pattern = inner.Pattern
-			accessLog(inner, routeOf(inner.Pattern), rec.status, rec.bytes, start)
+			// given.
+			t.end(inner, f, routeOf(inner.Pattern), rec.status, rec.bytes)
+			if v == http.ErrAbortHandler {
+				// How a handler asks net/http to abort the response.
+				panic(v)
+			}
 		}()
-		next.ServeHTTP(rec, inner)
+		next.ServeHTTP(ww, inner)
 	})
-	return otelhttp.NewHandler(core, "http.server", otelhttp.WithFilter(notHealthCheck))
 }
 
 // routeOf turns a ServeMux pattern ("GET /items/{id}") into its route

@@ -6,8 +6,11 @@ package observability
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
+	"sync"
+	"time"
 
 	"github.com/getsentry/sentry-go"
 	sentryotel "github.com/getsentry/sentry-go/otel"
@@ -30,10 +33,22 @@ func setupSentry(cfg Config, logger *slog.Logger) func(context.Context) error {
 		Dsn:              dsn,
 		Environment:      env,
 		Release:          release,
+		ServerName:       cfg.InstanceID,
+		SampleRate:       sentrySampleRate,
 		AttachStacktrace: true,
-		// SendDefaultPII stays false (the default): no cookies, credential
-		// headers, user IPs or request bodies leave the process.
-		//
+		// What leaves the process, said explicitly: no user data, no
+		// cookies, no bodies; headers and query parameters with the
+		// SDK's deny list plus the logger's sensitive keys.
+		DataCollection: &sentry.DataCollection{
+			UserInfo: sentry.Set(false),
+			Cookies:  &sentry.KeyValueCollectionBehavior{Mode: sentry.CollectionOff},
+			HTTPHeaders: &sentry.HeaderCollectionConfig{
+				Request:  &sentry.KeyValueCollectionBehavior{Mode: sentry.CollectionDenyList, Terms: sensitiveTerms()},
+				Response: &sentry.KeyValueCollectionBehavior{Mode: sentry.CollectionDenyList, Terms: sensitiveTerms()},
+			},
+			HTTPBodies:  []sentry.BodyType{},
+			QueryParams: &sentry.KeyValueCollectionBehavior{Mode: sentry.CollectionDenyList, Terms: sensitiveTerms()},
+		},
 		// Traces go to OpenTelemetry; Sentry links its events to the
 		// active OTel trace instead of tracing on its own.
 		EnableTracing: false,
@@ -56,4 +71,79 @@ func setupSentry(cfg Config, logger *slog.Logger) func(context.Context) error {
 		}
 		return nil
 	}
+}
+
+func sensitiveTerms() []string {
+	return append(append([]string{}, sensitiveFragments...), sensitiveWords...)
+}
+
+// reportToSentry sends an ERROR record to Sentry: as an exception when it
+// carries an error attribute, as a message otherwise. The context links the
+// event to the request's trace. One message is sent at most once per
+// sentryRepeatWindow, so an error storm does not burn the event quota.
+func reportToSentry(ctx context.Context, r slog.Record) {
+	if ctx == nil || ctx.Value(sentryReportedKey{}) != nil {
+		return
+	}
+	hub := sentry.GetHubFromContext(ctx)
+	if hub == nil {
+		hub = sentry.CurrentHub()
+	}
+	client := hub.Client()
+	if client == nil || !sentryRepeats.first(r.Message, r.Time) {
+		return
+	}
+	var err error
+	r.Attrs(func(a slog.Attr) bool {
+		if e, ok := a.Value.Any().(error); ok {
+			err = e
+			return false
+		}
+		return true
+	})
+	hint := &sentry.EventHint{Context: ctx}
+	if err != nil {
+		client.CaptureException(fmt.Errorf("%s: %w", r.Message, err), hint, hub.Scope())
+		return
+	}
+	client.CaptureMessage(r.Message, hint, hub.Scope())
+}
+
+// sentryReportedKey marks a context whose error already went to Sentry (a
+// recovered panic), so logging it does not report it twice.
+type sentryReportedKey struct{}
+
+const (
+	sentryRepeatWindow = time.Minute
+	// maxTrackedMessages bounds the memory of messages seen; past it the
+	// oldest window is forgotten early.
+	maxTrackedMessages = 1024
+)
+
+var sentryRepeats = &repeatFilter{seen: map[string]time.Time{}}
+
+// repeatFilter lets the first record of each message through per window.
+type repeatFilter struct {
+	mu   sync.Mutex
+	seen map[string]time.Time
+}
+
+func (f *repeatFilter) first(msg string, now time.Time) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if last, ok := f.seen[msg]; ok && now.Sub(last) < sentryRepeatWindow {
+		return false
+	}
+	if len(f.seen) >= maxTrackedMessages {
+		for m, t := range f.seen {
+			if now.Sub(t) >= sentryRepeatWindow {
+				delete(f.seen, m)
+			}
+		}
+		if len(f.seen) >= maxTrackedMessages {
+			clear(f.seen)
+		}
+	}
+	f.seen[msg] = now
+	return true
 }

@@ -8,58 +8,85 @@ import (
 	"errors"
 	"log/slog"
 	"os"
-	"time"
-)
+	"sync"
 
-// shutdownTimeout bounds how long shutdown waits for each backend to take
-// the last spans, metrics and events: a backend that is down must not hold
-// up a deploy.
-const shutdownTimeout = 5 * time.Second
+	"go.opentelemetry.io/otel"
+)
 
 // Setup wires logging, tracing, metrics and error reporting from the
 // environment and the defaults in config.go, installs them as the process
-// globals (slog.Default, the OpenTelemetry providers, the Sentry hub) and
-// starts the metrics server. Call shutdown before the process exits: it
-// flushes every backend, each with a bounded timeout.
+// globals (slog.Default, the OpenTelemetry providers and propagators, the
+// Sentry hub) and starts the metrics server. Call shutdown before the
+// process exits: it flushes every backend in parallel under one deadline
+// (flushTimeout). shutdown is never nil, also when err is not.
 //
-// A telemetry backend that is down never fails Setup or a request:
-// exporters work in the background and drop data when their queue is full.
+// Setup fails when it cannot do its job (the metrics port is taken, an
+// exporter is misconfigured). A telemetry backend that is down never fails
+// Setup or a request: exporters work in the background and drop data when
+// their queue is full.
 func Setup(ctx context.Context) (shutdown func(context.Context) error, err error) {
 	cfg := ConfigFromEnv()
 	logger := NewLogger(os.Stdout, cfg)
 	slog.SetDefault(logger)
+	if cfg.Version == unknownVersion {
+		logger.Warn("service version unknown: build with -ldflags \"-X github.com/obsgen/obsgen/servicetest/bench/internal/observability.version=<version>\"")
+	}
 
-	var shutdowns []func(context.Context) error
+	var stops, flushes []func(context.Context) error
 	shutdown = func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, flushTimeout)
+		defer cancel()
+		// Servers first (the metrics server reads the provider), then
+		// every backend at once: one slow backend must not use up the
+		// others' time.
 		var errs []error
-		// Last in, first out: the metrics server stops before the
-		// provider it reads from.
-		for i := len(shutdowns) - 1; i >= 0; i-- {
-			c, cancel := context.WithTimeout(ctx, shutdownTimeout)
-			errs = append(errs, shutdowns[i](c))
-			cancel()
+		for _, stop := range stops {
+			errs = append(errs, stop(ctx))
 		}
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for _, flush := range flushes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := flush(ctx)
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
 		return errors.Join(errs...)
 	}
 	fail := func(err error) (func(context.Context) error, error) {
-		return nil, errors.Join(err, shutdown(ctx))
+		return shutdown, errors.Join(err, shutdown(ctx))
 	}
 
-	res, err := newResource(ctx, cfg)
-	if err != nil {
-		return fail(err)
-	}
-	tp, err := setupTracing(ctx, res, logger)
-	if err != nil {
-		return fail(err)
-	}
-	shutdowns = append(shutdowns, tp.Shutdown)
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		// Export failures are logged, never returned to a request.
+		logger.Warn("opentelemetry", "error", err.Error())
+	}))
+	setPropagators(logger)
+	if sdkDisabled() {
+		logger.Info("OTEL_SDK_DISABLED=true: no traces or metrics")
+	} else {
+		res, err := newResource(ctx, cfg, logger)
+		if err != nil {
+			return fail(err)
+		}
+		tp, err := setupTracing(ctx, res, logger)
+		if err != nil {
+			return fail(err)
+		}
+		flushes = append(flushes, tp.Shutdown)
 
-	mp, stopMetrics, err := setupMetrics(res, logger)
-	if err != nil {
-		return fail(err)
+		mp, stopMetrics, err := setupMetrics(res, logger)
+		if err != nil {
+			return fail(err)
+		}
+		stops = append(stops, stopMetrics)
+		flushes = append(flushes, mp.Shutdown)
 	}
-	shutdowns = append(shutdowns, mp.Shutdown, stopMetrics)
-	shutdowns = append(shutdowns, setupSentry(cfg, logger))
+	flushes = append(flushes, setupSentry(cfg, logger))
 	return shutdown, nil
 }

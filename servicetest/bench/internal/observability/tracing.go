@@ -5,6 +5,7 @@ package observability
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -19,41 +20,76 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 )
 
-// newResource describes the service on every span and metric. The
-// generated defaults come first, so OTEL_SERVICE_NAME and
-// OTEL_RESOURCE_ATTRIBUTES (read by WithFromEnv) override them.
-func newResource(ctx context.Context, cfg Config) (*resource.Resource, error) {
-	return resource.New(ctx,
+// sdkDisabled honours OTEL_SDK_DISABLED=true: no traces and no metrics;
+// logs still go to stdout.
+func sdkDisabled() bool {
+	return strings.EqualFold(strings.TrimSpace(os.Getenv("OTEL_SDK_DISABLED")), "true")
+}
+
+// newResource describes the service on every span and metric: the host,
+// the container and the resolved Config last, so the service name and
+// environment are exactly those the logs and Sentry carry.
+func newResource(ctx context.Context, cfg Config, logger *slog.Logger) (*resource.Resource, error) {
+	res, err := resource.New(ctx,
 		resource.WithSchemaURL(semconv.SchemaURL),
+		resource.WithFromEnv(),
+		resource.WithHost(),
+		resource.WithContainer(),
+		resource.WithTelemetrySDK(),
 		resource.WithAttributes(
 			semconv.ServiceName(cfg.ServiceName),
 			semconv.ServiceVersion(cfg.Version),
+			semconv.ServiceInstanceID(cfg.InstanceID),
 			semconv.DeploymentEnvironmentNameKey.String(cfg.Environment),
 		),
-		resource.WithFromEnv(),
-		resource.WithTelemetrySDK(),
 	)
+	if errors.Is(err, resource.ErrPartialResource) {
+		// Outside a container there is no container ID: not an error.
+		logger.Debug("resource detection incomplete", "error", err.Error())
+		return res, nil
+	}
+	return res, err
 }
 
-// setupTracing installs a TracerProvider and the W3C tracecontext and
-// baggage propagators. Spans are made even when none are exported, so logs
-// and error reports still carry the trace ID of the request.
-func setupTracing(ctx context.Context, res *resource.Resource, logger *slog.Logger) (*sdktrace.TracerProvider, error) {
-	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(
-		propagation.TraceContext{}, propagation.Baggage{},
-	))
-	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
-		// Export failures are logged, never returned to a request.
-		logger.Warn("opentelemetry", "error", err.Error())
-	}))
+// setPropagators installs the propagators OTEL_PROPAGATORS names
+// (tracecontext,baggage by default; none turns propagation off).
+func setPropagators(logger *slog.Logger) {
+	names := envOr("OTEL_PROPAGATORS", "tracecontext,baggage")
+	var ps []propagation.TextMapPropagator
+	for _, n := range strings.Split(names, ",") {
+		switch n = strings.TrimSpace(n); n {
+		case "tracecontext":
+			ps = append(ps, propagation.TraceContext{})
+		case "baggage":
+			if internetFacing {
+				// Clients do not get to set baggage: it travels on to
+				// every service behind this one.
+				logger.Info("baggage from clients is ignored: edge.internet_facing is true")
+				continue
+			}
+			ps = append(ps, propagation.Baggage{})
+		case "none", "":
+		default:
+			logger.Warn("OTEL_PROPAGATORS: unsupported propagator ignored: use tracecontext, baggage or none", "propagator", n)
+		}
+	}
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(ps...))
+}
 
+// setupTracing installs a TracerProvider. Spans are made even when none are
+// exported, so logs and error reports still carry the trace ID of the
+// request.
+func setupTracing(ctx context.Context, res *resource.Resource, logger *slog.Logger) (*sdktrace.TracerProvider, error) {
 	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
 	// The SDK reads OTEL_TRACES_SAMPLER(_ARG) itself; an explicit sampler
 	// would override the variables, so pass one only when they are unset.
+	// ParentBased follows the caller's decision: with
+	// edge.internet_facing every request is a new root, so clients
+	// cannot force sampling.
 	if os.Getenv("OTEL_TRACES_SAMPLER") == "" {
 		opts = append(opts, sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(defaultSamplingRatio))))
 	}
-	if exportTraces() {
+	if os.Getenv("OTEL_TRACES_EXPORTER") != "none" {
 		exp, err := newTraceExporter(ctx, logger)
 		if err != nil {
 			return nil, fmt.Errorf("trace exporter: %w", err)
@@ -67,14 +103,6 @@ func setupTracing(ctx context.Context, res *resource.Resource, logger *slog.Logg
 	tp := sdktrace.NewTracerProvider(opts...)
 	otel.SetTracerProvider(tp)
 	return tp, nil
-}
-
-// exportTraces honours OTEL_SDK_DISABLED=true and OTEL_TRACES_EXPORTER=none.
-func exportTraces() bool {
-	if strings.EqualFold(os.Getenv("OTEL_SDK_DISABLED"), "true") {
-		return false
-	}
-	return os.Getenv("OTEL_TRACES_EXPORTER") != "none"
 }
 
 // newTraceExporter makes the OTLP exporter for OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL,
