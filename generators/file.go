@@ -22,6 +22,10 @@ const (
 	Merged Owner = "merged"
 	// CreateOnce files are written when missing and never touched again.
 	CreateOnce Owner = "create-once"
+	// Edit is a change planned on a file the user owns (wiring obsgen into
+	// the service's main): written only when asked for, never recorded as
+	// obsgen's, refused when the file changed since the edit was planned.
+	Edit Owner = "edit"
 )
 
 // File is one generated file.
@@ -31,6 +35,12 @@ type File struct {
 	Content []byte
 	Mode    fs.FileMode
 	Owner   Owner
+	// From is, for an Edit, the content the edit was computed from.
+	From []byte
+	// Kept is, for a CreateOnce file, what the report says when a file
+	// obsgen did not write is already there and is kept: what the rest of
+	// the output expects of it.
+	Kept string
 }
 
 // Generator produces the files of one output kind. A generator that does

@@ -17,6 +17,7 @@ var ErrCancelled = errors.New("cancelled: nothing was written")
 const (
 	AskAdvanced = "Customize advanced settings (ports, tracing, SLO details, folders)?"
 	AskConfirm  = "Generate with these answers?"
+	AskWire     = "Wire obsgen into your main as shown?"
 )
 
 // Run asks every question for which start has no settled answer, starting

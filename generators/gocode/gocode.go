@@ -41,6 +41,10 @@ var sources = []source{
 	{"go/middleware.go.tmpl", "middleware.go", nil},
 	{"go/health.go.tmpl", "health.go", nil},
 	{"go/server.go.tmpl", "server.go", nil},
+	{"go/stdlog.go.tmpl", "stdlog.go", nil},
+	{"go/logbridge_logrus.go.tmpl", "logbridge_logrus.go", func(s spec.Spec) bool { return s.Found.Logrus }},
+	{"go/logbridge_zap.go.tmpl", "logbridge_zap.go", func(s spec.Spec) bool { return s.Found.Zap }},
+	{"go/logbridge_zerolog.go.tmpl", "logbridge_zerolog.go", func(s spec.Spec) bool { return s.Found.Zerolog }},
 }
 
 // view is what the templates see: the answers plus values derived from them
@@ -187,8 +191,13 @@ func generate(s spec.Spec) ([]generators.File, error) {
 		}
 		files = append(files, f)
 	}
-	// The example main is the user's from the first write on.
-	main, err := generators.RenderFile("go/main.go.tmpl", ExampleMainPath(s), generators.CreateOnce, v)
+	if s.Found.MainDir != "" {
+		// The service has a main of its own: obsgen wires that one.
+		return files, nil
+	}
+	// The example main is merged, like the package: a framework, folder or
+	// port change keeps it building, and edits to it are kept.
+	main, err := generators.RenderFile("go/main.go.tmpl", ExampleMainPath(s), generators.Merged, v)
 	if err != nil {
 		return nil, err
 	}

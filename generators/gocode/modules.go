@@ -37,6 +37,11 @@ var pinned = []struct {
 	{Module{"github.com/go-chi/chi/v5", "v5.5.0"}, framework("chi")},
 	{Module{"github.com/gin-gonic/gin", "v1.12.0"}, framework("gin")},
 	{Module{"github.com/labstack/echo/v4", "v4.16.0"}, framework("echo")},
+	// The loggers an existing service already uses, at the versions the
+	// bridges were tested with (servicetest/testdata/existing).
+	{Module{"github.com/sirupsen/logrus", "v1.9.3"}, func(s spec.Spec) bool { return s.Found.Logrus }},
+	{Module{"go.uber.org/zap", "v1.27.0"}, func(s spec.Spec) bool { return s.Found.Zap }},
+	{Module{"github.com/rs/zerolog", "v1.33.0"}, func(s spec.Spec) bool { return s.Found.Zerolog }},
 }
 
 func tracing(s spec.Spec) bool { return s.Tracing.Enabled }

@@ -25,6 +25,7 @@ come from flags and defaults; --service-name is required.`,
 		Args: cobra.NoArgs,
 	}
 	cmd.Flags().BoolVar(&noPrompt, "no-prompt", false, "never ask: take answers from flags and defaults")
+	cmd.Flags().BoolVar(&g.Wire, "wire", false, "edit the service's own main to call obsgen's package (without it, a run without questions prints the patch)")
 	applyFlags := addFieldFlags(cmd.Flags())
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := g.check(); err != nil {
@@ -60,6 +61,18 @@ come from flags and defaults; --service-name is required.`,
 				return err
 			}
 			defer fmt.Fprintf(streams.ErrOut, "\nTo do the same without questions:\n  %s\n", equivalentCommand(s, g.Dir))
+			if !g.Wire {
+				p := streams.Prompter()
+				g.askWire = func(w *wiring) (bool, error) {
+					w.summary(streams.ErrOut)
+					for _, m := range w.Mains {
+						if m.Action == "planned" {
+							fmt.Fprintf(streams.ErrOut, "\n%s", m.Patch)
+						}
+					}
+					return p.Confirm(wizard.AskWire, "No leaves your main as it is and prints the patch; `obsgen wire` applies it later.", true)
+				}
+			}
 		} else if missing := s.MissingRequired(); len(missing) > 0 {
 			return usageErrorf("missing answers: pass %s (or run `obsgen init` in a terminal to be asked)", strings.Join(missing, ", "))
 		}
@@ -143,6 +156,35 @@ or out of date. It writes nothing.`,
 				return err
 			}
 			return g.execute(streams, s, false, modeCheck)
+		},
+	}
+}
+
+func newWireCmd(g *globalOptions, streams IO) *cobra.Command {
+	return &cobra.Command{
+		Use:   "wire",
+		Short: "Edit the service's own main to call obsgen's package (Setup, middleware, graceful Serve)",
+		Long: `wire regenerates like generate and edits the service's own main packages:
+Setup with its error checked, obsgen's middleware first on the router, the
+serve call replaced by a graceful Serve, conflicting middleware removed with
+a comment saying why. The edit goes through the same plan as every file
+(--dry-run and -o json show it, uncommitted changes to main refuse it). A
+main obsgen cannot understand gets the exact lines to add and a warning.`,
+		Example: `  obsgen wire --dry-run
+  obsgen wire`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if err := g.check(); err != nil {
+				return err
+			}
+			s, err := g.requireAnswers()
+			if err != nil {
+				return err
+			}
+			g.Wire = true
+			writeAnswers := s.ObsgenVersion != Version
+			s.ObsgenVersion = Version
+			return g.execute(streams, s, writeAnswers, modeWrite)
 		},
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/generators/registry"
+	"github.com/obsgen/obsgen/internal/analyze"
 	"github.com/obsgen/obsgen/internal/detect"
 	"github.com/obsgen/obsgen/internal/spec"
 	"github.com/obsgen/obsgen/internal/steps"
@@ -82,6 +83,11 @@ func (g *globalOptions) requireAnswers() (spec.Spec, error) {
 // execute is the one path every command ends in: generate the files in
 // memory, plan them against the repo, then diff, check or write.
 func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mode) error {
+	w, err := analyzeService(g.Dir, s)
+	if err != nil {
+		return err
+	}
+	w.complete(&s)
 	files, err := registry.Generate(s)
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
@@ -94,6 +100,20 @@ func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mo
 			return err
 		}
 		defer unlock()
+	}
+	wired := false
+	if m == modeWrite && len(w.edits()) > 0 {
+		switch {
+		case g.Wire:
+			wired = true
+		case g.askWire != nil:
+			if wired, err = g.askWire(w); err != nil {
+				return err
+			}
+		}
+	}
+	if wired {
+		files = append(files, w.edits()...)
 	}
 	if writeAnswers {
 		_, rel, err := g.answersPath()
@@ -114,7 +134,7 @@ func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mo
 	case modeDiff:
 		return plan.WriteDiff(streams.Out)
 	case modeCheck:
-		if err := g.report(streams.Out, plan, nil, "drift: "); err != nil {
+		if err := g.report(streams.Out, plan, nil, nil, "drift: "); err != nil {
 			return err
 		}
 		return checkResult(streams.ErrOut, plan)
@@ -133,8 +153,11 @@ func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mo
 			return err
 		}
 	}
-	if err := g.report(streams.Out, plan, after, dryRunPrefix(g.DryRun)); err != nil {
+	if err := g.report(streams.Out, plan, after, w, dryRunPrefix(g.DryRun)); err != nil {
 		return err
+	}
+	if g.Output != "json" {
+		w.advise(streams.ErrOut, wired)
 	}
 	if g.DryRun {
 		return nil
@@ -146,7 +169,6 @@ func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mo
 		if err := steps.Run(streams.ErrOut, g.Dir, after, g.stepOptions()); err != nil {
 			return err
 		}
-		snippet(streams.ErrOut, s)
 	}
 	return attention(plan)
 }
@@ -227,6 +249,10 @@ type jsonReport struct {
 	Files  []jsonFile `json:"files"`
 	// Steps run after the files are written, with what they upgrade.
 	Steps []steps.Planned `json:"steps"`
+	// Found is what obsgen read in the service's code; Wiring the plan for
+	// each of its mains.
+	Found  *analyze.Service `json:"found,omitempty"`
+	Wiring []mainPlan       `json:"wiring,omitempty"`
 }
 
 type jsonFile struct {
@@ -247,9 +273,12 @@ func dryRunPrefix(dry bool) string {
 }
 
 // report prints the plan: a line per file and a summary with prefix, or JSON.
-func (g *globalOptions) report(w io.Writer, p *writer.Plan, after []steps.Planned, prefix string) error {
+func (g *globalOptions) report(w io.Writer, p *writer.Plan, after []steps.Planned, found *wiring, prefix string) error {
 	if g.Output == "json" {
 		r := jsonReport{DryRun: g.DryRun, Files: []jsonFile{}, Steps: after}
+		if found != nil {
+			r.Found, r.Wiring = found.Found, found.Mains
+		}
 		if r.Steps == nil {
 			r.Steps = []steps.Planned{}
 		}
@@ -259,6 +288,9 @@ func (g *globalOptions) report(w io.Writer, p *writer.Plan, after []steps.Planne
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(r)
+	}
+	if found != nil {
+		found.summary(w)
 	}
 	counts := map[writer.Action]int{}
 	for _, c := range p.Changes {

@@ -107,6 +107,10 @@ type globalOptions struct {
 	Output     string
 	// SkipGoGet leaves the service's go.mod alone (see gomod.go).
 	SkipGoGet bool
+	// Wire applies the planned edit of the service's own mains (init
+	// --wire, obsgen wire); askWire, set when the wizard runs, asks.
+	Wire    bool
+	askWire func(*wiring) (bool, error)
 }
 
 // NewRoot builds the command tree.
@@ -144,6 +148,7 @@ routing, Grafana dashboards, Loki pipelines and a local stack to run them.`,
 		newGenerateCmd(g, streams),
 		newDiffCmd(g, streams),
 		newCheckCmd(g, streams),
+		newWireCmd(g, streams),
 		newVersionCmd(streams),
 	)
 	root.InitDefaultCompletionCmd()

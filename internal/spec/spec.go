@@ -23,6 +23,25 @@ type Spec struct {
 	Alerts        Alerts  `yaml:"alerts"`
 	Deploy        Deploy  `yaml:"deploy"`
 	Output        Output  `yaml:"output"`
+
+	// Found is what obsgen read in the service's code, not an answer: it
+	// is never saved in the answers file.
+	Found Found `yaml:"-"`
+}
+
+// Found is what the analysis of an existing service's code found that the
+// generators need (internal/analyze has the whole picture).
+type Found struct {
+	// MainDir is the service's own main package the Dockerfile builds
+	// (not obsgen's example main), slash-separated and relative to the
+	// repo; empty when the service has none. (Spec stays comparable: no
+	// slices here.)
+	MainDir string
+	// Cgo says the build needs cgo (a libc image, CGO_ENABLED=1).
+	Cgo bool
+	// Logrus, Zap and Zerolog: the service logs with them, so the package
+	// gets a bridge that makes them write its JSON lines.
+	Logrus, Zap, Zerolog bool
 }
 
 // Service describes the instrumented service itself.

@@ -151,7 +151,9 @@ func NewPlan(dir string, files []generators.File, opts Options) (*Plan, error) {
 		}
 		e, known := st.effective[f.Path]
 		var base []byte
-		if known && e.keepsBase() {
+		// A file once created-once and now merged (the example main) has
+		// its unedited content on disk as base.
+		if known && (e.keepsBase() || f.Owner != generators.CreateOnce) {
 			base = st.base(e, disk)
 		}
 		c, rec := decide(f, disk, e, known, base, opts)
@@ -235,6 +237,17 @@ func decide(f generators.File, disk []byte, e Entry, known bool, base []byte, op
 		}
 		return c, recordNone
 	}
+	if f.Owner == generators.Edit {
+		switch {
+		case bytes.Equal(disk, f.Content):
+			c.Action = Unchanged
+		case disk == nil || !bytes.Equal(disk, f.From):
+			c.Action, c.Reason = Conflict, "changed while obsgen planned its edit: run obsgen again"
+		default:
+			c.Action, c.New, c.Reason = Update, f.Content, "wired into obsgen's package"
+		}
+		return c, recordNone
+	}
 	c.Edited = known && (disk == nil || hashOf(disk) != e.SHA256)
 	defer func() {
 		switch {
@@ -262,6 +275,10 @@ func decide(f generators.File, disk []byte, e Entry, known bool, base []byte, op
 		// Once created it is the user's, and so is a file already there.
 		c.Action = Unchanged
 		if !known {
+			c.Reason = "kept: not written by obsgen"
+			if f.Kept != "" {
+				c.Reason += "; " + f.Kept
+			}
 			return c, recordNone
 		}
 		return c, recordKeep

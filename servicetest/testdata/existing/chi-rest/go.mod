@@ -1,0 +1,5 @@
+module rest-example
+
+go 1.22
+
+require github.com/go-chi/chi/v5 v5.0.12
