@@ -1,12 +1,15 @@
 package checks
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/obsgen/obsgen/generators/rules"
+	"github.com/obsgen/obsgen/internal/spec"
 	"github.com/obsgen/obsgen/internal/testtool"
 )
 
@@ -151,6 +154,40 @@ func TestPromtoolTestRulesCatchesMistakes(t *testing.T) {
 			}
 			if !strings.Contains(out, c.want) {
 				t.Fatalf("promtool failed, but its report does not name %s:\n%s", c.want, out)
+			}
+		})
+	}
+}
+
+// The rules and their tests hold for other SLO windows, whose burn
+// windows are scaled: 7d (the shortest, where the short windows hit the 5m
+// floor), 28d (Pyrra's base) and 90d (the longest).
+func TestPromtoolTestRulesOtherWindows(t *testing.T) {
+	promtool := testtool.Require(t, "promtool")
+	base := scenarios(t)[0].Spec
+	for _, days := range []int{7, 28, 90} {
+		t.Run(fmt.Sprintf("%dd", days), func(t *testing.T) {
+			t.Parallel()
+			s := base
+			s.SLO.Window = spec.Duration(time.Duration(days) * 24 * time.Hour)
+			files, err := rules.Generator.Generate(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			for _, f := range files {
+				p := filepath.Join(dir, filepath.FromSlash(f.Path))
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, f.Content, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			mustRun(t, dir, promtool, "check", "rules", "--lint=all", "--lint-fatal", rules.RulesPath(s))
+			out, err := testRules(filepath.Dir(filepath.Join(dir, rules.TestsPath(s))), promtool)
+			if err != nil {
+				t.Fatalf("promtool test rules failed for a %dd window: %v\n%s", days, err, out)
 			}
 		})
 	}

@@ -4,17 +4,24 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/prometheus/common/model"
 
 	"github.com/obsgen/obsgen/generators/compose"
+	"github.com/obsgen/obsgen/generators/stack"
+	"github.com/obsgen/obsgen/internal/spec"
 )
 
 // envExampleKeys returns the variables .env.example lists, failing on any
@@ -86,6 +93,13 @@ func TestComposeLoads(t *testing.T) {
 				t.Fatalf("compose-go: %v", err)
 			}
 			checkProject(t, sc.Name, dir, p, keys)
+			s, err := sc.Spec()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, problem := range productionProblems(s, p) {
+				t.Errorf("%s: %s", sc.Name, problem)
+			}
 		})
 	}
 	if n == 0 {
@@ -185,5 +199,138 @@ func checkProject(t *testing.T, name, dir string, p *types.Project, envKeys []st
 		if _, ok := g["GF_SECURITY_ADMIN_PASSWORD"]; ok {
 			t.Errorf("%s: grafana's admin password must come from a secret file, not the environment", name)
 		}
+	}
+}
+
+// telemetry are the stack's containers besides the service and Grafana.
+var telemetry = []string{stack.Collector, stack.Loki, stack.Jaeger, stack.Tempo, stack.Prometheus, stack.Alertmanager}
+
+// goServers are the containers whose memory limit Go must know.
+var goServers = []string{stack.Collector, stack.Loki, stack.Jaeger, stack.Tempo, stack.Prometheus}
+
+// productionProblems lists what in a loaded compose project would lose data
+// or availability in production: Prometheus keeping less than the SLO
+// window, the service waiting on telemetry, startup chains through
+// Alertmanager, Go servers without a memory limit or GOMEMLIMIT, unrotated
+// logs, capabilities, writable roots, and a stop grace period shorter than
+// the service's drain and flush.
+func productionProblems(s spec.Spec, p *types.Project) []string {
+	var out []string
+	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
+	window := time.Duration(s.SLO.Window)
+	if prom, ok := p.Services[stack.Prometheus]; ok {
+		var keep time.Duration
+		var size string
+		for _, arg := range prom.Command {
+			if v, ok := strings.CutPrefix(arg, "--storage.tsdb.retention.time="); ok {
+				d, err := model.ParseDuration(v)
+				if err != nil {
+					add("prometheus retention %q: %v", v, err)
+				}
+				keep = time.Duration(d)
+			}
+			if v, ok := strings.CutPrefix(arg, "--storage.tsdb.retention.size="); ok {
+				size = v
+			}
+		}
+		if keep < window+7*24*time.Hour {
+			add("prometheus keeps %s of samples, less than the %s SLO window plus a week", keep, model.Duration(window))
+		}
+		if size == "" {
+			add("prometheus has no retention size: a burst of series can fill the disk")
+		}
+	}
+	app, ok := p.Services[s.Service.Name]
+	if !ok {
+		add("no service %s", s.Service.Name)
+	} else {
+		for dep := range app.DependsOn {
+			add("service %s depends on %s: it must start without any telemetry container", s.Service.Name, dep)
+		}
+		if app.StopGracePeriod == nil || time.Duration(*app.StopGracePeriod) < stack.ServiceStopGrace {
+			add("service %s: stop_grace_period %v is shorter than its drain and flush (%s)", s.Service.Name, app.StopGracePeriod, stack.ServiceStopGrace)
+		}
+	}
+	for _, name := range telemetry {
+		sv, ok := p.Services[name]
+		if !ok {
+			continue
+		}
+		if dep, ok := sv.DependsOn[stack.Alertmanager]; ok {
+			add("%s waits for alertmanager (%s): a notifier outage must not stop ingestion", name, dep.Condition)
+		}
+	}
+	for _, name := range goServers {
+		sv, ok := p.Services[name]
+		if !ok {
+			continue
+		}
+		limit := int64(sv.MemLimit)
+		if limit <= 0 && sv.Deploy != nil && sv.Deploy.Resources.Limits != nil {
+			limit = int64(sv.Deploy.Resources.Limits.MemoryBytes)
+		}
+		if limit <= 0 {
+			add("%s has no memory limit", name)
+			continue
+		}
+		v := sv.Environment["GOMEMLIMIT"]
+		if v == nil {
+			add("%s has no GOMEMLIMIT: Go does not know its %d MiB limit", name, limit>>20)
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSuffix(*v, "MiB"), 10, 64)
+		if err != nil || !strings.HasSuffix(*v, "MiB") || n<<20 >= limit || n<<20 < limit/2 {
+			add("%s: GOMEMLIMIT=%s must be between half and all of the %d MiB limit", name, *v, limit>>20)
+		}
+	}
+	for _, name := range p.ServiceNames() {
+		sv := p.Services[name]
+		if sv.Logging == nil || sv.Logging.Driver != "json-file" || sv.Logging.Options["max-size"] == "" || sv.Logging.Options["max-file"] == "" {
+			add("%s: logs are not rotated (json-file with max-size and max-file)", name)
+		}
+		if !slices.Contains(sv.CapDrop, "ALL") {
+			add("%s keeps its default capabilities: cap_drop ALL", name)
+		}
+		if !slices.Contains(sv.SecurityOpt, "no-new-privileges:true") {
+			add("%s: security_opt no-new-privileges:true is missing", name)
+		}
+		if !sv.ReadOnly && name != stack.Grafana {
+			add("%s: the root filesystem is writable (read_only)", name)
+		}
+	}
+	return out
+}
+
+// The production check rejects each kind of mistake it looks for.
+func TestProductionProblemsRejects(t *testing.T) {
+	sc := scenarios(t)[0]
+	s, err := sc.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig := string(sc.Files[compose.FileName])
+	cases := []struct{ name, from, to, want string }{
+		{"15 days of retention", "--storage.tsdb.retention.time=", "--storage.tsdb.retention.time=15d\n      - --x=", "less than the"},
+		{"service waits for the collector", "    stop_grace_period: 30s\n", "    stop_grace_period: 30s\n    depends_on:\n      otel-collector:\n        condition: service_healthy\n", "must start without"},
+		{"short stop grace", "stop_grace_period: 30s", "stop_grace_period: 10s", "shorter than its drain"},
+		{"no GOMEMLIMIT", "GOMEMLIMIT:", "X_GOMEMLIMIT:", "no GOMEMLIMIT"},
+		{"writable root", "read_only: true", "read_only: false", "writable"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if !strings.Contains(orig, c.from) {
+				t.Fatalf("compose file lacks %q; update the test", c.from)
+			}
+			dir := tree(t, sc)
+			writeFile(t, filepath.Join(dir, compose.FileName), []byte(strings.Replace(orig, c.from, c.to, 1)))
+			p, err := loadStack(t, dir, []string{"GRAFANA_ADMIN_PASSWORD=x", "SENTRY_DSN="})
+			if err != nil {
+				t.Fatalf("compose-go: %v", err)
+			}
+			problems := strings.Join(productionProblems(s, p), "\n")
+			if !strings.Contains(problems, c.want) {
+				t.Errorf("broken compose file not rejected with %q; problems:\n%s", c.want, problems)
+			}
+		})
 	}
 }

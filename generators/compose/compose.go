@@ -10,12 +10,14 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/generators/alertmanager"
 	"github.com/obsgen/obsgen/generators/grafana"
 	"github.com/obsgen/obsgen/generators/loki"
 	"github.com/obsgen/obsgen/generators/otelcol"
+	"github.com/obsgen/obsgen/generators/slo"
 	"github.com/obsgen/obsgen/generators/stack"
 	"github.com/obsgen/obsgen/generators/tracing"
 	"github.com/obsgen/obsgen/internal/contract"
@@ -101,6 +103,46 @@ type service struct {
 	Healthcheck healthcheck          `yaml:"healthcheck"`
 	Logging     *logging             `yaml:"logging,omitempty"`
 	Restart     string               `yaml:"restart"`
+	MemLimit    string               `yaml:"mem_limit,omitempty"`
+	ReadOnly    bool                 `yaml:"read_only,omitempty"`
+	Tmpfs       []string             `yaml:"tmpfs,omitempty"`
+	CapDrop     []string             `yaml:"cap_drop,omitempty"`
+	CapAdd      []string             `yaml:"cap_add,omitempty"`
+	SecurityOpt []string             `yaml:"security_opt,omitempty"`
+	StopGrace   string               `yaml:"stop_grace_period,omitempty"`
+}
+
+// rotated is the json-file logging every container gets: the collector
+// reads the service's, and rotation bounds the disk of all of them.
+func rotated() *logging {
+	return &logging{Driver: "json-file", Options: map[string]string{"max-size": "10m", "max-file": "3"}}
+}
+
+// hardened applies what every container gets: rotated logs, no
+// capabilities, no privilege gain through setuid binaries.
+func hardened(sv service) service {
+	sv.Logging = rotated()
+	sv.CapDrop = []string{"ALL"}
+	sv.SecurityOpt = []string{"no-new-privileges:true"}
+	return sv
+}
+
+// readOnly makes the root filesystem read-only for images that write only
+// to their volume, with a small /tmp.
+func readOnly(sv service) service {
+	sv.ReadOnly = true
+	sv.Tmpfs = []string{"/tmp:size=64m"}
+	return sv
+}
+
+// limited sets a Go server's memory limit and its GOMEMLIMIT.
+func limited(sv service, bytes int64) service {
+	sv.MemLimit = fmt.Sprintf("%dm", bytes>>20)
+	if sv.Environment == nil {
+		sv.Environment = map[string]string{}
+	}
+	sv.Environment["GOMEMLIMIT"] = fmt.Sprintf("%dMiB", int64(float64(bytes)*stack.MemoryLimitShare)>>20)
+	return sv
 }
 
 type build struct {
@@ -148,6 +190,14 @@ func local(port int) string { return fmt.Sprintf("127.0.0.1:%d:%d", port, port) 
 // bind mounts a path of the repo (relative to the compose file) read-only.
 func bind(repoPath, target string) string { return "./" + repoPath + ":" + target + ":ro" }
 
+func started(names ...string) map[string]dependsOn {
+	m := map[string]dependsOn{}
+	for _, n := range names {
+		m[n] = dependsOn{Condition: "service_started"}
+	}
+	return m
+}
+
 func healthy(names ...string) map[string]dependsOn {
 	m := map[string]dependsOn{}
 	for _, n := range names {
@@ -189,16 +239,16 @@ func Stack(s spec.Spec) ([]byte, error) {
 		Build:       &build{Context: ".", Dockerfile: Dockerfile},
 		Environment: env,
 		Ports:       []string{local(s.Service.Port)},
-		DependsOn:   healthy(stack.Collector),
+		// No depends_on: the service starts and serves without any
+		// telemetry container; its exporters retry until they are up.
 		Healthcheck: wget("http://127.0.0.1:" + port + contract.HealthReadinessPath),
-		// json-file is what the collector reads; rotation bounds the disk.
-		Logging: &logging{Driver: "json-file", Options: map[string]string{"max-size": "10m", "max-file": "3"}},
-		Restart: "unless-stopped",
+		Restart:     "unless-stopped",
+		StopGrace:   slo.Dur(stack.ServiceStopGrace),
 	}
 	if len(env) == 0 {
 		app.Environment = nil
 	}
-	f.Services[s.Service.Name] = app
+	f.Services[s.Service.Name] = readOnly(hardened(app))
 
 	// The collector: traces in, the service's logs out to Loki.
 	colDeps := []string{stack.Loki}
@@ -226,11 +276,19 @@ func Stack(s spec.Spec) ([]byte, error) {
 		colDeps = append(colDeps, host)
 	}
 	col.Volumes = colVolumes
-	col.DependsOn = healthy(colDeps...)
+	// Started, not healthy: the collector queues on disk and retries until
+	// Loki and the trace backend answer.
+	col.DependsOn = started(colDeps...)
+	col = readOnly(limited(hardened(col), stack.MemoryCollector))
+	if col.User == "0:0" {
+		// Root without capabilities cannot write the storage volume the
+		// image's user owns.
+		col.CapAdd = []string{"DAC_OVERRIDE"}
+	}
 	f.Services[stack.Collector] = col
 	f.Volumes["otelcol-storage"] = struct{}{}
 
-	f.Services[stack.Loki] = service{
+	f.Services[stack.Loki] = readOnly(limited(hardened(service{
 		Image:   stack.ImageLoki,
 		Command: []string{"-config.file=/etc/loki/loki.yml"},
 		Ports:   []string{local(stack.LokiPort)},
@@ -239,49 +297,50 @@ func Stack(s spec.Spec) ([]byte, error) {
 			bind(loki.RulesDir(s), "/etc/loki/rules"),
 			"loki-data:/loki",
 		},
-		DependsOn: healthy(stack.Alertmanager),
 		// The image has no shell; loki -health probes /ready.
 		Healthcheck: probe("/usr/bin/loki", "-health"),
 		Restart:     "unless-stopped",
-	}
+	}), stack.MemoryLoki))
 	f.Volumes["loki-data"] = struct{}{}
 
 	if s.Tracing.Enabled {
 		if s.Tracing.Backend == "tempo" {
-			f.Services[stack.Tempo] = service{
+			f.Services[stack.Tempo] = readOnly(limited(hardened(service{
 				Build:       withBusybox(stack.ImageTempo),
 				Command:     []string{"-config.file=/etc/tempo/tempo.yml"},
 				Ports:       []string{local(stack.TempoPort)},
 				Volumes:     []string{bind(tracing.ConfigPath(s), "/etc/tempo/tempo.yml"), "tempo-data:/var/tempo"},
 				Healthcheck: probe("/busybox", "wget", "-q", "--spider", fmt.Sprintf("http://127.0.0.1:%d/ready", stack.TempoPort)),
 				Restart:     "unless-stopped",
-			}
+			}), stack.MemoryTraces))
 			f.Volumes["tempo-data"] = struct{}{}
 		} else {
-			f.Services[stack.Jaeger] = service{
+			f.Services[stack.Jaeger] = readOnly(limited(hardened(service{
 				Image:       stack.ImageJaeger,
 				Command:     []string{"--config=/etc/jaeger/config.yml"},
 				Ports:       []string{local(stack.JaegerUIPort)},
 				Volumes:     []string{bind(tracing.ConfigPath(s), "/etc/jaeger/config.yml")},
 				Healthcheck: wget(fmt.Sprintf("http://127.0.0.1:%d/status", stack.JaegerHealthPort)),
 				Restart:     "unless-stopped",
-			}
+			}), stack.MemoryTraces))
 		}
 	}
 
-	f.Services[stack.Prometheus] = service{
+	window := time.Duration(s.SLO.Window)
+	f.Services[stack.Prometheus] = readOnly(limited(hardened(service{
 		Image: stack.ImagePrometheus,
 		Command: []string{
 			"--config.file=/etc/prometheus/prometheus.yml",
 			"--storage.tsdb.path=/prometheus",
-			"--storage.tsdb.retention.time=15d",
+			// The SLO window's records read this far back.
+			"--storage.tsdb.retention.time=" + slo.Dur(stack.PrometheusRetention(window)),
+			fmt.Sprintf("--storage.tsdb.retention.size=%dMB", stack.PrometheusRetentionSize(window)>>20),
 		},
 		Ports:       []string{local(stack.PrometheusPort)},
 		Volumes:     []string{bind(path.Join(cfg, "prometheus"), "/etc/prometheus"), "prometheus-data:/prometheus"},
-		DependsOn:   healthy(stack.Alertmanager),
 		Healthcheck: wget(fmt.Sprintf("http://127.0.0.1:%d/-/ready", stack.PrometheusPort)),
 		Restart:     "unless-stopped",
-	}
+	}), stack.MemoryPrometheus))
 	f.Volumes["prometheus-data"] = struct{}{}
 
 	am := service{
@@ -295,7 +354,7 @@ func Stack(s spec.Spec) ([]byte, error) {
 	for _, sec := range alertmanagerSecrets(s) {
 		am.Secrets = append(am.Secrets, sec.Name)
 	}
-	f.Services[stack.Alertmanager] = am
+	f.Services[stack.Alertmanager] = readOnly(hardened(am))
 	f.Volumes["alertmanager-data"] = struct{}{}
 
 	grafanaDeps := []string{stack.Prometheus, stack.Loki}
@@ -303,7 +362,9 @@ func Stack(s spec.Spec) ([]byte, error) {
 		host, _ := stack.TraceBackend(s)
 		grafanaDeps = append(grafanaDeps, host)
 	}
-	f.Services[stack.Grafana] = service{
+	// Grafana writes to several places besides its volume: its root stays
+	// writable.
+	f.Services[stack.Grafana] = hardened(service{
 		Image: stack.ImageGrafana,
 		Environment: map[string]string{
 			"GF_SECURITY_ADMIN_USER":           "admin",
@@ -322,7 +383,7 @@ func Stack(s spec.Spec) ([]byte, error) {
 		DependsOn:   healthy(grafanaDeps...),
 		Healthcheck: wget(fmt.Sprintf("http://127.0.0.1:%d/api/health", stack.GrafanaPort)),
 		Restart:     "unless-stopped",
-	}
+	})
 	f.Volumes["grafana-data"] = struct{}{}
 
 	if len(f.Secrets) == 0 {

@@ -155,23 +155,32 @@ func Build(s spec.Spec) Dashboard {
 		b.add(4, 5, stat(title(o.Title)+" error budget left",
 			fmt.Sprintf("Share of the %s error budget (%s of requests) not yet spent over the last %s. Below zero the SLO is missed.", slo.Dur(m.SLOWindow), slo.Percent(o.Budget()), slo.Dur(m.SLOWindow)),
 			"percentunit", 1, steps("red", nil, "orange", 0.0, "green", 0.25),
-			promInstant(fmt.Sprintf("1 - %s / %s", rec, o.BudgetText()))))
+			promInstant(fmt.Sprintf("%s{%s=%q, %s=~\"$%s\", %s=%q}", slo.RecordBudgetRemaining, contract.LabelJob, svc, contract.LabelEnvironment, varEnvironment, slo.LabelSLO, o.Kind))))
 	}
 	b.add(4, 5, stat("Requests", "Requests per second, all routes.", "reqps", 2, steps("blue", nil),
 		promInstant(fmt.Sprintf("sum(rate(%s%s%s))", count, selector(s), rateWindow))))
 	b.add(4, 5, stat("5xx ratio", "Share of requests that failed with a 5xx status.", "percentunit", 2,
 		steps("green", nil, "red", m.Objectives[0].Budget()),
-		promInstant(fmt.Sprintf("sum(rate(%s%s%s)) / sum(rate(%s%s%s))", count, selector(s, errSel), rateWindow, count, selector(s), rateWindow))))
+		promInstant(errorRatio("", count+selector(s, errSel)+rateWindow, count+selector(s)+rateWindow))))
 
 	b.row("Error budget burn rate")
+	var pages, tickets []string
+	for _, w := range m.Windows() {
+		at := fmt.Sprintf("%s (%s)", slo.Number(w.Burn), slo.Dur(w.Long))
+		if w.Severity == slo.SeverityPage {
+			pages = append(pages, at)
+		} else {
+			tickets = append(tickets, at)
+		}
+	}
 	for _, o := range m.Objectives {
 		var targets []Target
-		for _, w := range slo.Windows {
+		for _, w := range m.Windows() {
 			targets = append(targets, prom(fmt.Sprintf("%s%s / %s", o.Record(w.Long), recordSelector(s), o.BudgetText()), slo.Dur(w.Long)))
 		}
 		b.add(12, 8, timeseries(title(o.Title)+" burn rate",
-			"How many times faster than allowed the error budget is spent, over each alert's long window. 1 spends exactly the budget in "+slo.Dur(m.SLOWindow)+"; the alerts page at 14.4 (1h) and 6 (6h), and open tickets at 3 (1d) and 1 (3d).",
-			"x", steps("green", nil, "orange", 1.0, "red", 14.4), targets...))
+			"How many times faster than allowed the error budget is spent, over each alert's long window. 1 spends exactly the budget in "+slo.Dur(m.SLOWindow)+"; the alerts page at "+strings.Join(pages, " and ")+", and open tickets at "+strings.Join(tickets, " and ")+".",
+			"x", steps("green", nil, "orange", 1.0, "red", m.Windows()[0].Burn), targets...))
 	}
 
 	b.row("Traffic and errors")
@@ -179,7 +188,7 @@ func Build(s spec.Spec) Dashboard {
 		prom(fmt.Sprintf("sum by (%s) (rate(%s%s%s))", contract.LabelRoute, count, selector(s), rateWindow), "{{"+contract.LabelRoute+"}}")))
 	b.add(12, 8, timeseries("5xx ratio by route", "Share of each route's requests that failed with a 5xx status.", "percentunit",
 		steps("green", nil, "red", m.Objectives[0].Budget()),
-		prom(fmt.Sprintf("sum by (%s) (rate(%s%s%s))\n/\nsum by (%s) (rate(%s%s%s))", contract.LabelRoute, count, selector(s, errSel), rateWindow, contract.LabelRoute, count, selector(s), rateWindow), "{{"+contract.LabelRoute+"}}")))
+		prom(errorRatio(contract.LabelRoute, count+selector(s, errSel)+rateWindow, count+selector(s)+rateWindow), "{{"+contract.LabelRoute+"}}")))
 	b.add(24, 7, timeseries("Requests by status code", "Requests per second by HTTP status code.", "reqps", nil,
 		prom(fmt.Sprintf("sum by (%s) (rate(%s%s%s))", contract.LabelStatus, count, selector(s), rateWindow), "{{"+contract.LabelStatus+"}}")))
 
@@ -279,6 +288,16 @@ func LogStreamSelector(s spec.Spec) string {
 // TraceQL is the Tempo search of the service's traces.
 func TraceQL(s spec.Spec) string {
 	return fmt.Sprintf("{resource.service.name=%q}", s.Service.Name)
+}
+
+// errorRatio is the share of requests that failed, by the given labels: 0,
+// not "No data", when there are requests and no 5xx series at all.
+func errorRatio(by, bad, all string) string {
+	agg := "sum"
+	if by != "" {
+		agg = "sum by (" + by + ")"
+	}
+	return fmt.Sprintf("(\n  %s (rate(%s))\n  or\n  0 * %s (rate(%s))\n)\n/\n%s (rate(%s))", agg, bad, agg, all, agg, all)
 }
 
 func title(s string) string { return strings.ToUpper(s[:1]) + s[1:] }

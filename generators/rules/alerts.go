@@ -58,6 +58,7 @@ const (
 	targetDownFor       = 10 * time.Minute
 	serviceDownFor      = 2 * time.Minute
 	metricsAbsentFor    = 10 * time.Minute
+	budgetExhaustedFor  = 15 * time.Minute
 	runbookDir          = "runbooks"
 	dashboardEnvVarName = "environment"
 )
@@ -66,6 +67,12 @@ const (
 // AvailabilitySLOBurn1h5m: responders see which window fired.
 func BurnAlertName(o slo.Objective, w slo.Window) string {
 	return strings.ToUpper(o.Kind[:1]) + o.Kind[1:] + "SLOBurn" + slo.Dur(w.Long) + slo.Dur(w.Short)
+}
+
+// BudgetExhaustedAlertName names the ticket alert of an objective whose
+// whole budget over the SLO window is spent.
+func BudgetExhaustedAlertName(o slo.Objective) string {
+	return strings.ToUpper(o.Kind[:1]) + o.Kind[1:] + "ErrorBudgetExhausted"
 }
 
 // RunbookPath is where the runbook of an alert is generated.
@@ -143,14 +150,15 @@ func Alerts(s spec.Spec) []Alert {
 		},
 	}
 	for _, o := range m.Objectives {
-		for _, w := range slo.Windows {
+		for _, w := range m.Windows() {
 			thr := w.Burn * o.Budget()
 			name := BurnAlertName(o, w)
 			a := Alert{
 				Name: name, Severity: w.Severity, SLO: o.Kind,
-				Expr: fmt.Sprintf("%s{%s} > (%s * %s)\nand\n%s{%s} > (%s * %s)",
+				Expr: fmt.Sprintf("%s{%s} > (%s * %s)\nand\n%s{%s} > (%s * %s)\nand\n%s >= %d",
 					o.Record(w.Long), m.JobSelector, slo.Number(w.Burn), o.BudgetText(),
-					o.Record(w.Short), m.JobSelector, slo.Number(w.Burn), o.BudgetText()),
+					o.Record(w.Short), m.JobSelector, slo.Number(w.Burn), o.BudgetText(),
+					m.RequestsIn(w.Long), m.MinRequests),
 				For: w.For,
 				Summary: fmt.Sprintf("%s is burning its %s%% %s error budget %sx too fast (%s/%s windows)",
 					svc, slo.Number(o.Target), o.Title, slo.Number(w.Burn), slo.Dur(w.Long), slo.Dur(w.Short)),
@@ -158,9 +166,9 @@ func Alerts(s spec.Spec) []Alert {
 					valuePercent, svc, o.Bad, slo.Dur(w.Long), slo.Dur(w.Short), slo.Percent(thr), slo.Number(w.Burn),
 					slo.Percent(o.Budget()), slo.Number(o.Target), o.Title, slo.Dur(m.SLOWindow), m.Exhaustion(w.Burn)),
 				Dashboard: dashEnv,
-				Meaning: fmt.Sprintf("Requests that %s are using up the %s%% %s SLO's error budget %sx faster than the SLO allows, over both %s and %s. Sustained, this spends %s of a 30-day budget in %s.",
-					o.Bad, slo.Number(o.Target), o.Title, slo.Number(w.Burn), slo.Dur(w.Long), slo.Dur(w.Short), w.BudgetShare, slo.Dur(w.Long)),
-				Threshold: fmt.Sprintf("bad-request ratio > %s over %s and over %s, for %s", slo.Percent(thr), slo.Dur(w.Long), slo.Dur(w.Short), slo.Dur(w.For)),
+				Meaning: fmt.Sprintf("Requests that %s are using up the %s%% %s SLO's error budget %sx faster than the SLO allows, over both %s and %s. Sustained, this spends %s of the %s budget in %s.",
+					o.Bad, slo.Number(o.Target), o.Title, slo.Number(w.Burn), slo.Dur(w.Long), slo.Dur(w.Short), m.BudgetShare(w), slo.Dur(m.SLOWindow), slo.Dur(w.Long)),
+				Threshold: fmt.Sprintf("bad-request ratio > %s over %s and over %s, for %s, with at least %d requests in the %s window", slo.Percent(thr), slo.Dur(w.Long), slo.Dur(w.Short), slo.Dur(w.For), m.MinRequests, slo.Dur(w.Long)),
 				kept:      []string{contract.LabelJob, contract.LabelEnvironment},
 				window:    w, objective: o,
 			}
@@ -179,6 +187,26 @@ func Alerts(s spec.Spec) []Alert {
 			}
 			alerts = append(alerts, a)
 		}
+	}
+	for _, o := range m.Objectives {
+		name := BudgetExhaustedAlertName(o)
+		alerts = append(alerts, Alert{
+			Name: name, Severity: slo.SeverityTicket, SLO: o.Kind,
+			Expr: fmt.Sprintf("%s{%s, %s=%q} <= 0\nand on (%s)\n%s >= %d",
+				slo.RecordBudgetRemaining, m.JobSelector, slo.LabelSLO, o.Kind, slo.By, m.RequestsIn(m.SLOWindow), m.MinRequests),
+			For:         budgetExhaustedFor,
+			Summary:     fmt.Sprintf("%s has spent its %s %s error budget", svc, slo.Dur(m.SLOWindow), o.Title),
+			Description: fmt.Sprintf("%s of %s's %s error budget is left over the last %s: the %s%% %s SLO is missed. Until the window rolls past the bad period, every further request that %s deepens the miss.", valuePercent, svc, o.Title, slo.Dur(m.SLOWindow), slo.Number(o.Target), o.Title, o.Bad),
+			Dashboard:   dashEnv,
+			Meaning:     fmt.Sprintf("More than %s of the requests over the last %s %s: the SLO is missed for this window. The burn-rate alerts say how fast it is being spent; this one says the budget is gone.", slo.Percent(o.Budget()), slo.Dur(m.SLOWindow), o.Bad),
+			Threshold:   fmt.Sprintf("error budget remaining over %s <= 0 for %s, with at least %d requests in the window", slo.Dur(m.SLOWindow), slo.Dur(budgetExhaustedFor), m.MinRequests),
+			Checks: []string{
+				"Read the burn-rate panel over the last " + slo.Dur(m.SLOWindow) + ": one incident or a steady leak?",
+				"Agree with the service's owners what the SLO policy says now: freeze risky deploys, spend the time on reliability work until the budget recovers.",
+			},
+			kept:      []string{contract.LabelJob, contract.LabelEnvironment, slo.LabelSLO},
+			objective: o,
+		})
 	}
 	for i := range alerts {
 		a := &alerts[i]

@@ -8,6 +8,7 @@ import (
 	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/generators/prometheus"
 	"github.com/obsgen/obsgen/generators/slo"
+	"github.com/obsgen/obsgen/internal/contract"
 	"github.com/obsgen/obsgen/internal/spec"
 )
 
@@ -62,35 +63,80 @@ type Rule struct {
 	Annotations map[string]string `yaml:"annotations,omitempty"`
 }
 
-// budgetInterval is the evaluation interval of the SLO-window ratios: they
-// feed only the dashboard, and a 30-day rate every 15s would cost more than
-// it tells.
-const budgetInterval = time.Minute
+// LongInterval is the evaluation interval of the long-window group: the
+// ticket windows, the SLO window and its metadata. Their ratios move slowly
+// and their alerts wait an hour or more, so evaluating them every minute
+// instead of at the global interval costs a quarter as much and delays
+// nothing a responder would notice.
+const LongInterval = time.Minute
 
-// Groups builds the rule groups for a spec.
+// Group name suffixes.
+const (
+	groupTargets = "-targets"
+	groupSLO     = "-slo"
+	groupLong    = "-slo-long"
+)
+
+// GroupNames are the rule groups of the service in evaluation order.
+func GroupNames(s spec.Spec) []string {
+	return []string{s.Service.Name + groupTargets, s.Service.Name + groupSLO, s.Service.Name + groupLong}
+}
+
+// Groups builds the rule groups for a spec. The SLO group records the 5m
+// rates every ratio is built from, the page windows' ratios and the page
+// alerts, at the global interval; the long group everything slower.
 func Groups(s spec.Spec) []RuleGroup {
 	m := slo.New(s)
 	alerts := Alerts(s)
-	health := RuleGroup{Name: s.Service.Name + "-targets"}
-	// Records come first in the SLO group so the alerts after them read
+	names := GroupNames(s)
+	health := RuleGroup{Name: names[0]}
+	// Records come first in each group so the alerts after them read
 	// this evaluation's ratios.
-	burn := RuleGroup{Name: s.Service.Name + "-slo"}
-	budget := RuleGroup{Name: s.Service.Name + "-slo-budget", Interval: slo.Dur(budgetInterval)}
-	for _, o := range m.Objectives {
-		for _, w := range slo.RatioWindows() {
-			burn.Rules = append(burn.Rules, Rule{Record: o.Record(w), Expr: o.RatioExpr(w)})
+	fast := RuleGroup{Name: names[1]}
+	long := RuleGroup{Name: names[2], Interval: slo.Dur(LongInterval)}
+	paged := map[time.Duration]bool{}
+	for _, w := range m.Windows() {
+		if w.Severity == slo.SeverityPage {
+			paged[w.Long], paged[w.Short] = true, true
 		}
-		budget.Rules = append(budget.Rules, Rule{Record: o.Record(m.SLOWindow), Expr: o.RatioExpr(m.SLOWindow)})
+	}
+	fast.Rules = append(fast.Rules, Rule{Record: slo.RecordRequests, Expr: m.RequestsExpr()})
+	for _, o := range m.Objectives {
+		fast.Rules = append(fast.Rules, Rule{Record: o.BadRateRecord(), Expr: o.BadRateExpr()})
+	}
+	for _, o := range m.Objectives {
+		for _, w := range m.RatioWindows() {
+			r := Rule{Record: o.Record(w), Expr: o.RatioExpr(w)}
+			if paged[w] {
+				fast.Rules = append(fast.Rules, r)
+			} else {
+				long.Rules = append(long.Rules, r)
+			}
+		}
+	}
+	for _, o := range m.Objectives {
+		labels := func() map[string]string {
+			return map[string]string{slo.LabelSLO: o.Kind, contract.LabelJob: s.Service.Name}
+		}
+		long.Rules = append(long.Rules,
+			Rule{Record: o.Record(m.SLOWindow), Expr: o.RatioExpr(m.SLOWindow)},
+			Rule{Record: slo.RecordObjective, Expr: fmt.Sprintf("vector(%s)", slo.Number(o.Target/100)), Labels: labels()},
+			Rule{Record: slo.RecordBudget, Expr: fmt.Sprintf("vector(%s)", o.BudgetText()), Labels: labels()},
+			Rule{Record: slo.RecordBudgetRemaining, Expr: fmt.Sprintf("1 - %s{%s} / %s", o.Record(m.SLOWindow), m.JobSelector, o.BudgetText()), Labels: map[string]string{slo.LabelSLO: o.Kind}},
+		)
 	}
 	for _, a := range alerts {
 		r := Rule{Alert: a.Name, Expr: a.Expr, For: slo.Dur(a.For), Labels: a.Labels, Annotations: a.annotations()}
-		if a.SLO == "" {
+		switch {
+		case a.SLO == "":
 			health.Rules = append(health.Rules, r)
-		} else {
-			burn.Rules = append(burn.Rules, r)
+		case a.Severity == slo.SeverityPage:
+			fast.Rules = append(fast.Rules, r)
+		default:
+			long.Rules = append(long.Rules, r)
 		}
 	}
-	return []RuleGroup{health, burn, budget}
+	return []RuleGroup{health, fast, long}
 }
 
 const rulesIntro = `# SLO rules for %s: target health, then multi-window multi-burn-rate alerts

@@ -18,6 +18,7 @@ import (
 type TestFile struct {
 	RuleFiles          []string    `yaml:"rule_files"`
 	EvaluationInterval string      `yaml:"evaluation_interval"`
+	GroupEvalOrder     []string    `yaml:"group_eval_order"`
 	Tests              []TestGroup `yaml:"tests"`
 }
 
@@ -144,15 +145,23 @@ type TestSet struct {
 // minutes of promtool time for no extra assurance.
 const slowBurnFrom = 24 * time.Hour
 
-// Tests builds the unit tests of every alert of the spec: target health and
-// the fast burns evaluated every minute in TestsPath, the multi-day burns
-// every 5 minutes in SlowTestsPath.
+// Tests builds the unit tests of every alert of the spec: target health,
+// the SLO records and the fast burns evaluated every minute in TestsPath,
+// the multi-day burns every 5 minutes in SlowTestsPath. Input series are
+// sampled every minute in both, as scrapes would be: the 5m rates the
+// ratios are built from need more than one sample per 5 minutes.
 func Tests(s spec.Spec) []TestSet {
 	f := fixture{svc: s.Service.Name, env: s.Service.Environment, instance: fmt.Sprintf("%s:%d", s.Service.Name, s.Metrics.Port)}
 	ruleFiles := []string{path.Join("..", RulesDir, s.Service.Name+".rules.yml")}
-	fast := TestFile{RuleFiles: ruleFiles, EvaluationInterval: "1m"}
-	slow := TestFile{RuleFiles: ruleFiles, EvaluationInterval: "5m"}
+	// Groups are evaluated in file order, as Prometheus' own records-first
+	// layout expects; promtool needs it said.
+	order := GroupNames(s)
+	fast := TestFile{RuleFiles: ruleFiles, EvaluationInterval: "1m", GroupEvalOrder: order}
+	slow := TestFile{RuleFiles: ruleFiles, EvaluationInterval: "5m", GroupEvalOrder: order}
 	m := slo.New(s)
+	for _, o := range m.Objectives {
+		fast.Tests = append(fast.Tests, healthyTests(o, f, m))
+	}
 	for _, a := range Alerts(s) {
 		switch {
 		case a.Name == AlertServiceDown:
@@ -161,6 +170,8 @@ func Tests(s spec.Spec) []TestSet {
 			fast.Tests = append(fast.Tests, targetDownTests(a, f)...)
 		case a.Name == AlertMetricsAbsent:
 			fast.Tests = append(fast.Tests, absentTests(a, f)...)
+		case a.window.Long == 0:
+			fast.Tests = append(fast.Tests, budgetExhaustedTests(a, f, m)...)
 		case a.window.Long >= slowBurnFrom:
 			slow.Tests = append(slow.Tests, burnTests(a, f, m, 5*time.Minute)...)
 		default:
@@ -298,50 +309,179 @@ func requestSeries(f fixture, o slo.Objective, le string, perStep, badPerStep fl
 
 func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
+// inputStep is the interval of every input series: a scrape a minute.
+const inputStep = time.Minute
+
+// up rounds d up to a whole number of evaluation steps: promtool checks
+// alerts only at evaluation times.
+func up(d, step time.Duration) time.Duration {
+	return (d + step - 1) / step * step
+}
+
 func burnTests(a Alert, f fixture, m slo.Model, step time.Duration) []TestGroup {
 	w, o := a.window, a.objective
 	thr := w.Burn * o.Budget()
-	steps := func(d time.Duration) int { return int(d / step) }
+	steps := func(d time.Duration) int { return int(d / inputStep) }
 	le := PromLE(m.LatencySeconds)
-	perStep := float64(requestsPerMinute) * step.Minutes()
+	perStep := float64(requestsPerMinute)
 	fire := roundSig(math.Min(1, 2*thr))
 	low := roundSig(thr / 2)
+	// The ratios exist from the second input sample on, so the condition
+	// holds from the first evaluation after it: pending from there,
+	// firing once it lasted For.
+	firstFiring := step + up(w.For, step)
 	// steady: both windows are full of the burn and the alert has fired.
-	steady := w.Long + w.For + 10*time.Minute
-	// recovered: the burn stopped at steady and the short window is clean,
-	// while the long window still holds most of the burn.
-	recovered := steady + w.Short + 10*time.Minute
-	above := fmt.Sprintf("%s{%s} > bool (%s * %s)", o.Record(w.Long), m.JobSelector, slo.Number(w.Burn), o.BudgetText())
-	firing := func(at time.Duration) AlertTest {
-		return AlertTest{EvalTime: slo.Dur(at), Alertname: a.Name, ExpAlerts: []ExpAlert{a.expected(f, fire)}}
+	steady := up(w.Long+w.For+10*time.Minute, step)
+	// recovered: the burn stopped at steady and the short window no longer
+	// holds any of it: its ratio sums 5m rates, which see RateWindow back.
+	recovered := up(steady+w.Short+slo.RateWindow+inputStep, step)
+	firing := func(at time.Duration, value float64) AlertTest {
+		return AlertTest{EvalTime: slo.Dur(at), Alertname: a.Name, ExpAlerts: []ExpAlert{a.expected(f, value)}}
 	}
-	return []TestGroup{
-		{
-			Name: fmt.Sprintf("%s: %s of requests %s (%sx the threshold) from t=0 until %s: pending until it lasted %s, firing, resolved %s after the burn stops",
-				a.Name, slo.Percent(fire), o.Bad, slo.Number(roundSig(fire/thr)), slo.Dur(steady), slo.Dur(w.For), slo.Dur(w.Short)),
-			Interval:    slo.Dur(step),
-			InputSeries: requestSeries(f, o, le, perStep, fire*perStep, steps(recovered)+2, steps(steady)),
-			AlertRuleTests: []AlertTest{
-				// The ratios exist from the second sample on, so the
-				// condition holds from t=step: pending at For, firing one
-				// step later.
-				none(w.For, a.Name),
-				firing(w.For + step),
-				firing(steady),
-				none(recovered, a.Name),
-			},
-			// The long window alone would still fire: the short window is
-			// what resolves the alert.
-			PromQLExprTests: []ExprTest{{
-				Expr: above, EvalTime: slo.Dur(recovered),
-				ExpSamples: []Sample{{Labels: seriesName("", map[string]string{contract.LabelJob: f.svc, contract.LabelEnvironment: f.env}), Value: 1}},
-			}},
+	burn := TestGroup{
+		Name: fmt.Sprintf("%s: %s of requests %s (%sx the threshold) from t=0 until %s: pending until it lasted %s, firing, resolved %s after the burn stops",
+			a.Name, slo.Percent(fire), o.Bad, slo.Number(roundSig(fire/thr)), slo.Dur(steady), slo.Dur(w.For), slo.Dur(recovered-steady)),
+		Interval:    slo.Dur(inputStep),
+		InputSeries: requestSeries(f, o, le, perStep, fire*perStep, steps(recovered)+2, steps(steady)),
+		AlertRuleTests: []AlertTest{
+			none(firstFiring-step, a.Name),
+			firing(firstFiring, fire),
+			firing(steady, fire),
+			none(recovered, a.Name),
 		},
+	}
+	// Where the long window is much longer than the short one, it still
+	// holds enough of the burn to fire alone: the short window is what
+	// resolves the alert.
+	if w.Long >= 4*(w.Short+slo.RateWindow+step) {
+		above := fmt.Sprintf("%s{%s} > bool (%s * %s)", o.Record(w.Long), m.JobSelector, slo.Number(w.Burn), o.BudgetText())
+		burn.PromQLExprTests = []ExprTest{{
+			Expr: above, EvalTime: slo.Dur(recovered),
+			ExpSamples: []Sample{{Labels: seriesName("", map[string]string{contract.LabelJob: f.svc, contract.LabelEnvironment: f.env}), Value: 1}},
+		}}
+	}
+	// A quiet service: the same burn, with half the requests the long
+	// window must hold.
+	quiet := float64(m.MinRequests) / 2 / w.Long.Minutes()
+	groups := []TestGroup{
+		burn,
 		{
 			Name:           fmt.Sprintf("%s stays quiet at %s bad requests (half the threshold) over full windows", a.Name, slo.Percent(low)),
-			Interval:       slo.Dur(step),
+			Interval:       slo.Dur(inputStep),
 			InputSeries:    requestSeries(f, o, le, perStep, low*perStep, steps(steady)+2, 0),
 			AlertRuleTests: []AlertTest{none(steady, a.Name)},
+		},
+		{
+			Name: fmt.Sprintf("%s stays quiet at the same %s bad requests when the %s window holds %d requests, half the %d required",
+				a.Name, slo.Percent(fire), slo.Dur(w.Long), m.MinRequests/2, m.MinRequests),
+			Interval:       slo.Dur(inputStep),
+			InputSeries:    requestSeries(f, o, le, quiet, fire*quiet, steps(steady)+2, 0),
+			AlertRuleTests: []AlertTest{none(steady, a.Name)},
+		},
+	}
+	if o.Kind == "availability" && w == m.Windows()[0] {
+		groups = append(groups, quietHourTests(a, f, m, step)...)
+	}
+	return groups
+}
+
+// quietHourTests are the case the request minimum exists for, at the
+// fastest page: two failed requests among 120 in an hour do not page, the
+// same ratio at 1,000 requests a minute does.
+func quietHourTests(a Alert, f fixture, m slo.Model, step time.Duration) []TestGroup {
+	w := a.window
+	base := with(f.target(), contract.LabelRoute, "/orders", contract.LabelMethod, "GET")
+	ok, bad := with(base, contract.LabelStatus, "200"), with(base, contract.LabelStatus, "500")
+	span := 2 * w.Long
+	n := int(span / inputStep)
+	half := n / 2
+	ratio := 1.0 / 61
+	loud := 1000.0
+	firstFiring := step + up(w.For, step)
+	return []TestGroup{
+		{
+			Name:     fmt.Sprintf("%s stays quiet on two failed requests at 2 requests a minute", a.Name),
+			Interval: slo.Dur(inputStep),
+			InputSeries: []Series{
+				{Series: seriesName(contract.RequestDurationCount, ok), Values: fmt.Sprintf("0+2x%d", n)},
+				{Series: seriesName(contract.RequestDurationCount, bad), Values: fmt.Sprintf("0x%d 1 2x%d", half, n-half-1)},
+			},
+			AlertRuleTests: []AlertTest{
+				none(up(time.Duration(half)*inputStep+w.For+2*inputStep, step), a.Name),
+				none(up(time.Duration(half)*inputStep+w.Short, step), a.Name),
+			},
+		},
+		{
+			Name:     fmt.Sprintf("%s fires on the same %s of failed requests at %s requests a minute", a.Name, slo.Percent(ratio), num(loud)),
+			Interval: slo.Dur(inputStep),
+			InputSeries: []Series{
+				{Series: seriesName(contract.RequestDurationCount, ok), Values: fmt.Sprintf("0+%sx%d", num(loud), n)},
+				{Series: seriesName(contract.RequestDurationCount, bad), Values: fmt.Sprintf("0+%sx%d", num(loud/60), n)},
+			},
+			AlertRuleTests: []AlertTest{{EvalTime: slo.Dur(up(firstFiring+w.Long, step)), Alertname: a.Name, ExpAlerts: []ExpAlert{a.expected(f, ratio)}}},
+		},
+	}
+}
+
+// healthyTests: a service that serves only good requests has every ratio
+// at 0 and its whole budget left, not "no data".
+func healthyTests(o slo.Objective, f fixture, m slo.Model) TestGroup {
+	at := 10 * time.Minute
+	labels := map[string]string{contract.LabelJob: f.svc, contract.LabelEnvironment: f.env}
+	var exprs []ExprTest
+	zero := func(record string) {
+		exprs = append(exprs, ExprTest{Expr: record, EvalTime: slo.Dur(at), ExpSamples: []Sample{{Labels: seriesName(record, labels), Value: 0}}})
+	}
+	zero(o.BadRateRecord())
+	for _, w := range append(m.RatioWindows(), m.SLOWindow) {
+		zero(o.Record(w))
+	}
+	remaining := fmt.Sprintf("%s{%s=%q}", slo.RecordBudgetRemaining, slo.LabelSLO, o.Kind)
+	exprs = append(exprs, ExprTest{Expr: remaining, EvalTime: slo.Dur(at),
+		ExpSamples: []Sample{{Labels: seriesName(slo.RecordBudgetRemaining, with(labels, slo.LabelSLO, o.Kind)), Value: 1}}})
+	return TestGroup{
+		Name:            fmt.Sprintf("a healthy service (every request %s) has a %s ratio of 0 over every window and its whole budget left", o.Good, o.Title),
+		Interval:        slo.Dur(inputStep),
+		InputSeries:     requestSeries(f, o, PromLE(m.LatencySeconds), requestsPerMinute, 0, int(at/inputStep)+2, 0)[:healthySeries(o)],
+		PromQLExprTests: exprs,
+	}
+}
+
+// healthySeries drops the 5xx counter of an availability fixture: a
+// service without errors has no such series at all.
+func healthySeries(o slo.Objective) int {
+	if o.Kind == "availability" {
+		return 1
+	}
+	return 2
+}
+
+// budgetExhaustedTests: twice the budget's ratio spends it (the window
+// holds only the test's hours, which is all Prometheus has too), half of
+// it does not.
+func budgetExhaustedTests(a Alert, f fixture, m slo.Model) []TestGroup {
+	o := a.objective
+	le := PromLE(m.LatencySeconds)
+	step := time.Minute
+	firstFiring := step + up(a.For, step)
+	end := firstFiring + 15*time.Minute
+	n := int(end/inputStep) + 2
+	over, under := 2*o.Budget(), o.Budget()/2
+	return []TestGroup{
+		{
+			Name:        fmt.Sprintf("%s fires when %s of requests %s, twice the budget", a.Name, slo.Percent(over), o.Bad),
+			Interval:    slo.Dur(inputStep),
+			InputSeries: requestSeries(f, o, le, requestsPerMinute, over*requestsPerMinute, n, 0),
+			AlertRuleTests: []AlertTest{
+				none(firstFiring-step, a.Name),
+				{EvalTime: slo.Dur(end), Alertname: a.Name, ExpAlerts: []ExpAlert{a.expected(f, 1-over/o.Budget())}},
+			},
+		},
+		{
+			Name:           fmt.Sprintf("%s stays quiet while half the budget is spent", a.Name),
+			Interval:       slo.Dur(inputStep),
+			InputSeries:    requestSeries(f, o, le, requestsPerMinute, under*requestsPerMinute, n, 0),
+			AlertRuleTests: []AlertTest{none(end, a.Name)},
 		},
 	}
 }

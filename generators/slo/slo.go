@@ -39,25 +39,74 @@ type Window struct {
 	Severity    string
 	// For debounces a condition that is already smoothed by the windows.
 	For time.Duration
-	// BudgetShare is the share of a 30-day budget the burn spends in Long,
-	// as the SRE workbook explains each threshold.
-	BudgetShare string
 }
 
-// Windows are the SRE workbook's defaults (chapter "Alerting on SLOs").
-var Windows = []Window{
-	{Long: time.Hour, Short: 5 * time.Minute, Burn: 14.4, Severity: SeverityPage, For: 2 * time.Minute, BudgetShare: "2%"},
-	{Long: 6 * time.Hour, Short: 30 * time.Minute, Burn: 6, Severity: SeverityPage, For: 15 * time.Minute, BudgetShare: "5%"},
-	{Long: 24 * time.Hour, Short: 2 * time.Hour, Burn: 3, Severity: SeverityTicket, For: time.Hour, BudgetShare: "10%"},
-	{Long: 72 * time.Hour, Short: 6 * time.Hour, Burn: 1, Severity: SeverityTicket, For: 3 * time.Hour, BudgetShare: "10%"},
+// BaseWindow is the SLO window the SRE workbook's thresholds are written
+// for; other SLO windows scale every duration by their ratio to it.
+const BaseWindow = 30 * 24 * time.Hour
+
+// RateWindow is the window of the recorded request and bad-request rates
+// every longer window is summed from. It is also the shortest window an
+// alert uses: a shorter rate over a 15s scrape holds too few samples.
+const RateWindow = 5 * time.Minute
+
+// baseWindows are the SRE workbook's defaults for a 30-day window (chapter
+// "Alerting on SLOs"): 2 % of the budget in 1h and 5 % in 6h page, 10 % in
+// 1d and 10 % in 3d open tickets.
+var baseWindows = []Window{
+	{Long: time.Hour, Short: 5 * time.Minute, Burn: 14.4, Severity: SeverityPage, For: 2 * time.Minute},
+	{Long: 6 * time.Hour, Short: 30 * time.Minute, Burn: 6, Severity: SeverityPage, For: 15 * time.Minute},
+	{Long: 24 * time.Hour, Short: 2 * time.Hour, Burn: 3, Severity: SeverityTicket, For: time.Hour},
+	{Long: 72 * time.Hour, Short: 6 * time.Hour, Burn: 1, Severity: SeverityTicket, For: 3 * time.Hour},
+}
+
+// Windows are the burn-rate windows for the model's SLO window: the
+// workbook's 30-day windows scaled by window/30d, as Pyrra scales its
+// 28-day ones, so each alert still spends the same share of the budget. A
+// burn rate means the same for any window (1x spends the budget exactly in
+// the window), so the factors stay.
+func (m Model) Windows() []Window {
+	scale := float64(m.SLOWindow) / float64(BaseWindow)
+	out := make([]Window, len(baseWindows))
+	for i, w := range baseWindows {
+		out[i] = Window{
+			Long:     scaled(w.Long, scale, RateWindow),
+			Short:    scaled(w.Short, scale, RateWindow),
+			For:      scaled(w.For, scale, time.Minute),
+			Burn:     w.Burn,
+			Severity: w.Severity,
+		}
+	}
+	return out
+}
+
+// scaled multiplies d by scale and rounds it to a readable unit (minutes
+// below a day, hours above), never below floor.
+func scaled(d time.Duration, scale float64, floor time.Duration) time.Duration {
+	v := time.Duration(float64(d) * scale)
+	unit := time.Minute
+	if v >= 24*time.Hour {
+		unit = time.Hour
+	}
+	v = v.Round(unit)
+	if v < floor {
+		v = floor
+	}
+	return v
+}
+
+// BudgetShare is the share of the SLO window's budget the burn spends in
+// the long window.
+func (m Model) BudgetShare(w Window) string {
+	return Percent(w.Burn * float64(w.Long) / float64(m.SLOWindow))
 }
 
 // RatioWindows are the windows a ratio is recorded for: every window the
 // alerts use, in ascending order.
-func RatioWindows() []time.Duration {
+func (m Model) RatioWindows() []time.Duration {
 	seen := map[time.Duration]bool{}
 	var out []time.Duration
-	for _, w := range Windows {
+	for _, w := range m.Windows() {
 		for _, d := range []time.Duration{w.Long, w.Short} {
 			if !seen[d] {
 				seen[d] = true
@@ -87,8 +136,13 @@ type Objective struct {
 	Bad, Good string
 	// record is the prefix of the recording rule names; append a window.
 	record string
-	// ratio builds the bad-request ratio for a window.
-	ratio func(window string) string
+	// badRate names the recorded rate of bad requests over RateWindow and
+	// badRateExpr computes it.
+	badRate, badRateExpr string
+	// requests is the recorded rate of all requests.
+	requests string
+	// job is the service's job matcher.
+	job string
 }
 
 // Budget is the allowed bad ratio, e.g. 0.001 for 99.9 %.
@@ -102,9 +156,38 @@ func (o Objective) Record(window time.Duration) string {
 	return o.record + Dur(window)
 }
 
-// RatioExpr is the PromQL of the bad-request ratio over window, aggregated
-// to one series per job and environment.
-func (o Objective) RatioExpr(window time.Duration) string { return o.ratio(Dur(window)) }
+// BadRateRecord names the recorded per-second rate of bad requests over
+// RateWindow; BadRateExpr is its PromQL.
+func (o Objective) BadRateRecord() string { return o.badRate }
+
+// BadRateExpr is the PromQL of BadRateRecord.
+func (o Objective) BadRateExpr() string { return o.badRateExpr }
+
+// RatioExpr is the PromQL of the bad-request ratio over window, one series
+// per job and environment. Windows longer than RateWindow sum the recorded
+// rates instead of reading raw samples again: a 30-day ratio then reads one
+// series a minute apart instead of every scraped bucket of every instance,
+// and weighing by traffic stays exact because bad and all requests are
+// summed over the same evaluations.
+func (o Objective) RatioExpr(window time.Duration) string {
+	job := o.job
+	if window == RateWindow {
+		return fmt.Sprintf("%s{%s}\n/\n%s{%s}", o.badRate, job, o.requests, job)
+	}
+	w := Dur(window)
+	return fmt.Sprintf("sum_over_time(%s{%s}[%s])\n/\nsum_over_time(%s{%s}[%s])", o.badRate, job, w, o.requests, job, w)
+}
+
+// Names of the SLO metadata records, one series per objective (slo label),
+// as Sloth records them: dashboards read the objective, the budget and what
+// is left of it instead of repeating the numbers.
+const (
+	RecordObjective       = "job:slo_objective:ratio"
+	RecordBudget          = "job:slo_error_budget:ratio"
+	RecordBudgetRemaining = "job:slo_error_budget_remaining:ratio"
+	// RecordRequests is the recorded rate of all requests over RateWindow.
+	RecordRequests = "job:slo_requests:rate" + "5m"
+)
 
 // Model is everything derived from the spec that rules and dashboards share.
 type Model struct {
@@ -116,11 +199,24 @@ type Model struct {
 	LatencySeconds float64
 	LatencyLE      string
 	JobSelector    string
+	// MinRequests is how many requests a burn alert's long window must hold.
+	MinRequests int
 }
 
 // By is the aggregation every SLO ratio keeps: low cardinality, and the
 // environment so one Prometheus can watch several.
 var By = contract.LabelJob + ", " + contract.LabelEnvironment
+
+// RequestsExpr is the PromQL of RecordRequests.
+func (m Model) RequestsExpr() string {
+	return fmt.Sprintf("sum by (%s) (rate(%s{%s}[%s]))", By, contract.RequestDurationCount, m.JobSelector, Dur(RateWindow))
+}
+
+// RequestsIn is the PromQL of how many requests the window held, from the
+// recorded rate.
+func (m Model) RequestsIn(window time.Duration) string {
+	return fmt.Sprintf("avg_over_time(%s{%s}[%s]) * %s", RecordRequests, m.JobSelector, Dur(window), Number(window.Seconds()))
+}
 
 // New builds the model for a spec.
 func New(s spec.Spec) Model {
@@ -131,30 +227,34 @@ func New(s spec.Spec) Model {
 		LatencySeconds: s.SLO.LatencyThreshold.Seconds(),
 		LatencyLE:      LE(s.SLO.LatencyThreshold.Seconds()),
 		JobSelector:    job,
+		MinRequests:    s.SLO.MinRequests,
 	}
 	count := contract.RequestDurationCount
-	total := func(w string) string {
-		return fmt.Sprintf("sum by (%s) (rate(%s{%s}[%s]))", By, count, job, w)
-	}
+	rw := Dur(RateWindow)
 	m.Objectives = []Objective{
 		{
 			Kind: "availability", Title: "availability", Target: s.SLO.Availability,
-			Bad:    "failed with a 5xx status",
-			Good:   "did not fail with a 5xx status",
-			record: "job:slo_errors:ratio_rate",
-			ratio: func(w string) string {
-				return fmt.Sprintf("%s\n/\n%s", fmt.Sprintf("sum by (%s) (rate(%s{%s, %s=~\"5..\"}[%s]))", By, count, job, contract.LabelStatus, w), total(w))
-			},
+			Bad:      "failed with a 5xx status",
+			Good:     "did not fail with a 5xx status",
+			record:   "job:slo_errors:ratio_rate",
+			badRate:  "job:slo_errors:rate" + rw,
+			requests: RecordRequests, job: job,
+			// Without a single 5xx there is no 5xx series, and a ratio of
+			// nothing is no data, not 0: the "or" adds a zero rate for every
+			// job and environment that has requests.
+			badRateExpr: fmt.Sprintf("sum by (%s) (rate(%s{%s, %s=~\"5..\"}[%s]))\nor\n0 * %s{%s}", By, count, job, contract.LabelStatus, rw, RecordRequests, job),
 		},
 		{
 			Kind: "latency", Title: "latency", Target: s.SLO.LatencyObjective,
-			Bad:    "took longer than " + s.SLO.LatencyThreshold.String(),
-			Good:   "completed within " + s.SLO.LatencyThreshold.String(),
-			record: "job:slo_slow_requests:ratio_rate",
-			ratio: func(w string) string {
-				fast := fmt.Sprintf("sum by (%s) (rate(%s{%s, %s}[%s]))", By, contract.RequestDurationBucket, job, m.LatencyLE, w)
-				return fmt.Sprintf("1 - (\n  %s\n  /\n  %s\n)", fast, total(w))
-			},
+			Bad:      "took longer than " + s.SLO.LatencyThreshold.String(),
+			Good:     "completed within " + s.SLO.LatencyThreshold.String(),
+			record:   "job:slo_slow_requests:ratio_rate",
+			badRate:  "job:slo_slow_requests:rate" + rw,
+			requests: RecordRequests, job: job,
+			// Every request lands in the +Inf bucket, and in the
+			// threshold's bucket when it is fast enough: the difference is
+			// the slow ones, 0 when none is slow.
+			badRateExpr: fmt.Sprintf("%s{%s}\n-\nsum by (%s) (rate(%s{%s, %s}[%s]))", RecordRequests, job, By, contract.RequestDurationBucket, job, m.LatencyLE, rw),
 		},
 	}
 	return m

@@ -66,7 +66,7 @@ func TestBudgetsAndTexts(t *testing.T) {
 	if got := m.Exhaustion(14.4); got != "2d2h" {
 		t.Errorf("30d at 14.4x lasts %s, want 2d2h", got)
 	}
-	wins := RatioWindows()
+	wins := m.RatioWindows()
 	want := []time.Duration{5 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour, 6 * time.Hour, 24 * time.Hour, 72 * time.Hour}
 	if len(wins) != len(want) {
 		t.Fatalf("ratio windows %v, want %v", wins, want)
@@ -87,5 +87,40 @@ func TestDashboardUIDFitsGrafana(t *testing.T) {
 	}
 	if len(long) > 40 || long == other {
 		t.Errorf("long names: %q and %q must be distinct and at most 40 characters", long, other)
+	}
+}
+
+// Burn windows scale with the SLO window so each alert spends the same
+// share of the budget; the shortest window is the recorded 5m rate.
+func TestWindowsScaleWithTheSLOWindow(t *testing.T) {
+	day := 24 * time.Hour
+	cases := []struct {
+		window time.Duration
+		long   []time.Duration
+		short  []time.Duration
+	}{
+		{30 * day, []time.Duration{time.Hour, 6 * time.Hour, day, 3 * day}, []time.Duration{5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 6 * time.Hour}},
+		{7 * day, []time.Duration{14 * time.Minute, 84 * time.Minute, 336 * time.Minute, 1008 * time.Minute}, []time.Duration{5 * time.Minute, 7 * time.Minute, 28 * time.Minute, 84 * time.Minute}},
+		{28 * day, []time.Duration{56 * time.Minute, 336 * time.Minute, 1344 * time.Minute, 67 * time.Hour}, []time.Duration{5 * time.Minute, 28 * time.Minute, 112 * time.Minute, 336 * time.Minute}},
+		{90 * day, []time.Duration{3 * time.Hour, 18 * time.Hour, 3 * day, 9 * day}, []time.Duration{15 * time.Minute, 90 * time.Minute, 6 * time.Hour, 18 * time.Hour}},
+	}
+	for _, c := range cases {
+		s := spec.New()
+		s.Service.Name = "checkout"
+		s.SLO.Window = spec.Duration(c.window)
+		m := New(s)
+		ws := m.Windows()
+		for i, w := range ws {
+			if w.Long != c.long[i] || w.Short != c.short[i] {
+				t.Errorf("%s window %d: %s/%s, want %s/%s", Dur(c.window), i, Dur(w.Long), Dur(w.Short), Dur(c.long[i]), Dur(c.short[i]))
+			}
+			if w.For < time.Minute || w.For >= w.Long {
+				t.Errorf("%s window %d: for %s must be at least 1m and below the long window", Dur(c.window), i, Dur(w.For))
+			}
+		}
+		// The fastest page still spends about 2 % of the budget.
+		if got := m.BudgetShare(ws[0]); got != "2%" && c.window%(30*day) == 0 {
+			t.Errorf("%s: fastest page spends %s of the budget, want 2%%", Dur(c.window), got)
+		}
 	}
 }

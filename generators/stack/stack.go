@@ -7,6 +7,7 @@ package stack
 import (
 	"fmt"
 	"path"
+	"time"
 
 	"github.com/obsgen/obsgen/internal/contract"
 	"github.com/obsgen/obsgen/internal/spec"
@@ -64,6 +65,50 @@ const (
 	// their own health endpoints.
 	ImageBusybox = "busybox:1.37.0"
 )
+
+// ServiceStopGrace is how long compose waits after SIGTERM before it kills
+// the service: the generated service's readiness drain (5s), its HTTP
+// shutdown (10s) and its telemetry flush (5s), with 10s to spare. Killed
+// earlier, in-flight requests fail and the last spans and logs are lost.
+const ServiceStopGrace = 30 * time.Second
+
+// Memory limits of the stack's containers. The Go servers get a GOMEMLIMIT
+// of MemoryLimitShare of theirs, so the garbage collector works harder
+// before the kernel kills them; the collector's memory_limiter takes its
+// percentages from the same limit.
+const (
+	MemoryCollector  = 512 << 20
+	MemoryLoki       = 1 << 30
+	MemoryPrometheus = 2 << 30
+	MemoryTraces     = 1 << 30
+	// MemoryLimitShare is GOMEMLIMIT's share of the container limit.
+	MemoryLimitShare = 0.8
+)
+
+// PrometheusRetention is how long Prometheus keeps samples for an SLO
+// window: the window plus a quarter (at least a week), so the oldest
+// sample a window's record reads is never the first one deleted, and a
+// dashboard comparing this window with the last still has most of it.
+func PrometheusRetention(window time.Duration) time.Duration {
+	margin := window / 4
+	if margin < 7*24*time.Hour {
+		margin = 7 * 24 * time.Hour
+	}
+	day := 24 * time.Hour
+	return (window + margin + day - 1) / day * day
+}
+
+// PrometheusRetentionSize caps Prometheus' disk use, so a burst of series
+// cannot fill the disk. It allows RetentionBytesPerDay for every retained
+// day; when it is reached anyway Prometheus deletes the oldest blocks and
+// the SLO window's records would cover less than the window, which
+// PrometheusStorageFull reports. A budget, not a measurement.
+func PrometheusRetentionSize(window time.Duration) int64 {
+	return int64(PrometheusRetention(window)/(24*time.Hour)) * RetentionBytesPerDay
+}
+
+// RetentionBytesPerDay is the disk budget for one day of samples.
+const RetentionBytesPerDay = 256 << 20
 
 // LokiTenant is the tenant Loki uses when auth is disabled (the local
 // stack); the ruler reads a tenant's rules from a folder of that name.

@@ -265,6 +265,18 @@ var fields = []Field{
 		},
 	},
 	{
+		Name: "slo-min-requests", Path: "slo.min_requests", Advanced: true,
+		Prompt: "Requests a burn-rate alert's long window must hold before it fires",
+		Help:   "Keeps a quiet service from paging on two failed requests. From 1 to 1000000; 1000 means a 1h window pages only above about 17 requests a minute, while its 6h and multi-day windows still catch a quiet service's outage.",
+		ref:    func(s *Spec) any { return &s.SLO.MinRequests },
+		check: func(s Spec) error {
+			if n := s.SLO.MinRequests; n < 1 || n > 1_000_000 {
+				return fmt.Errorf("%d is out of range: use a count from 1 to 1000000, e.g. 1000", n)
+			}
+			return nil
+		},
+	},
+	{
 		Name: "alert-receiver", Path: "alerts.receiver", Options: Receivers,
 		Prompt: "Where should alerts go?",
 		Help:   "Alertmanager routes page and ticket alerts there. Credentials come from files or environment variables, never from the config.",

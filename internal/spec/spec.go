@@ -124,6 +124,10 @@ type SLO struct {
 	LatencyThreshold Duration `yaml:"latency_threshold"`
 	LatencyObjective float64  `yaml:"latency_objective"`
 	Window           Duration `yaml:"window"`
+	// MinRequests is how many requests a burn-rate alert's long window must
+	// hold before the alert may fire: below it, two failed requests are a
+	// large ratio but no evidence of a burning budget.
+	MinRequests int `yaml:"min_requests"`
 }
 
 // Alerts says where alerts are routed and where their links point. The
@@ -199,6 +203,7 @@ func New() Spec {
 			LatencyThreshold: Duration(300 * millisecond),
 			LatencyObjective: 99,
 			Window:           Duration(30 * day),
+			MinRequests:      1000,
 		},
 		Alerts: Alerts{Receiver: "none", GrafanaURL: "http://localhost:3000"},
 		Deploy: Deploy{Target: "compose"},
