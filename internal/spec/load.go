@@ -84,6 +84,7 @@ func explainYAMLError(err error) string {
 var sectionOf = map[string]string{
 	"Spec": "", "Service": "service", "Metrics": "metrics", "Sentry": "sentry", "Tracing": "tracing",
 	"SLO": "slo", "Alerts": "alerts", "Deploy": "deploy", "Output": "output",
+	"Kubernetes": "kubernetes",
 }
 
 const fileHeader = `# obsgen answers file: the stack obsgen generates observability code and config for.
