@@ -85,3 +85,32 @@ func TestKubernetesAnswersAccepted(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestMarshalKubernetesSection: the section is written for the kubernetes
+// target (and when it holds answers), left out of other targets' files, and
+// reads back the same either way.
+func TestMarshalKubernetesSection(t *testing.T) {
+	compose := valid()
+	k8s := kubernetesSpec(t)
+	custom := valid()
+	custom.Kubernetes.Namespace = "shop"
+	for name, c := range map[string]struct {
+		s    Spec
+		want bool
+	}{"compose": {compose, false}, "kubernetes": {k8s, true}, "compose with answers": {custom, true}} {
+		data, err := c.s.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(string(data), "\nkubernetes:\n"); got != c.want {
+			t.Errorf("%s: kubernetes section written = %v, want %v:\n%s", name, got, c.want, data)
+		}
+		back, err := Parse("x", data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back != c.s {
+			t.Errorf("%s: round trip changed the spec", name)
+		}
+	}
+}
