@@ -1,6 +1,7 @@
 package golden
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/obsgen/obsgen/internal/spec"
@@ -21,7 +22,7 @@ func TestScenariosCoverEveryChoice(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, key := range []string{"framework", "alert-receiver", "trace-backend", "otlp-protocol", "sentry", "tracing"} {
+		for _, key := range []string{"framework", "alert-receiver", "trace-backend", "otlp-protocol", "sentry", "tracing", "deploy-target"} {
 			f, _ := spec.Lookup(key)
 			seen[key+"="+f.Get(s)] = true
 		}
@@ -38,6 +39,59 @@ func TestScenariosCoverEveryChoice(t *testing.T) {
 		for _, v := range values {
 			if !seen[key+"="+v] {
 				t.Errorf("no generating golden scenario has %s=%s: add one", key, v)
+			}
+		}
+	}
+	if !seen["deploy-target=kubernetes"] || !seen["deploy-target=compose"] {
+		t.Errorf("every deploy target needs a generating scenario: %v", spec.DeployTargets)
+	}
+}
+
+// TestKubernetesScenariosCoverEveryChoice: the kubernetes target renders
+// each receiver (AlertmanagerConfig), trace backend and protocol, tracing
+// and Sentry on and off, and each optional backend answer set and unset,
+// in a scenario the Kubernetes checks load.
+func TestKubernetesScenariosCoverEveryChoice(t *testing.T) {
+	scenarios, err := Generating()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, sc := range scenarios {
+		s, err := sc.Spec()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Deploy.Target != "kubernetes" {
+			continue
+		}
+		for _, key := range []string{"alert-receiver", "trace-backend", "otlp-protocol", "sentry", "tracing"} {
+			f, _ := spec.Lookup(key)
+			seen[key+"="+f.Get(s)] = true
+		}
+		for _, key := range []string{"k8s-remote-write-url", "k8s-remote-write-tenant", "k8s-loki-tenant", "k8s-loki-url", "k8s-trace-otlp-endpoint"} {
+			f, _ := spec.Lookup(key)
+			seen[fmt.Sprintf("%s set=%v", key, f.Get(s) != "")] = true
+		}
+	}
+	want := map[string][]string{
+		"alert-receiver": spec.Receivers,
+		"trace-backend":  spec.TraceBackends,
+		"otlp-protocol":  spec.Protocols,
+		"sentry":         {"true", "false"},
+		"tracing":        {"true", "false"},
+	}
+	for key, values := range want {
+		for _, v := range values {
+			if !seen[key+"="+v] {
+				t.Errorf("no generating kubernetes scenario has %s=%s: add one", key, v)
+			}
+		}
+	}
+	for _, key := range []string{"k8s-remote-write-url", "k8s-remote-write-tenant", "k8s-loki-tenant", "k8s-loki-url", "k8s-trace-otlp-endpoint"} {
+		for _, set := range []bool{true, false} {
+			if !seen[fmt.Sprintf("%s set=%v", key, set)] {
+				t.Errorf("no generating kubernetes scenario has %s set=%v: add one", key, set)
 			}
 		}
 	}

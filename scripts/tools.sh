@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/tools.sh — build the pinned external tools obsgen's tests validate
-# against (promtool, prometheus, amtool, alertmanager, loki, otelcol, jaeger)
+# against (promtool, prometheus, amtool, alertmanager, loki, otelcol, jaeger,
+# helm, kubectl-validate)
 # into a cache folder outside the repo, once per tool version.
 #
 #   scripts/tools.sh                    build whatever is missing (all tools)
@@ -39,11 +40,13 @@ LOKI_PUSH_VERSION=v0.0.0-20250630054201-94c0ba7b0952
 OTELCOL_VERSION=v0.156.0      # collector builder + components (manifest pins them)
 JAEGER_VERSION=v1.76.0        # module version; the ./cmd/jaeger binary is Jaeger v2.13.0
 JAEGER_V2_VERSION=v2.13.0
+HELM_VERSION=v3.22.0
+KUBECTL_VALIDATE_VERSION=v0.0.4
 # Highest `go` line among the go.mod files above (Loki v3.7.8: go 1.26.5).
 MIN_GO=1.26.5
 
-ALL_TOOLS=(promtool prometheus amtool alertmanager loki otelcol jaeger)
-GROUPS_ORDER=(prometheus alertmanager loki otelcol jaeger)
+ALL_TOOLS=(promtool prometheus amtool alertmanager loki otelcol jaeger helm kubectl-validate)
+GROUPS_ORDER=(prometheus alertmanager loki otelcol jaeger helm kubectl-validate)
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MANIFEST=$SCRIPT_DIR/otelcol-builder.yaml
@@ -97,6 +100,8 @@ tool_version() {
 	# the manifest decides which components are compiled in: key on its content
 	otelcol) echo "$OTELCOL_VERSION-$(manifest_hash)" ;;
 	jaeger) echo "$JAEGER_VERSION" ;;
+	helm) echo "$HELM_VERSION" ;;
+	kubectl-validate) echo "$KUBECTL_VALIDATE_VERSION" ;;
 	esac
 }
 
@@ -198,6 +203,19 @@ build_jaeger() {
 	gocmd "-mod=mod" build -trimpath \
 		-ldflags="-s -w -X $p.latestVersion=$JAEGER_V2_VERSION -X $p.commitSHA=$JAEGER_VERSION -X $p.date=$BUILD_DATE_ISO" \
 		-o "$WORK/out/" ./cmd/jaeger
+}
+
+# Plain `go install` works for these: their go.mod files have no replace
+# directives the module proxy would refuse.
+build_helm() {
+	GOBIN="$WORK/out" gocmd "" install -trimpath \
+		-ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
+		"helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+}
+
+build_kubectl-validate() {
+	GOBIN="$WORK/out" gocmd "" install -trimpath -ldflags="-s -w" \
+		"sigs.k8s.io/kubectl-validate@$KUBECTL_VALIDATE_VERSION"
 }
 
 build_otelcol() {

@@ -13,6 +13,7 @@ import (
 	"github.com/obsgen/obsgen/generators/compose"
 	"github.com/obsgen/obsgen/generators/gocode"
 	"github.com/obsgen/obsgen/generators/grafana"
+	"github.com/obsgen/obsgen/generators/kubernetes"
 	"github.com/obsgen/obsgen/generators/loki"
 	"github.com/obsgen/obsgen/generators/otelcol"
 	"github.com/obsgen/obsgen/generators/prometheus"
@@ -34,6 +35,7 @@ var All = []generators.Generator{
 	rules.Generator,        // SLO rules, their promtool tests, runbooks
 	alertmanager.Generator, // who gets woken up, and for what
 	grafana.Generator,      // dashboard and provisioning
+	kubernetes.Generator,   // Helm chart and cluster objects (deploy.target: kubernetes)
 }
 
 // Generate validates s and runs every generator. It returns the files sorted

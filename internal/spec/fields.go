@@ -45,11 +45,17 @@ var (
 	envNameRE     = regexp.MustCompile(`^[a-z]([a-z0-9_-]{0,30}[a-z0-9])?$`)
 	envVarRE      = regexp.MustCompile(`^[A-Z_][A-Z0-9_]{0,63}$`)
 	urlPathRE     = regexp.MustCompile(`^/[A-Za-z0-9/_.-]{0,63}$`)
+	// Kubernetes' label value and DNS label (RFC 1123) syntax.
+	labelValueRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$`)
+	dnsLabelRE   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	tenantRE     = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,150}$`)
 )
 
 func sentryOn(s Spec) bool  { return s.Sentry.Enabled }
 func tracingOn(s Spec) bool { return s.Tracing.Enabled }
 func emailOn(s Spec) bool   { return s.Alerts.Receiver == "email" }
+
+func kubernetesOn(s Spec) bool { return s.Deploy.Target == "kubernetes" }
 
 var fields = []Field{
 	{
@@ -346,8 +352,91 @@ var fields = []Field{
 	{
 		Name: "deploy-target", Path: "deploy.target", Options: DeployTargets, Advanced: true,
 		Prompt: "Deploy target",
-		Help:   "compose: a docker compose stack that runs the service with Prometheus, Grafana, Loki and the rest.",
+		Help:   "compose: a docker compose stack that runs the service with Prometheus, Grafana, Loki and the rest. kubernetes: also a Helm chart and the objects that plug the service into a cluster's kube-prometheus-stack, Loki and Tempo.",
 		ref:    func(s *Spec) any { return &s.Deploy.Target },
+	},
+	{
+		Name: "k8s-chart-dir", Path: "kubernetes.chart_dir", Advanced: true, When: kubernetesOn,
+		Prompt: "Folder for the Helm chart (the chart is <folder>/<service>)",
+		Help:   "Relative to the service repo, e.g. deploy/helm.",
+		ref:    func(s *Spec) any { return &s.Kubernetes.ChartDir },
+		check:  func(s Spec) error { return checkDir(s.Kubernetes.ChartDir) },
+	},
+	{
+		Name: "k8s-namespace", Path: "kubernetes.namespace", When: kubernetesOn,
+		Prompt: "Namespace the service is installed in",
+		Help:   "The chart refuses another namespace: alerts carry it as their namespace label, and the AlertmanagerConfig only routes alerts of its own namespace.",
+		ref:    func(s *Spec) any { return &s.Kubernetes.Namespace },
+		check:  func(s Spec) error { return checkDNSLabel(s.Kubernetes.Namespace, "checkout") },
+	},
+	{
+		Name: "k8s-monitoring-namespace", Path: "kubernetes.monitoring_namespace", Advanced: true, When: kubernetesOn,
+		Prompt: "Namespace of kube-prometheus-stack, Loki and the trace backend",
+		Help:   "Default endpoints are the charts' service names in this namespace.",
+		ref:    func(s *Spec) any { return &s.Kubernetes.MonitoringNamespace },
+		check:  func(s Spec) error { return checkDNSLabel(s.Kubernetes.MonitoringNamespace, "monitoring") },
+	},
+	{
+		Name: "k8s-prometheus-release", Path: "kubernetes.prometheus_release", When: kubernetesOn,
+		Prompt: "Helm release name of kube-prometheus-stack",
+		Help:   "Its Prometheus only picks up ServiceMonitors and PrometheusRules labelled release: <name> (helm list -n monitoring shows it).",
+		ref:    func(s *Spec) any { return &s.Kubernetes.PrometheusRelease },
+		check: func(s Spec) error {
+			if !labelValueRE.MatchString(s.Kubernetes.PrometheusRelease) {
+				return fmt.Errorf("%q is not a Kubernetes label value: use up to 63 letters, digits, - _ . starting and ending with a letter or digit, e.g. kube-prometheus-stack", s.Kubernetes.PrometheusRelease)
+			}
+			return nil
+		},
+	},
+	{
+		Name: "k8s-loki-url", Path: "kubernetes.loki_url", Advanced: true, When: kubernetesOn,
+		Prompt: "Loki base URL (empty: the grafana/loki chart's gateway)",
+		Help:   "The collector sends logs to <url>/otlp and Grafana queries <url>. Empty: http://loki-gateway.<monitoring namespace>.",
+		ref:    func(s *Spec) any { return &s.Kubernetes.LokiURL },
+		check:  func(s Spec) error { return checkServiceURL(s.Kubernetes.LokiURL, "http://loki-gateway.monitoring") },
+	},
+	{
+		Name: "k8s-loki-tenant", Path: "kubernetes.loki_tenant", Advanced: true, When: kubernetesOn,
+		Prompt: "Loki tenant (X-Scope-OrgID; empty: none)",
+		Help:   "Needed when Loki runs with auth_enabled: true, as the grafana/loki chart does by default.",
+		ref:    func(s *Spec) any { return &s.Kubernetes.LokiTenant },
+		check:  func(s Spec) error { return checkTenant(s.Kubernetes.LokiTenant) },
+	},
+	{
+		Name: "k8s-trace-otlp-endpoint", Path: "kubernetes.trace_otlp_endpoint", Advanced: true, When: func(s Spec) bool { return kubernetesOn(s) && tracingOn(s) },
+		Prompt: "Trace backend's OTLP gRPC endpoint (empty: the chart's service)",
+		Help:   "Where the collector gateway sends traces. Empty: http://tempo.<monitoring namespace>:4317 (tempo) or http://jaeger-collector.<monitoring namespace>:4317 (jaeger).",
+		ref:    func(s *Spec) any { return &s.Kubernetes.TraceOTLPEndpoint },
+		check: func(s Spec) error {
+			return checkServiceURL(s.Kubernetes.TraceOTLPEndpoint, "http://tempo.monitoring:4317")
+		},
+	},
+	{
+		Name: "k8s-trace-query-url", Path: "kubernetes.trace_query_url", Advanced: true, When: func(s Spec) bool { return kubernetesOn(s) && tracingOn(s) },
+		Prompt: "Trace backend's query URL for Grafana (empty: the chart's service)",
+		Help:   "Empty: http://tempo.<monitoring namespace>:3200 (tempo) or http://jaeger-query.<monitoring namespace>:16686 (jaeger).",
+		ref:    func(s *Spec) any { return &s.Kubernetes.TraceQueryURL },
+		check:  func(s Spec) error { return checkServiceURL(s.Kubernetes.TraceQueryURL, "http://tempo.monitoring:3200") },
+	},
+	{
+		Name: "k8s-remote-write-url", Path: "kubernetes.remote_write_url", Advanced: true, When: kubernetesOn,
+		Prompt: "remote_write URL of Mimir or Thanos Receive (empty: none)",
+		Help:   "e.g. http://mimir-nginx.mimir/api/v1/push. Credentials never go in the URL: Prometheus reads them from the Secret named in the generated values.",
+		ref:    func(s *Spec) any { return &s.Kubernetes.RemoteWriteURL },
+		check: func(s Spec) error {
+			u, err := url.Parse(s.Kubernetes.RemoteWriteURL)
+			if err == nil && u.User != nil {
+				return fmt.Errorf("%q has credentials in it: remove user:password@, the generated values read them from a Secret", s.Kubernetes.RemoteWriteURL)
+			}
+			return checkServiceURL(s.Kubernetes.RemoteWriteURL, "http://mimir-nginx.mimir/api/v1/push")
+		},
+	},
+	{
+		Name: "k8s-remote-write-tenant", Path: "kubernetes.remote_write_tenant", Advanced: true, When: func(s Spec) bool { return kubernetesOn(s) && s.Kubernetes.RemoteWriteURL != "" },
+		Prompt: "remote_write tenant (X-Scope-OrgID / THANOS-TENANT; empty: none)",
+		Help:   "The tenant Mimir or Thanos Receive stores the samples under.",
+		ref:    func(s *Spec) any { return &s.Kubernetes.RemoteWriteTenant },
+		check:  func(s Spec) error { return checkTenant(s.Kubernetes.RemoteWriteTenant) },
 	},
 	{
 		Name: "code-dir", Path: "output.code_dir", Advanced: true,
@@ -719,6 +808,36 @@ var dirRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$`)
 func checkDir(dir string) error {
 	if !dirRE.MatchString(dir) || path.Clean(dir) != dir || strings.HasPrefix(dir, ".") || strings.Contains(dir, "/.") {
 		return fmt.Errorf("%q is not a folder inside the repo: use a relative path without .. or hidden parts, e.g. internal/observability", dir)
+	}
+	return nil
+}
+
+func checkDNSLabel(v, example string) error {
+	if !dnsLabelRE.MatchString(v) {
+		return fmt.Errorf("%q is not a namespace name (a DNS label): use 1-63 lowercase letters, digits and dashes, starting and ending with a letter or digit, e.g. %s", v, example)
+	}
+	return nil
+}
+
+// checkTenant accepts an empty tenant (none) or Loki's and Mimir's tenant
+// ID characters; it goes into an HTTP header.
+func checkTenant(v string) error {
+	if v != "" && (!tenantRE.MatchString(v) || v == "." || v == "..") {
+		return fmt.Errorf("%q is not a tenant ID: use letters, digits, - _ . (at most 150), e.g. team-checkout", v)
+	}
+	return nil
+}
+
+// checkServiceURL accepts an empty URL (the derived default) or an http(s)
+// URL without credentials, query or fragment: it is written into values
+// files anyone with access to the repo can read.
+func checkServiceURL(raw, example string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(raw, "/") || strings.ContainsAny(raw, " \"'{}<>\\`$") {
+		return fmt.Errorf("%q is not a service URL: write http(s)://host[:port][/path] without credentials, query or trailing slash, e.g. %s", raw, example)
 	}
 	return nil
 }

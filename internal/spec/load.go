@@ -130,6 +130,7 @@ func explainYAMLError(err error) string {
 var sectionOf = map[string]string{
 	"Spec": "", "Service": "service", "Metrics": "metrics", "Sentry": "sentry", "Tracing": "tracing",
 	"SLO": "slo", "Logs": "logs", "Edge": "edge", "Alerts": "alerts", "Deploy": "deploy", "Output": "output",
+	"Kubernetes": "kubernetes",
 }
 
 const fileHeader = `# obsgen answers file: the stack obsgen generates observability code and config for.
@@ -141,13 +142,32 @@ const fileHeader = `# obsgen answers file: the stack obsgen generates observabil
 func (s Spec) Marshal() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(fileHeader)
+	var doc yaml.Node
+	if err := doc.Encode(s); err != nil {
+		return nil, err
+	}
+	// The kubernetes section means nothing to other targets: leave it out
+	// while it holds only defaults, so their answers files stay as they were.
+	if s.Deploy.Target != "kubernetes" && s.Kubernetes == New().Kubernetes {
+		dropKey(&doc, "kubernetes")
+	}
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
-	if err := enc.Encode(s); err != nil {
+	if err := enc.Encode(&doc); err != nil {
 		return nil, err
 	}
 	if err := enc.Close(); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// dropKey removes key from a mapping node.
+func dropKey(m *yaml.Node, key string) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			m.Content = append(m.Content[:i], m.Content[i+2:]...)
+			return
+		}
+	}
 }

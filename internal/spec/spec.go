@@ -23,6 +23,8 @@ type Spec struct {
 	Alerts        Alerts  `yaml:"alerts"`
 	Deploy        Deploy  `yaml:"deploy"`
 	Output        Output  `yaml:"output"`
+	// Kubernetes is used only with deploy.target: kubernetes.
+	Kubernetes Kubernetes `yaml:"kubernetes"`
 
 	// Found is what obsgen read in the service's code, not an answer: it
 	// is never saved in the answers file.
@@ -154,6 +156,39 @@ type Deploy struct {
 	Target string `yaml:"target"`
 }
 
+// Kubernetes says how the service plugs into a cluster's existing
+// observability backends (kube-prometheus-stack, Loki, Tempo or Jaeger,
+// optionally Mimir or Thanos). Empty endpoints are derived from
+// MonitoringNamespace and the charts' default service names; credentials
+// are never answers, only the names of the Secrets that hold them.
+type Kubernetes struct {
+	// ChartDir is the folder the service's Helm chart goes in, as
+	// <chart_dir>/<service>.
+	ChartDir string `yaml:"chart_dir"`
+	// Namespace is where the chart is installed; the alerts carry it as
+	// their namespace label, which AlertmanagerConfig routes match on.
+	Namespace string `yaml:"namespace"`
+	// MonitoringNamespace is where kube-prometheus-stack, Loki and the
+	// trace backend run.
+	MonitoringNamespace string `yaml:"monitoring_namespace"`
+	// PrometheusRelease is the Helm release name of kube-prometheus-stack:
+	// its Prometheus selects ServiceMonitors and PrometheusRules by the
+	// label release: <name>.
+	PrometheusRelease string `yaml:"prometheus_release"`
+	// LokiURL is Loki's HTTP base URL (the gateway of the grafana/loki
+	// chart); OTLP logs go to <url>/otlp.
+	LokiURL    string `yaml:"loki_url,omitempty"`
+	LokiTenant string `yaml:"loki_tenant,omitempty"`
+	// TraceOTLPEndpoint is the trace backend's OTLP gRPC endpoint and
+	// TraceQueryURL its query API (the Grafana datasource).
+	TraceOTLPEndpoint string `yaml:"trace_otlp_endpoint,omitempty"`
+	TraceQueryURL     string `yaml:"trace_query_url,omitempty"`
+	// RemoteWriteURL, when set, sends Prometheus' samples to Mimir or
+	// Thanos Receive, with RemoteWriteTenant as X-Scope-OrgID / THANOS-TENANT.
+	RemoteWriteURL    string `yaml:"remote_write_url,omitempty"`
+	RemoteWriteTenant string `yaml:"remote_write_tenant,omitempty"`
+}
+
 // Output names the folders generated files go to, relative to the service repo.
 type Output struct {
 	CodeDir   string `yaml:"code_dir"`
@@ -170,7 +205,7 @@ var (
 	Protocols      = []string{"grpc", "http"}
 	TraceBackends  = []string{"jaeger", "tempo"}
 	Receivers      = []string{"none", "slack", "pagerduty", "email", "webhook"}
-	DeployTargets  = []string{"compose"}
+	DeployTargets  = []string{"compose", "kubernetes"}
 )
 
 // New returns a Spec holding every default. Loading an answers file, parsing
@@ -208,6 +243,12 @@ func New() Spec {
 		Alerts: Alerts{Receiver: "none", GrafanaURL: "http://localhost:3000"},
 		Deploy: Deploy{Target: "compose"},
 		Output: Output{CodeDir: "internal/observability", ConfigDir: "observability"},
+		Kubernetes: Kubernetes{
+			ChartDir:            "deploy/helm",
+			Namespace:           "default",
+			MonitoringNamespace: "monitoring",
+			PrometheusRelease:   "kube-prometheus-stack",
+		},
 	}
 }
 

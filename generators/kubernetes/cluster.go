@@ -1,0 +1,433 @@
+package kubernetes
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/obsgen/obsgen/generators"
+	"github.com/obsgen/obsgen/generators/loki"
+	"github.com/obsgen/obsgen/generators/otelcol"
+	"github.com/obsgen/obsgen/generators/slo"
+	"github.com/obsgen/obsgen/internal/spec"
+)
+
+// Release names of the collector charts, as their fullnameOverride: the
+// agent exports traces to the gateway's Service by this name.
+func agentName(s spec.Spec) string   { return s.Service.Name + "-otel-agent" }
+func gatewayName(s spec.Spec) string { return s.Service.Name + "-otel-gateway" }
+
+// m is a YAML mapping; the encoder sorts its keys.
+type m = map[string]any
+
+// composeCollector is the compose target's collector config for s's
+// container-log variant: the source of the log semantics (parsing,
+// filters, labels, structured metadata) the agent reuses.
+func composeCollector(s spec.Spec) (m, error) {
+	s.Logs.Path = ""
+	files, err := otelcol.Generator.Generate(s)
+	if err != nil {
+		return nil, err
+	}
+	if len(files) != 1 {
+		return nil, fmt.Errorf("collector generator wrote %d files, want 1", len(files))
+	}
+	var cfg m
+	if err := yaml.Unmarshal(files[0].Content, &cfg); err != nil {
+		return nil, fmt.Errorf("compose collector config: %w", err)
+	}
+	return cfg, nil
+}
+
+// lookup walks nested mappings.
+func lookup(v any, keys ...string) (any, error) {
+	for _, k := range keys {
+		mm, ok := v.(m)
+		if !ok {
+			return nil, fmt.Errorf("%s is not a mapping", k)
+		}
+		if v, ok = mm[k]; !ok {
+			return nil, fmt.Errorf("no key %s", k)
+		}
+	}
+	return v, nil
+}
+
+// podLogGlob is where the kubelet writes the service container's logs:
+// /var/log/pods/<namespace>_<pod>_<uid>/<container>/<restart>.log.
+func podLogGlob(s spec.Spec) string {
+	return "/var/log/pods/" + s.Kubernetes.Namespace + "_*/" + s.Service.Name + "/*.log"
+}
+
+// agentLogReceiver is the compose file_log receiver with the Docker
+// json-file parser swapped for the container parser (CRI-O, containerd and
+// Docker formats, detected per line) that also reads the pod's namespace,
+// name and UID and the container name from the file path.
+func agentLogReceiver(s spec.Spec, compose m) (m, error) {
+	recv, err := lookup(compose, "receivers", "file_log")
+	if err != nil {
+		return nil, fmt.Errorf("compose collector config: %w", err)
+	}
+	r := recv.(m)
+	ops, ok := r["operators"].([]any)
+	if !ok {
+		return nil, fmt.Errorf("compose collector config: file_log has no operators")
+	}
+	out := make([]any, 0, len(ops))
+	swapped := false
+	for _, op := range ops {
+		if o, ok := op.(m); ok && o["type"] == "container" {
+			out = append(out, m{"type": "container", "id": "container", "add_metadata_from_filepath": true})
+			swapped = true
+			continue
+		}
+		out = append(out, op)
+	}
+	if !swapped {
+		return nil, fmt.Errorf("compose collector config: file_log has no container operator to replace")
+	}
+	r["operators"] = out
+	r["include"] = []any{podLogGlob(s)}
+	// The container parser reads the pod's identity from the path.
+	r["include_file_path"] = true
+	return r, nil
+}
+
+func otlpReceiver() m {
+	return m{"protocols": m{
+		"grpc": m{"endpoint": "${env:MY_POD_IP}:4317"},
+		"http": m{"endpoint": "${env:MY_POD_IP}:4318"},
+	}}
+}
+
+func healthCheck() m { return m{"endpoint": "${env:MY_POD_IP}:13133"} }
+
+// retryAndQueue makes an exporter retry for five minutes and keep its
+// queue on disk (file_storage), so a backend restart loses nothing.
+func retryAndQueue(exporter m) m {
+	exporter["retry_on_failure"] = m{"enabled": true, "initial_interval": "5s", "max_interval": "30s", "max_elapsed_time": "300s"}
+	exporter["sending_queue"] = m{"enabled": true, "storage": "file_storage", "queue_size": 5000}
+	return exporter
+}
+
+// chartDefaults switches off what the upstream chart's default config
+// adds (Helm merges values maps): its jaeger, zipkin and prometheus
+// receivers and the metrics pipeline.
+func chartDefaults(cfg m) m {
+	recv := cfg["receivers"].(m)
+	for _, r := range []string{"jaeger", "zipkin", "prometheus"} {
+		recv[r] = nil
+	}
+	pipelines := cfg["service"].(m)["pipelines"].(m)
+	for _, p := range []string{"metrics", "traces", "logs"} {
+		if _, ok := pipelines[p]; !ok {
+			pipelines[p] = nil
+		}
+	}
+	return cfg
+}
+
+// AgentConfig is the DaemonSet collector's config.
+func AgentConfig(s spec.Spec) (m, error) {
+	compose, err := composeCollector(s)
+	if err != nil {
+		return nil, err
+	}
+	logs, err := agentLogReceiver(s, compose)
+	if err != nil {
+		return nil, err
+	}
+	procs, err := lookup(compose, "processors")
+	if err != nil {
+		return nil, err
+	}
+	p := procs.(m)
+	p["k8sattributes"] = m{
+		"auth_type":   "serviceAccount",
+		"passthrough": false,
+		// Only this node's pods: each agent watches what it ships.
+		"filter": m{"node_from_env_var": "K8S_NODE_NAME"},
+		"extract": m{"metadata": []any{
+			"k8s.namespace.name", "k8s.pod.name", "k8s.pod.uid", "k8s.node.name", "k8s.deployment.name",
+		}},
+		// Spans carry k8s.pod.uid from the pod's resource attributes; log
+		// records get it from their file path; else the sender's IP.
+		"pod_association": []any{
+			m{"sources": []any{m{"from": "resource_attribute", "name": "k8s.pod.uid"}}},
+			m{"sources": []any{m{"from": "connection"}}},
+		},
+	}
+	p["resourcedetection"] = m{
+		"detectors": []any{"env", "k8snode"},
+		"k8snode":   m{"auth_type": "serviceAccount", "node_from_env_var": "K8S_NODE_NAME"},
+		"override":  false,
+	}
+	processors := []any{"memory_limiter", "k8sattributes", "resourcedetection", "batch"}
+	lokiExp := m{"endpoint": LokiURL(s) + "/otlp"}
+	if t := s.Kubernetes.LokiTenant; t != "" {
+		lokiExp["headers"] = m{"X-Scope-OrgID": t}
+	}
+	cfg := m{
+		"extensions": m{
+			"health_check": healthCheck(),
+			// Read offsets and the export queues survive restarts.
+			"file_storage": m{"directory": "/var/lib/otelcol/file_storage", "create_directory": true},
+		},
+		"receivers":  m{"file_log": logs},
+		"processors": p,
+		"exporters":  m{"otlp_http/loki": retryAndQueue(lokiExp)},
+		"service": m{
+			"extensions": []any{"health_check", "file_storage"},
+			"pipelines": m{
+				"logs": m{"receivers": []any{"file_log"}, "processors": processors, "exporters": []any{"otlp_http/loki"}},
+			},
+		},
+	}
+	if s.Tracing.Enabled {
+		cfg["receivers"].(m)["otlp"] = otlpReceiver()
+		cfg["exporters"].(m)["otlp_grpc/gateway"] = retryAndQueue(m{
+			"endpoint": gatewayName(s) + "." + s.Kubernetes.Namespace + ":4317",
+			"tls":      m{"insecure": true},
+		})
+		cfg["service"].(m)["pipelines"].(m)["traces"] = m{
+			"receivers": []any{"otlp"}, "processors": processors, "exporters": []any{"otlp_grpc/gateway"},
+		}
+	}
+	return cfg, nil
+}
+
+// GatewayConfig is the gateway Deployment's config: tail sampling keeps
+// every trace with an error, every trace slower than the latency SLO
+// threshold, and a baseline share (tracing.sampling_ratio) of the rest.
+func GatewayConfig(s spec.Spec) m {
+	thresholdMS := time.Duration(s.SLO.LatencyThreshold).Milliseconds()
+	return m{
+		"extensions": m{
+			"health_check": healthCheck(),
+			"file_storage": m{"directory": "/var/lib/otelcol/file_storage", "create_directory": true},
+		},
+		"receivers": m{"otlp": otlpReceiver()},
+		"processors": m{
+			"memory_limiter": m{"check_interval": "1s", "limit_percentage": 80, "spike_limit_percentage": 20},
+			"tail_sampling": m{
+				// A trace is decided 10s after its first span: longer than
+				// any request within the SLO.
+				"decision_wait":               "10s",
+				"num_traces":                  50000,
+				"expected_new_traces_per_sec": 100,
+				"policies": []any{
+					m{"name": "errors", "type": "status_code", "status_code": m{"status_codes": []any{"ERROR"}}},
+					m{"name": "slower-than-slo", "type": "latency", "latency": m{"threshold_ms": thresholdMS}},
+					m{"name": "baseline", "type": "probabilistic", "probabilistic": m{"sampling_percentage": s.Tracing.SamplingRatio * 100}},
+				},
+			},
+			"batch": m{"send_batch_size": 8192, "timeout": "1s"},
+		},
+		"exporters": m{
+			"otlp_grpc/traces": retryAndQueue(m{"endpoint": hostPort(TraceOTLPEndpoint(s)), "tls": m{"insecure": true}}),
+		},
+		"service": m{
+			"extensions": []any{"health_check", "file_storage"},
+			"pipelines": m{
+				"traces": m{"receivers": []any{"otlp"}, "processors": []any{"memory_limiter", "tail_sampling", "batch"}, "exporters": []any{"otlp_grpc/traces"}},
+			},
+		},
+	}
+}
+
+// collectorImage is the upstream contrib distribution: it has every
+// component the configs use (k8sattributes, resourcedetection,
+// tail_sampling, file_log, file_storage).
+var collectorImage = m{"repository": "otel/opentelemetry-collector-contrib", "tag": "0.156.0"}
+
+func varVolume() (volumes, mounts []any) {
+	return []any{m{"name": "otelcol-state", "emptyDir": m{}}},
+		[]any{m{"name": "otelcol-state", "mountPath": "/var/lib/otelcol"}}
+}
+
+// AgentValues are values for the opentelemetry-collector chart in
+// daemonset mode.
+func AgentValues(s spec.Spec) (m, error) {
+	cfg, err := AgentConfig(s)
+	if err != nil {
+		return nil, err
+	}
+	vols, mounts := varVolume()
+	vols = append(vols, m{"name": "varlogpods", "hostPath": m{"path": "/var/log/pods"}})
+	mounts = append(mounts, m{"name": "varlogpods", "mountPath": "/var/log/pods", "readOnly": true})
+	return m{
+		"mode":             "daemonset",
+		"fullnameOverride": agentName(s),
+		"image":            collectorImage,
+		"command":          m{"name": "otelcol-contrib"},
+		"extraEnvs": []any{
+			m{"name": "K8S_NODE_NAME", "valueFrom": m{"fieldRef": m{"fieldPath": "spec.nodeName"}}},
+		},
+		// The service's pods send to status.hostIP:4317/4318.
+		"ports": m{
+			"otlp":           m{"enabled": s.Tracing.Enabled, "hostPort": 4317},
+			"otlp-http":      m{"enabled": s.Tracing.Enabled, "hostPort": 4318},
+			"jaeger-compact": m{"enabled": false}, "jaeger-thrift": m{"enabled": false},
+			"jaeger-grpc": m{"enabled": false}, "zipkin": m{"enabled": false},
+		},
+		"clusterRole": m{"create": true, "rules": []any{
+			m{"apiGroups": []any{""}, "resources": []any{"pods", "namespaces", "nodes"}, "verbs": []any{"get", "list", "watch"}},
+			m{"apiGroups": []any{"apps"}, "resources": []any{"replicasets"}, "verbs": []any{"get", "list", "watch"}},
+		}},
+		"extraVolumes":      vols,
+		"extraVolumeMounts": mounts,
+		"config":            chartDefaults(cfg),
+	}, nil
+}
+
+// GatewayValues are values for the opentelemetry-collector chart in
+// deployment mode.
+func GatewayValues(s spec.Spec) m {
+	vols, mounts := varVolume()
+	return m{
+		"mode":             "deployment",
+		"fullnameOverride": gatewayName(s),
+		"image":            collectorImage,
+		"command":          m{"name": "otelcol-contrib"},
+		// Tail sampling needs every span of a trace on one replica. More
+		// replicas need the loadbalancing exporter in the agents (see
+		// docs/kubernetes.md).
+		"replicaCount": 1,
+		"ports": m{
+			"jaeger-compact": m{"enabled": false}, "jaeger-thrift": m{"enabled": false},
+			"jaeger-grpc": m{"enabled": false}, "zipkin": m{"enabled": false},
+		},
+		"extraVolumes":      vols,
+		"extraVolumeMounts": mounts,
+		"config":            chartDefaults(GatewayConfig(s)),
+	}
+}
+
+// RemoteWriteSecret holds the remote_write credentials (keys username and
+// password) in the monitoring namespace.
+func RemoteWriteSecret(s spec.Spec) string { return s.Service.Name + "-remote-write" }
+
+// KubePrometheusStackValues are values to merge into the cluster's
+// kube-prometheus-stack release: the Grafana sidecars find the service's
+// ConfigMaps in any namespace and file dashboards by folder, and, with
+// kubernetes.remote_write_url, Prometheus ships samples to Mimir or Thanos.
+func KubePrometheusStackValues(s spec.Spec) m {
+	v := m{"grafana": m{"sidecar": m{
+		"dashboards": m{
+			"enabled": true, "label": "grafana_dashboard", "labelValue": "1",
+			"searchNamespace": "ALL", "folderAnnotation": "grafana_folder",
+			"provider": m{"foldersFromFilesStructure": true},
+		},
+		"datasources": m{"enabled": true, "label": "grafana_datasource", "labelValue": "1", "searchNamespace": "ALL"},
+	}}}
+	if u := s.Kubernetes.RemoteWriteURL; u != "" {
+		rw := m{
+			"url": u,
+			"basicAuth": m{
+				"username": m{"name": RemoteWriteSecret(s), "key": "username"},
+				"password": m{"name": RemoteWriteSecret(s), "key": "password"},
+			},
+		}
+		if t := s.Kubernetes.RemoteWriteTenant; t != "" {
+			// Mimir reads the tenant from X-Scope-OrgID, Thanos Receive
+			// from THANOS-TENANT (its default --receive.tenant-header).
+			rw["headers"] = m{"X-Scope-OrgID": t, "THANOS-TENANT": t}
+		}
+		v["prometheus"] = m{"prometheusSpec": m{"remoteWrite": []any{rw}}}
+	}
+	return v
+}
+
+// LokiValues are values for the grafana/loki chart: the same otlp_config
+// as the compose target's Loki (loki.yml), so the level is an index label
+// and trace_id, span_id and request_id stay structured metadata.
+func LokiValues(s spec.Spec) (m, error) {
+	files, err := loki.Generator.Generate(s)
+	if err != nil {
+		return nil, err
+	}
+	var cfg m
+	for _, f := range files {
+		if f.Path == loki.ConfigPath(s) {
+			if err := yaml.Unmarshal(f.Content, &cfg); err != nil {
+				return nil, fmt.Errorf("compose loki config: %w", err)
+			}
+		}
+	}
+	otlp, err := lookup(cfg, "limits_config", "otlp_config")
+	if err != nil {
+		return nil, fmt.Errorf("compose loki config: %w", err)
+	}
+	return m{"loki": m{"limits_config": m{"allow_structured_metadata": true, "otlp_config": otlp}}}, nil
+}
+
+func clusterValues(s spec.Spec) ([]generators.File, error) {
+	agent, err := AgentValues(s)
+	if err != nil {
+		return nil, err
+	}
+	lv, err := LokiValues(s)
+	if err != nil {
+		return nil, err
+	}
+	docs := []struct {
+		path, intro string
+		v           any
+	}{
+		{AgentValuesPath(s), agentIntro(s), agent},
+		{GatewayValuesPath(s), gatewayIntro(s), GatewayValues(s)},
+		{KubePrometheusStackValuesPath(s), kpsIntro(s), KubePrometheusStackValues(s)},
+		{LokiValuesPath(s), lokiIntro, lv},
+	}
+	var files []generators.File
+	for _, d := range docs {
+		b, err := generators.YAML(d.intro, d.v)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, generators.File{Path: d.path, Content: b, Owner: generators.Owned})
+	}
+	return files, nil
+}
+
+func agentIntro(s spec.Spec) string {
+	return "# Values for the upstream opentelemetry-collector chart, DaemonSet mode: the\n" +
+		"# node agent of " + s.Service.Name + ". It ships the service's pod logs (" + podLogGlob(s) + ")\n" +
+		"# to Loki with the compose target's log semantics, and forwards OTLP traces\n" +
+		"# to the gateway. Install it in namespace " + s.Kubernetes.Namespace + ":\n" +
+		"#   helm install " + agentName(s) + " open-telemetry/opentelemetry-collector -n " + s.Kubernetes.Namespace + " -f otel-agent.values.yaml\n" +
+		"# The null entries switch off the chart's default receivers and pipelines.\n"
+}
+
+func gatewayIntro(s spec.Spec) string {
+	return "# Values for the upstream opentelemetry-collector chart, Deployment mode: the\n" +
+		"# trace gateway of " + s.Service.Name + ". Tail sampling keeps every trace with an error,\n" +
+		"# every trace slower than the latency SLO threshold (" + s.SLO.LatencyThreshold.String() + ") and " + slo.Percent(s.Tracing.SamplingRatio) + " of the\n" +
+		"# rest; the service sends every trace (OTEL_TRACES_SAMPLER=parentbased_always_on).\n" +
+		"#   helm install " + gatewayName(s) + " open-telemetry/opentelemetry-collector -n " + s.Kubernetes.Namespace + " -f otel-gateway.values.yaml\n" +
+		"# The export queue is on an emptyDir: it survives container restarts and\n" +
+		"# backend outages of up to " + strconv.Itoa(300/60) + " minutes, not the loss of the pod.\n"
+}
+
+func kpsIntro(s spec.Spec) string {
+	b := "# Values to merge into the kube-prometheus-stack release " + s.Kubernetes.PrometheusRelease + " (namespace\n" +
+		"# " + s.Kubernetes.MonitoringNamespace + "): helm upgrade " + s.Kubernetes.PrometheusRelease + " prometheus-community/kube-prometheus-stack\n" +
+		"#   -n " + s.Kubernetes.MonitoringNamespace + " --reuse-values -f kube-prometheus-stack.values.yaml\n" +
+		"# The Grafana sidecars load the service's dashboard and datasources ConfigMaps\n" +
+		"# from every namespace and file the dashboard in its grafana_folder.\n" +
+		"# The " + slo.Dur(slo.New(s).SLOWindow) + " error-budget ratios need that much data: keep\n" +
+		"# prometheus.prometheusSpec.retention at least " + slo.Dur(slo.New(s).SLOWindow) + " (the chart's default is 10d), or\n" +
+		"# evaluate the budget group where the long-term data is (Mimir or Thanos ruler).\n"
+	if s.Kubernetes.RemoteWriteURL != "" {
+		b += "# remote_write reads its credentials from the Secret " + RemoteWriteSecret(s) + " (keys username,\n" +
+			"# password) in " + s.Kubernetes.MonitoringNamespace + ":\n" +
+			"#   kubectl -n " + s.Kubernetes.MonitoringNamespace + " create secret generic " + RemoteWriteSecret(s) + " --from-literal=username=... --from-literal=password=...\n"
+	}
+	return b
+}
+
+const lokiIntro = "# Values to merge into the grafana/loki release: the compose target's\n" +
+	"# otlp_config, so the level log attribute is an index label and trace_id,\n" +
+	"# span_id and request_id are structured metadata Grafana links to traces.\n"

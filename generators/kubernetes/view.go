@@ -1,0 +1,120 @@
+package kubernetes
+
+import (
+	"time"
+
+	"github.com/obsgen/obsgen/generators/alertmanager"
+	"github.com/obsgen/obsgen/internal/contract"
+	"github.com/obsgen/obsgen/internal/spec"
+)
+
+// How long the generated service takes to stop, as templates/go writes it:
+// main waits up to serverDrain for in-flight requests (srv.Shutdown), then
+// Setup's shutdown flushes each backend for up to backendFlush, one after
+// another. The pod's grace period must outlast both, or the kubelet's
+// SIGKILL drops the last spans, metrics and Sentry events.
+const (
+	serverDrain  = 10 * time.Second
+	backendFlush = 5 * time.Second
+	graceMargin  = 5 * time.Second
+)
+
+// GracePeriodSeconds is the pod's terminationGracePeriodSeconds for s.
+func GracePeriodSeconds(s spec.Spec) int {
+	// The tracer provider, the meter provider and the metrics server are
+	// always flushed; Sentry when it is on.
+	backends := 3
+	if s.Sentry.Enabled {
+		backends++
+	}
+	return int((serverDrain + time.Duration(backends)*backendFlush + graceMargin) / time.Second)
+}
+
+// Labels the objects carry. Selector labels never change across upgrades.
+const (
+	LabelName     = "app.kubernetes.io/name"
+	LabelInstance = "app.kubernetes.io/instance"
+	// LabelLokiRuler marks the PrometheusRule that holds LogQL rules, for
+	// Alloy's loki.rules.kubernetes rule_selector.
+	LabelLokiRuler = "obsgen.dev/ruler"
+	// Ports of the Service and the container, by name: the ServiceMonitor
+	// selects the metrics port by this name.
+	PortHTTP    = "http"
+	PortMetrics = "metrics"
+	// AlertingSecretSuffix names the Secret the AlertmanagerConfig reads
+	// receiver credentials from: <service>-alerting.
+	AlertingSecretSuffix = "-alerting"
+	// DashboardFolder is the Grafana folder, as the compose provisioning's.
+	DashboardFolder = "Services"
+)
+
+type secretKey struct{ Key, Description string }
+
+type view struct {
+	Service, Namespace, Environment string
+	Release, MonitoringNamespace    string
+	HTTPPort, MetricsPort           int
+	MetricsPath                     string
+	LivenessPath, ReadinessPath     string
+	GracePeriod                     int
+	Sentry                          bool
+	SentryEnv                       string
+	Tracing                         bool
+	OTLPProtocol, OTLPEnvProtocol   string
+	OTLPEndpoint                    string
+	Receiver                        string
+	AlertingSecret                  string
+	AlertingKeys                    []secretKey
+	LabelName, LabelInstance        string
+	LabelLokiRuler                  string
+	PortHTTP, PortMetrics           string
+	DashboardFolder                 string
+	Files                           map[string]string
+	LokiURL                         string
+}
+
+func newView(s spec.Spec) view {
+	v := view{
+		Service:             s.Service.Name,
+		Namespace:           s.Kubernetes.Namespace,
+		Environment:         s.Service.Environment,
+		Release:             s.Kubernetes.PrometheusRelease,
+		MonitoringNamespace: s.Kubernetes.MonitoringNamespace,
+		HTTPPort:            s.Service.Port,
+		MetricsPort:         s.Metrics.Port,
+		MetricsPath:         s.Metrics.Path,
+		LivenessPath:        contract.HealthLivenessPath,
+		ReadinessPath:       contract.HealthReadinessPath,
+		GracePeriod:         GracePeriodSeconds(s),
+		Sentry:              s.Sentry.Enabled,
+		SentryEnv:           s.Sentry.DSNEnv,
+		Tracing:             s.Tracing.Enabled,
+		OTLPProtocol:        s.Tracing.Protocol,
+		Receiver:            s.Alerts.Receiver,
+		AlertingSecret:      s.Service.Name + AlertingSecretSuffix,
+		LabelName:           LabelName,
+		LabelInstance:       LabelInstance,
+		LabelLokiRuler:      LabelLokiRuler,
+		PortHTTP:            PortHTTP,
+		PortMetrics:         PortMetrics,
+		DashboardFolder:     DashboardFolder,
+		LokiURL:             LokiURL(s),
+		Files: map[string]string{
+			"PrometheusRules":    PrometheusRulesFile,
+			"LokiRules":          LokiRulesFile,
+			"AlertmanagerConfig": AlertmanagerConfigFile,
+			"Dashboard":          DashboardFile,
+			"Datasources":        DatasourcesFile,
+		},
+	}
+	// The agent DaemonSet listens on the node (hostPort): the pod reaches
+	// the agent of its own node through status.hostIP.
+	v.OTLPEnvProtocol, v.OTLPEndpoint = "grpc", "http://$(HOST_IP):4317"
+	if s.Tracing.Protocol == "http" {
+		v.OTLPEnvProtocol, v.OTLPEndpoint = "http/protobuf", "http://$(HOST_IP):4318"
+	}
+	for _, sec := range alertmanager.Secrets(s) {
+		v.AlertingKeys = append(v.AlertingKeys, secretKey{Key: secretKeyName(sec), Description: sec.Description})
+	}
+	return v
+}
