@@ -369,11 +369,15 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []generators.File{
+	files := []generators.File{
 		{Path: FileName, Content: stackYAML, Mode: 0o644, Owner: generators.Owned},
 		{Path: EnvExample, Content: envExample(s), Mode: 0o644, Owner: generators.Owned},
-		docker,
-	}, nil
+	}
+	// A Node service's Dockerfile comes from the Node generator.
+	if s.Service.Language == "go" {
+		files = append(files, docker)
+	}
+	return files, nil
 }
 
 type dockerView struct {

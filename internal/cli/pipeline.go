@@ -281,11 +281,12 @@ func (g *globalOptions) report(w io.Writer, p *writer.Plan, after []steps.Planne
 }
 
 // stepOptions says how the steps after a write run: printed instead with
-// --skip-go-get, upgrades worked out in advance only when they will run or
+// --skip-go-get or --skip-install, upgrades worked out in advance only when they will run or
 // a dry run asks what they would do.
 func (g *globalOptions) stepOptions() steps.Options {
 	skip := func(k generators.StepKind) bool {
-		return g.SkipGoGet && (k == generators.GoModules || k == generators.GoBuild)
+		return g.SkipGoGet && (k == generators.GoModules || k == generators.GoBuild) ||
+			g.SkipInstall && k == generators.NPMInstall
 	}
 	return steps.Options{Resolve: !g.SkipGoGet, Skip: skip}
 }

@@ -83,7 +83,7 @@ func explainYAMLError(err error) string {
 // sectionOf maps a Go type name in yaml.v3's messages to its answers-file key.
 var sectionOf = map[string]string{
 	"Spec": "", "Service": "service", "Metrics": "metrics", "Sentry": "sentry", "Tracing": "tracing",
-	"SLO": "slo", "Alerts": "alerts", "Deploy": "deploy", "Output": "output",
+	"SLO": "slo", "Alerts": "alerts", "Deploy": "deploy", "Output": "output", "Node": "node",
 }
 
 const fileHeader = `# obsgen answers file: the stack obsgen generates observability code and config for.
@@ -93,6 +93,13 @@ const fileHeader = `# obsgen answers file: the stack obsgen generates observabil
 
 // Marshal writes the answers file.
 func (s Spec) Marshal() ([]byte, error) {
+	// Each language's answers are written only for that language; loading
+	// the file restores the other's defaults.
+	if s.Service.Language == "node" {
+		s.Service.Module = ""
+	} else {
+		s.Node = Node{}
+	}
 	var b bytes.Buffer
 	b.WriteString(fileHeader)
 	enc := yaml.NewEncoder(&b)
