@@ -239,8 +239,13 @@ func checkNodeService(t *testing.T, node, dir string, args []string, protocol st
 	// A thrown error: 500, the process stays up, Sentry gets the exception
 	// with the trace ID.
 	panicTrace := randomHex(16)
-	if resp := get(t, base+"/panic", panicTrace); resp.StatusCode != http.StatusInternalServerError {
-		t.Errorf("GET /panic: %d, want 500", resp.StatusCode)
+	preq := request(t, base+"/panic?token=qu3ry-s3cret", panicTrace)
+	preq.Header.Set("Cookie", "session=c00kie-s3cret")
+	preq.Header.Set("Authorization", "Bearer t0ken-s3cret")
+	if resp, err := http.DefaultClient.Do(preq); err != nil || resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("GET /panic: %v %v, want 500", err, resp)
+	} else {
+		resp.Body.Close()
 	}
 	if resp := get(t, base+"/hello/bo", ""); resp.StatusCode != http.StatusOK {
 		t.Fatalf("after a thrown error: %d, want 200", resp.StatusCode)
@@ -252,6 +257,9 @@ func checkNodeService(t *testing.T, node, dir string, args []string, protocol st
 	})
 	if ex := fmt.Sprint(event["exception"]); !strings.Contains(ex, "example panic") || !strings.Contains(ex, "stacktrace") {
 		t.Errorf("Sentry event has no exception with a stack trace: %s", ex)
+	}
+	if raw, _ := json.Marshal(event); strings.Contains(string(raw), "s3cret") {
+		t.Errorf("PII reached Sentry (a cookie, credential or query value): %s", raw)
 	}
 	if event["environment"] != "production" || !strings.HasPrefix(fmt.Sprint(event["release"]), "svc-") {
 		t.Errorf("Sentry event environment/release: %v / %v", event["environment"], event["release"])

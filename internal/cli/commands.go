@@ -39,7 +39,7 @@ come from flags and defaults; --service-name is required.`,
 		}
 		detected, err := detect.Repo(g.Dir)
 		if err != nil {
-			return err
+			return &exitError{code: ExitUsage, err: err}
 		}
 		if err := applyFlags(&s); err != nil {
 			return err

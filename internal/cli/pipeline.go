@@ -65,7 +65,7 @@ func (g *globalOptions) loadAnswers() (s spec.Spec, ok bool, err error) {
 	}
 	detected, err := detect.Repo(g.Dir)
 	if err != nil {
-		return spec.Spec{}, false, err
+		return spec.Spec{}, false, &exitError{code: ExitUsage, err: err}
 	}
 	s.Complete(detected)
 	return s, true, nil
