@@ -119,3 +119,23 @@ func TestInitRejectsBadPackageJSON(t *testing.T) {
 		})
 	}
 }
+
+// Regeneration merges hand edits to the generated Node module as it does
+// for Go: a team's own readiness check stays, the new sampling ratio comes in.
+func TestNodeRegenerationMergesEdits(t *testing.T) {
+	dir := writeTree(t, map[string]string{"package.json": `{"main":"server.js","dependencies":{"express":"5.3.0"}}`})
+	mustRun(t, 0, dir, "init", "--no-prompt", "--service-name", "orders", "--skip-install")
+	const reg = "src/observability/register.cjs"
+	replaceLine(t, dir, reg, "installProcessHandlers();", "  installProcessHandlers();\n  require('./health.cjs').health.register('db', () => pool.query('select 1'));")
+	out := mustRun(t, 0, dir, "generate", "--skip-install", "--set", "sampling-ratio=0.5")
+	if !strings.Contains(out, "merged     "+reg) && !strings.Contains(out, "unchanged  "+reg) {
+		t.Errorf("report:\n%s", out)
+	}
+	if got := readFile(t, dir, reg); !strings.Contains(got, "health.register('db'") {
+		t.Errorf("the hand edit was lost:\n%s", got)
+	}
+	if got := readFile(t, dir, "src/observability/config.cjs"); !strings.Contains(got, "samplingRatio: 0.5,") {
+		t.Errorf("the new answer did not reach config.cjs:\n%s", got)
+	}
+	mustRun(t, 0, dir, "check")
+}
