@@ -3,6 +3,7 @@ package servicetest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -54,6 +55,7 @@ func TestGeneratedNodeServices(t *testing.T) {
 			args := startArgs(t, dir)
 			start = time.Now()
 			checkNodeService(t, node, dir, args, svc.protocol)
+			checkNodeCrash(t, node, dir, args)
 			t.Logf("run checks: %s", time.Since(start).Round(time.Millisecond))
 		})
 	}
@@ -393,6 +395,12 @@ app.get('/hello/:name', (req, res) => {
 app.get('/panic', () => {
   throw new Error('example panic');
 });
+app.get('/crash', (_req, res) => {
+  setImmediate(() => {
+    throw new Error('crash example');
+  });
+  res.json({ crashing: true });
+});
 app.get('/debug/tracer-provider', (_req, res) => {
   res.json({ provider: (trace.getTracerProvider()` + tsOnly(ts, " as any") + `).getDelegate().constructor.name });
 });
@@ -416,6 +424,12 @@ app.get('/hello/:name', async (req) => {
 app.get('/panic', async () => {
   throw new Error('example panic');
 });
+app.get('/crash', async () => {
+  setImmediate(() => {
+    throw new Error('crash example');
+  });
+  return { crashing: true };
+});
 app.get('/debug/tracer-provider', async () => ({ provider: (trace.getTracerProvider()` + tsOnly(ts, " as any") + `).getDelegate().constructor.name }));
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
 `)
@@ -427,4 +441,63 @@ func tsOnly(ts bool, s string) string {
 		return s
 	}
 	return ""
+}
+
+// checkNodeCrash: an uncaught exception is logged, reported to Sentry and
+// flushed, and the process exits 1 within the flush bound.
+func checkNodeCrash(t *testing.T, node, dir string, args []string) {
+	sentry := startSentry(t)
+	port := freePort(t)
+	logs := &lineBuffer{}
+	cmd := exec.Command(node, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PORT="+port, "OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1", "OTEL_EXPORTER_PROMETHEUS_PORT="+freePort(t),
+		"OTEL_TRACES_EXPORTER=none", "SENTRY_DSN=http://public@"+sentry.addr+"/1")
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		if t.Failed() {
+			t.Logf("crashing service output:\n%s", logs.String())
+		}
+	})
+	base := "http://127.0.0.1:" + port
+	waitFor(t, 90*time.Second, "service ready", func() bool {
+		resp, err := http.Get(base + contract.HealthReadinessPath)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	t0 := time.Now()
+	get(t, base+"/crash", "")
+	select {
+	case err := <-exited:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+			t.Errorf("exit after an uncaught exception: %v, want exit status 1", err)
+		}
+		t.Logf("uncaught exception: exited in %s", time.Since(t0).Round(time.Millisecond))
+	case <-time.After(20 * time.Second):
+		t.Fatal("service did not exit within 20s of an uncaught exception")
+	}
+	found := false
+	sentry.mu.Lock()
+	for _, ev := range sentry.events {
+		if strings.Contains(fmt.Sprint(ev["exception"]), "crash example") {
+			found = true
+		}
+	}
+	sentry.mu.Unlock()
+	if !found {
+		t.Error("the uncaught exception did not reach Sentry before the exit")
+	}
+	if logs.find(func(l map[string]any) bool { return l[contract.LogLevel] == contract.LevelError && l[contract.LogMessage] == "uncaught exception" }) == nil {
+		t.Error("no error log line for the uncaught exception")
+	}
 }
