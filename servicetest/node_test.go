@@ -497,7 +497,9 @@ func checkNodeCrash(t *testing.T, node, dir string, args []string) {
 	if !found {
 		t.Error("the uncaught exception did not reach Sentry before the exit")
 	}
-	if logs.find(func(l map[string]any) bool { return l[contract.LogLevel] == contract.LevelError && l[contract.LogMessage] == "uncaught exception" }) == nil {
+	if logs.find(func(l map[string]any) bool {
+		return l[contract.LogLevel] == contract.LevelError && l[contract.LogMessage] == "uncaught exception"
+	}) == nil {
 		t.Error("no error log line for the uncaught exception")
 	}
 }
