@@ -12,7 +12,7 @@ import (
 // ok=false for formats without comments (JSON).
 func commentStyle(p string) (prefix, suffix string, ok bool) {
 	switch ext := path.Ext(p); ext {
-	case ".go", ".alloy":
+	case ".go", ".alloy", ".ts", ".js", ".cjs", ".mjs":
 		return "// ", "", true
 	case ".yml", ".yaml", ".sh", ".env", ".example", ".toml", ".conf":
 		return "# ", "", true

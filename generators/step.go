@@ -37,6 +37,12 @@ type Step struct {
 	Init string `json:"init,omitempty"`
 	// Tool is the package manager for NPMInstall (npm, pnpm, yarn).
 	Tool string `json:"tool,omitempty"`
+	// Preload is, for NPMInstall, the node option that loads the
+	// generated code before the application ("--require ./x.cjs" or
+	// "--import ./x.mjs"); the step adds it to the start script of
+	// package.json that runs Main.
+	Preload string `json:"preload,omitempty"`
+	Main    string `json:"main,omitempty"`
 }
 
 // Stepper returns the steps a generator's files need for s, or none.

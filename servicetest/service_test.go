@@ -227,9 +227,18 @@ func checkService(t *testing.T, bin, protocol, route string) {
 	}
 }
 
+// goRuntime are the runtime metrics only a Go service exports.
+var goRuntime = []string{contract.GoGoroutines, contract.GoHeapBytes, contract.GoGCDuration}
+
 // checkMetrics parses the exposition with Prometheus' own parser and checks
 // every name of the contract against it.
 func checkMetrics(t testing.TB, url, route string) {
+	checkExposition(t, url, route, goRuntime...)
+}
+
+// checkExposition checks the contract's HTTP, resource and process metrics
+// and the language's runtime metrics.
+func checkExposition(t testing.TB, url, route string, runtime ...string) {
 	resp, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)
@@ -240,8 +249,8 @@ func checkMetrics(t testing.TB, url, route string) {
 	if err != nil {
 		t.Fatalf("metrics do not parse: %v", err)
 	}
-	for _, name := range []string{contract.RequestDuration, contract.TargetInfo, contract.GoGoroutines, contract.GoHeapBytes,
-		contract.GoGCDuration, contract.ProcessCPUSeconds, contract.ProcessResidentMemory, contract.ProcessStartTime} {
+	for _, name := range append([]string{contract.RequestDuration, contract.TargetInfo,
+		contract.ProcessCPUSeconds, contract.ProcessResidentMemory, contract.ProcessStartTime}, runtime...) {
 		if families[name] == nil {
 			t.Errorf("/metrics has no %s", name)
 		}

@@ -432,11 +432,15 @@ func generate(s spec.Spec) ([]generators.File, error) {
 		return nil, err
 	}
 	docker.Kept = fmt.Sprintf("the stack builds it and expects the service on port %d, metrics on %d, and wget in the image for the healthcheck GET %s", s.Service.Port, s.Metrics.Port, contract.HealthReadinessPath)
-	return []generators.File{
+	files := []generators.File{
 		{Path: FileName, Content: stackYAML, Mode: 0o644, Owner: generators.Owned},
 		{Path: EnvExample, Content: envExample(s), Mode: 0o644, Owner: generators.Owned},
-		docker,
-	}, nil
+	}
+	// A Node service's Dockerfile comes from the Node generator.
+	if s.Service.Language == "go" {
+		files = append(files, docker)
+	}
+	return files, nil
 }
 
 type dockerView struct {

@@ -15,6 +15,7 @@ import (
 	"github.com/obsgen/obsgen/generators/grafana"
 	"github.com/obsgen/obsgen/generators/kubernetes"
 	"github.com/obsgen/obsgen/generators/loki"
+	"github.com/obsgen/obsgen/generators/nodecode"
 	"github.com/obsgen/obsgen/generators/otelcol"
 	"github.com/obsgen/obsgen/generators/prometheus"
 	"github.com/obsgen/obsgen/generators/rules"
@@ -26,6 +27,7 @@ import (
 // by path, and each generator decides from the spec whether it applies.
 var All = []generators.Generator{
 	gocode.Generator,       // the Go package the service imports
+	nodecode.Generator,     // or the Node module the service loads first
 	prometheus.Generator,   // how Prometheus finds the service
 	otelcol.Generator,      // collector: traces to the backend, logs to Loki
 	alloy.Generator,        // the same log pipeline for Grafana Alloy

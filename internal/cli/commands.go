@@ -40,17 +40,13 @@ come from flags and defaults; --service-name is required.`,
 		}
 		detected, err := detect.Repo(g.Dir)
 		if err != nil {
-			return err
-		}
-		if !existing && detected.Framework != "" && !cmd.Flags().Changed("framework") {
-			s.Service.Framework = detected.Framework
-			fmt.Fprintf(streams.ErrOut, "detected framework %s from go.mod (pass --framework to change it)\n", detected.Framework)
-		}
-		if !existing && detected.Module != "" {
-			s.Service.Module = detected.Module
+			return &exitError{code: ExitUsage, err: err}
 		}
 		if err := applyFlags(&s); err != nil {
 			return err
+		}
+		if !existing {
+			applyDetected(&s, detected, cmd.Flags().Changed, streams.ErrOut)
 		}
 		if !noPrompt && streams.CanPrompt != nil && streams.CanPrompt() {
 			s, err = wizard.Run(streams.Prompter(), s, streams.ErrOut)

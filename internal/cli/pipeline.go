@@ -65,7 +65,7 @@ func (g *globalOptions) loadAnswers() (s spec.Spec, ok bool, err error) {
 	}
 	detected, err := detect.Repo(g.Dir)
 	if err != nil {
-		return spec.Spec{}, false, err
+		return spec.Spec{}, false, &exitError{code: ExitUsage, err: err}
 	}
 	s.Complete(detected)
 	return s, true, nil
@@ -168,6 +168,9 @@ func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mo
 	if plan.Drift() {
 		if err := steps.Run(streams.ErrOut, g.Dir, after, g.stepOptions()); err != nil {
 			return err
+		}
+		if s.Service.Language == "node" {
+			nodeSnippet(streams.ErrOut, s)
 		}
 	}
 	return attention(plan)
@@ -321,11 +324,12 @@ func (g *globalOptions) report(w io.Writer, p *writer.Plan, after []steps.Planne
 }
 
 // stepOptions says how the steps after a write run: printed instead with
-// --skip-go-get, upgrades worked out in advance only when they will run or
+// --skip-go-get or --skip-install, upgrades worked out in advance only when they will run or
 // a dry run asks what they would do.
 func (g *globalOptions) stepOptions() steps.Options {
 	skip := func(k generators.StepKind) bool {
-		return g.SkipGoGet && (k == generators.GoModules || k == generators.GoBuild)
+		return g.SkipGoGet && (k == generators.GoModules || k == generators.GoBuild) ||
+			g.SkipInstall && k == generators.NPMInstall
 	}
 	return steps.Options{Resolve: !g.SkipGoGet, Skip: skip}
 }

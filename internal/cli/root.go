@@ -111,6 +111,8 @@ type globalOptions struct {
 	// --wire, obsgen wire); askWire, set when the wizard runs, asks.
 	Wire    bool
 	askWire func(*wiring) (bool, error)
+	// SkipInstall leaves the service's package.json alone (npm steps).
+	SkipInstall bool
 }
 
 // NewRoot builds the command tree.
@@ -143,6 +145,7 @@ routing, Grafana dashboards, Loki pipelines and a local stack to run them.`,
 	pf.BoolVar(&g.AllowDirty, "allow-dirty", false, "write even when files obsgen would change have changes git does not hold")
 	pf.StringVarP(&g.Output, "output", "o", "text", "report format: text or json")
 	pf.BoolVar(&g.SkipGoGet, "skip-go-get", false, "do not run go mod init/go get/go mod tidy for the generated Go code; print the commands instead")
+	pf.BoolVar(&g.SkipInstall, "skip-install", false, "do not install the generated Node code's packages or edit package.json scripts; print the commands instead")
 	root.AddCommand(
 		newInitCmd(g, streams),
 		newGenerateCmd(g, streams),

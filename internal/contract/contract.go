@@ -112,6 +112,9 @@ const (
 	LogTraceID     = "trace_id"
 	LogSpanID      = "span_id"
 	LogRequestID   = "request_id"
+	// LogTraceSampled is true when the request's trace is recorded and
+	// exported, so a reader knows whether its trace ID will be found.
+	LogTraceSampled = "trace_sampled"
 	// LogError holds the error text of a failed operation.
 	LogError = "error"
 )

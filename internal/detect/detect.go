@@ -24,12 +24,14 @@ var frameworkModules = []struct{ prefix, framework string }{
 }
 
 // Repo inspects dir. A missing go.mod is not an error: the folder may be a
-// new service.
+// new service, or a Node.js one (package.json, see Node). A go.mod wins
+// over a package.json: Go services often carry one for front-end tooling.
 func Repo(dir string) (spec.Detected, error) {
 	name := filepath.Join(dir, "go.mod")
 	data, err := os.ReadFile(name)
 	if errors.Is(err, fs.ErrNotExist) {
-		return spec.Detected{}, nil
+		d, _, err := Node(dir)
+		return d, err
 	}
 	if err != nil {
 		return spec.Detected{}, err
@@ -38,7 +40,7 @@ func Repo(dir string) (spec.Detected, error) {
 	if err != nil {
 		return spec.Detected{}, fmt.Errorf("%s: %w: fix the go.mod or run obsgen from another folder with --dir", name, err)
 	}
-	var d spec.Detected
+	d := spec.Detected{Language: "go"}
 	if f.Module != nil {
 		d.Module = f.Module.Mod.Path
 	}

@@ -54,6 +54,9 @@ var (
 func sentryOn(s Spec) bool  { return s.Sentry.Enabled }
 func tracingOn(s Spec) bool { return s.Tracing.Enabled }
 func emailOn(s Spec) bool   { return s.Alerts.Receiver == "email" }
+func goLang(s Spec) bool    { return s.Service.Language == "go" }
+func nodeLang(s Spec) bool  { return s.Service.Language == "node" }
+func nodeTS(s Spec) bool    { return nodeLang(s) && s.Node.TypeScript }
 
 func kubernetesOn(s Spec) bool { return s.Deploy.Target == "kubernetes" }
 
@@ -79,15 +82,19 @@ var fields = []Field{
 	{
 		Name: "framework", Path: "service.framework", Options: Frameworks,
 		Prompt: "HTTP framework",
-		Help:   "The router the service uses; obsgen generates middleware for it. nethttp is the standard library ServeMux.",
+		Help:   "The router the service uses; obsgen generates middleware for it. Go: nethttp (the standard library ServeMux), chi, gin, echo. Node: express, fastify.",
 		ref:    func(s *Spec) any { return &s.Service.Framework },
+		check:  checkFrameworkLanguage,
 	},
 	{
-		Name: "module", Path: "service.module",
+		Name: "module", Path: "service.module", When: goLang,
 		Prompt: "Go module path",
 		Help:   "The module path from the service's go.mod; generated imports start with it.",
 		ref:    func(s *Spec) any { return &s.Service.Module },
 		check: func(s Spec) error {
+			if !goLang(s) {
+				return nil
+			}
 			// What `go mod init` accepts: an import path, which need not
 			// hold a dot (internal services use paths like rest-example).
 			if err := module.CheckImportPath(s.Service.Module); err != nil {
@@ -97,9 +104,72 @@ var fields = []Field{
 		},
 	},
 	{
+		Name: "node-package-manager", Path: "node.package_manager", Options: PackageManagers, When: nodeLang,
+		Prompt: "Package manager",
+		Help:   "Installs the generated code's packages at their tested versions. Detected from the lock file.",
+		ref:    func(s *Spec) any { return &s.Node.PackageManager },
+	},
+	{
+		Name: "node-typescript", Path: "node.typescript", When: nodeLang,
+		Prompt: "Is the service written in TypeScript?",
+		Help:   "Generates .ts files compiled by the service's own tsc build; JavaScript otherwise. Detected from typescript in package.json or a tsconfig.json.",
+		ref:    func(s *Spec) any { return &s.Node.TypeScript },
+	},
+	{
+		Name: "node-module-type", Path: "node.module_type", Options: ModuleTypes, When: nodeLang,
+		Prompt: "Module system (package.json \"type\")",
+		Help:   "commonjs: the generated code is loaded first with node --require. module (ESM): with node --import. Detected from package.json.",
+		ref:    func(s *Spec) any { return &s.Node.ModuleType },
+	},
+	{
+		Name: "node-main", Path: "node.main", When: nodeLang,
+		Prompt: "File node runs to start the service",
+		Help:   "Relative to the repo, e.g. src/server.js; for TypeScript the compiled file, e.g. dist/server.js. Detected from package.json main or the start script.",
+		ref:    func(s *Spec) any { return &s.Node.Main },
+		check: func(s Spec) error {
+			if !nodeLang(s) {
+				return nil
+			}
+			if checkDir(s.Node.Main) != nil || !jsFileRE.MatchString(s.Node.Main) {
+				return fmt.Errorf("%q is not a JavaScript file in the repo: use a relative path ending in .js, .cjs or .mjs, e.g. dist/server.js", s.Node.Main)
+			}
+			return nil
+		},
+	},
+	{
+		Name: "node-root-dir", Path: "node.root_dir", When: nodeTS, Advanced: true,
+		Prompt: "TypeScript source folder (tsconfig rootDir)",
+		Help:   "The generated .ts files go under it and tsc compiles them into the out dir with the rest of the service.",
+		ref:    func(s *Spec) any { return &s.Node.RootDir },
+		check: func(s Spec) error {
+			if !nodeTS(s) {
+				return nil
+			}
+			if err := checkDir(s.Node.RootDir); err != nil {
+				return err
+			}
+			if !under(s.Output.CodeDir, s.Node.RootDir) {
+				return fmt.Errorf("%q does not hold the code folder %s: tsc compiles only files under rootDir; set --code-dir under it, e.g. %s/observability", s.Node.RootDir, s.Output.CodeDir, s.Node.RootDir)
+			}
+			return nil
+		},
+	},
+	{
+		Name: "node-out-dir", Path: "node.out_dir", When: nodeTS, Advanced: true,
+		Prompt: "TypeScript output folder (tsconfig outDir)",
+		Help:   "Where tsc writes the compiled JavaScript node runs, e.g. dist.",
+		ref:    func(s *Spec) any { return &s.Node.OutDir },
+		check: func(s Spec) error {
+			if !nodeTS(s) {
+				return nil
+			}
+			return checkDir(s.Node.OutDir)
+		},
+	},
+	{
 		Name: "service-version-source", Path: "service.version_source", Options: VersionSources, Advanced: true,
 		Prompt: "Where the service version comes from",
-		Help:   "buildinfo: the module version or VCS revision Go embeds at build time. env: the SERVICE_VERSION environment variable.",
+		Help:   "buildinfo: the module version or VCS revision Go embeds at build time (Node: the version in package.json). env: the SERVICE_VERSION environment variable.",
 		ref:    func(s *Spec) any { return &s.Service.VersionSource },
 	},
 	{
@@ -165,7 +235,7 @@ var fields = []Field{
 	{
 		Name: "sentry", Path: "sentry.enabled",
 		Prompt: "Report errors and panics to Sentry?",
-		Help:   "Wires sentry-go. The DSN is read from an environment variable at run time; without it Sentry stays off.",
+		Help:   "Wires sentry-go (Node: @sentry/node). The DSN is read from an environment variable at run time; without it Sentry stays off.",
 		ref:    func(s *Spec) any { return &s.Sentry.Enabled },
 	},
 	{
@@ -440,8 +510,8 @@ var fields = []Field{
 	},
 	{
 		Name: "code-dir", Path: "output.code_dir", Advanced: true,
-		Prompt: "Folder for the generated Go package",
-		Help:   "Relative to the service repo.",
+		Prompt: "Folder for the generated code",
+		Help:   "Relative to the service repo: the Go package, or the Node module folder (src/observability for a new Node service).",
 		ref:    func(s *Spec) any { return &s.Output.CodeDir },
 		check: func(s Spec) error {
 			if err := checkDir(s.Output.CodeDir); err != nil {
@@ -799,6 +869,26 @@ func checkBaseURL(raw string, optional bool, example string) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(raw, "/") || strings.ContainsAny(raw, " \"'{}<>\\`") {
 		return fmt.Errorf("%q is not a base URL: write http(s)://host[/path] without credentials, query or trailing slash, e.g. %s", raw, example)
+	}
+	return nil
+}
+
+var jsFileRE = regexp.MustCompile(`\.(js|cjs|mjs)$`)
+
+// under reports whether dir is parent or inside it.
+func under(dir, parent string) bool {
+	return dir == parent || strings.HasPrefix(dir, parent+"/")
+}
+
+// checkFrameworkLanguage rejects a framework of the other language: each
+// generator only knows its own.
+func checkFrameworkLanguage(s Spec) error {
+	want := GoFrameworks
+	if nodeLang(s) {
+		want = NodeFrameworks
+	}
+	if !slices.Contains(want, s.Service.Framework) {
+		return fmt.Errorf("%q is not a %s framework: with language %s use one of %s", s.Service.Framework, s.Service.Language, s.Service.Language, strings.Join(want, ", "))
 	}
 	return nil
 }

@@ -130,7 +130,7 @@ func explainYAMLError(err error) string {
 var sectionOf = map[string]string{
 	"Spec": "", "Service": "service", "Metrics": "metrics", "Sentry": "sentry", "Tracing": "tracing",
 	"SLO": "slo", "Logs": "logs", "Edge": "edge", "Alerts": "alerts", "Deploy": "deploy", "Output": "output",
-	"Kubernetes": "kubernetes",
+	"Kubernetes": "kubernetes", "Node": "node",
 }
 
 const fileHeader = `# obsgen answers file: the stack obsgen generates observability code and config for.
@@ -140,6 +140,13 @@ const fileHeader = `# obsgen answers file: the stack obsgen generates observabil
 
 // Marshal writes the answers file.
 func (s Spec) Marshal() ([]byte, error) {
+	// Each language's answers are written only for that language; loading
+	// the file restores the other's defaults.
+	if s.Service.Language == "node" {
+		s.Service.Module = ""
+	} else {
+		s.Node = Node{}
+	}
 	var b bytes.Buffer
 	b.WriteString(fileHeader)
 	var doc yaml.Node

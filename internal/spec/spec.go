@@ -3,7 +3,10 @@
 // defaults applied in one place and validation that names the field and the fix.
 package spec
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // SchemaVersion is the version of the answers file format this obsgen reads.
 const SchemaVersion = 1
@@ -25,6 +28,9 @@ type Spec struct {
 	Output        Output  `yaml:"output"`
 	// Kubernetes is used only with deploy.target: kubernetes.
 	Kubernetes Kubernetes `yaml:"kubernetes"`
+
+	// Node holds the answers only a Node.js service has.
+	Node Node `yaml:"node,omitempty"`
 
 	// Found is what obsgen read in the service's code, not an answer: it
 	// is never saved in the answers file.
@@ -195,17 +201,44 @@ type Output struct {
 	ConfigDir string `yaml:"config_dir"`
 }
 
+// Node describes a Node.js service: how it installs packages, whether it is
+// TypeScript, and how its code is loaded. Detected from package.json.
+type Node struct {
+	// PackageManager installs the generated code's packages (from the
+	// lock file: npm, pnpm or yarn).
+	PackageManager string `yaml:"package_manager"`
+	// TypeScript generates .ts files that the service's own tsc build
+	// compiles with the rest of its code.
+	TypeScript bool `yaml:"typescript"`
+	// ModuleType is package.json's "type": commonjs (a require hook loads
+	// the code first) or module (ESM, loaded with node --import).
+	ModuleType string `yaml:"module_type"`
+	// Main is the file node runs to start the service (for TypeScript the
+	// compiled file), relative to the repo.
+	Main string `yaml:"main"`
+	// RootDir and OutDir are tsconfig's rootDir and outDir: the generated
+	// TypeScript is compiled from RootDir into OutDir.
+	RootDir string `yaml:"root_dir"`
+	OutDir  string `yaml:"out_dir"`
+}
+
 // Choices for the enumerated fields. The first entry of each is not
 // necessarily the default: see New.
 var (
-	Languages      = []string{"go"}
-	Frameworks     = []string{"nethttp", "chi", "gin", "echo"}
-	VersionSources = []string{"buildinfo", "env"}
-	LogLevels      = []string{"debug", "info", "warn", "error"}
-	Protocols      = []string{"grpc", "http"}
-	TraceBackends  = []string{"jaeger", "tempo"}
-	Receivers      = []string{"none", "slack", "pagerduty", "email", "webhook"}
-	DeployTargets  = []string{"compose", "kubernetes"}
+	Languages = []string{"go", "node"}
+	// Frameworks is every framework; GoFrameworks and NodeFrameworks are
+	// the ones of each language.
+	Frameworks      = append(slices.Clone(GoFrameworks), NodeFrameworks...)
+	GoFrameworks    = []string{"nethttp", "chi", "gin", "echo"}
+	NodeFrameworks  = []string{"express", "fastify"}
+	PackageManagers = []string{"npm", "pnpm", "yarn"}
+	ModuleTypes     = []string{"commonjs", "module"}
+	VersionSources  = []string{"buildinfo", "env"}
+	LogLevels       = []string{"debug", "info", "warn", "error"}
+	Protocols       = []string{"grpc", "http"}
+	TraceBackends   = []string{"jaeger", "tempo"}
+	Receivers       = []string{"none", "slack", "pagerduty", "email", "webhook"}
+	DeployTargets   = []string{"compose", "kubernetes"}
 )
 
 // New returns a Spec holding every default. Loading an answers file, parsing
@@ -249,8 +282,13 @@ func New() Spec {
 			MonitoringNamespace: "monitoring",
 			PrometheusRelease:   "kube-prometheus-stack",
 		},
+		Node: Node{PackageManager: "npm", ModuleType: "commonjs", RootDir: "src", OutDir: "dist"},
 	}
 }
+
+// NodeCodeDir is the code folder of a new Node service: under src, where
+// tsconfig's rootDir usually is, so tsc compiles it with the service.
+const NodeCodeDir = "src/observability"
 
 // Complete fills answers that derive from others or from the repository
 // (detected values) when they are still empty.
@@ -261,6 +299,18 @@ func (s *Spec) Complete(d Detected) {
 		if p != s.Tracing.Protocol && s.Tracing.Endpoint == DefaultOTLPEndpoint(p) {
 			s.Tracing.Endpoint = DefaultOTLPEndpoint(s.Tracing.Protocol)
 		}
+	}
+	if s.Service.Language == "node" {
+		if s.Node.Main == "" {
+			s.Node.Main = d.NodeMain
+		}
+		if s.Node.Main == "" {
+			s.Node.Main = "index.js"
+			if s.Node.TypeScript {
+				s.Node.Main = s.Node.OutDir + "/index.js"
+			}
+		}
+		return
 	}
 	if s.Service.Module == "" {
 		if d.Module != "" {
@@ -283,4 +333,14 @@ func DefaultOTLPEndpoint(protocol string) string {
 type Detected struct {
 	Module    string
 	Framework string
+	// Language is "node" when the repo is a Node.js package (package.json
+	// and no go.mod); the Node fields are read from package.json, the lock
+	// file and tsconfig.json.
+	Language       string
+	PackageManager string
+	TypeScript     bool
+	ModuleType     string
+	NodeMain       string
+	RootDir        string
+	OutDir         string
 }

@@ -22,7 +22,23 @@ type Command struct {
 	Args []string `json:"args"`
 }
 
-func (c Command) String() string { return strings.Join(c.Args, " ") }
+// String is the command as a shell would take it: arguments with spaces
+// or shell characters are single-quoted, so a printed command can be
+// pasted as it is.
+func (c Command) String() string {
+	out := make([]string, len(c.Args))
+	for i, a := range c.Args {
+		out[i] = shellQuote(a)
+	}
+	return strings.Join(out, " ")
+}
+
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`*?[]{}()<>|&;#~!") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
 
 // Upgrade is a change a step makes to a requirement the service already
 // had, or to its toolchain line (Path "go" or "toolchain").
@@ -64,6 +80,8 @@ func Plan(dir string, steps []generators.Step, opt Options) ([]Planned, error) {
 		switch st.Kind {
 		case generators.GoModules:
 			p, err = planGoModules(dir, st, opt)
+		case generators.NPMInstall:
+			p, err = planNPM(dir, st)
 		case generators.GoBuild:
 			p = Planned{Step: st, Commands: []Command{{Dir: st.Dir, Args: []string{"go", "build", "./..."}}}}
 		default:

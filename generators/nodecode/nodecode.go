@@ -1,0 +1,273 @@
+// Package nodecode generates the module a Node.js service loads before its
+// application to be observable (OpenTelemetry traces and Prometheus
+// metrics, pino JSON logs, Sentry, health endpoints, graceful shutdown, and
+// glue for Express or Fastify), in TypeScript or JavaScript (ESM or
+// CommonJS), and once a Dockerfile. It obeys the same contract as the Go
+// code, so every rule, dashboard and pipeline works unchanged.
+package nodecode
+
+import (
+	"encoding/json"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/obsgen/obsgen/generators"
+	"github.com/obsgen/obsgen/internal/contract"
+	"github.com/obsgen/obsgen/internal/spec"
+)
+
+// Generator writes the Node observability module into the code folder.
+var Generator = generators.Generator{
+	Name:     "node",
+	Doc:      "Node.js observability module: config, pino logger, OpenTelemetry, Sentry, health, shutdown, Express/Fastify glue, Dockerfile",
+	Generate: generate,
+	Steps:    steps,
+}
+
+// sources are the module's files by base name; the extension follows the
+// language and module type.
+var sources = []struct {
+	name string
+	when func(spec.Spec) bool
+}{
+	{"config", nil},
+	{"logger", nil},
+	{"telemetry", nil},
+	{"sentry", nil},
+	{"health", nil},
+	{"lifecycle", nil},
+	{"register", nil},
+	{"express", func(s spec.Spec) bool { return s.Service.Framework == "express" }},
+	{"fastify", func(s spec.Spec) bool { return s.Service.Framework == "fastify" }},
+}
+
+// view is what the templates see.
+type view struct {
+	spec.Spec
+	// TS: TypeScript sources; Import: import/export syntax (TypeScript or
+	// ESM JavaScript); Ext: the files' extension; RelExt: the extension
+	// relative imports name (tsc keeps .js specifiers as they are).
+	TS, Import  bool
+	Ext, RelExt string
+	// Names holds the contract's names as a JavaScript object literal.
+	Names string
+	// Buckets is the JavaScript array of latency bucket boundaries.
+	Buckets       string
+	SLOThreshold  string
+	SamplingRatio string
+	// TraceProtocolEnv is the protocol as OTEL_EXPORTER_OTLP_PROTOCOL
+	// spells it; TraceEndpointURL is the full URL the default exporter
+	// sends to.
+	TraceProtocolEnv string
+	TraceEndpointURL string
+	// Preload and Start are the node option that loads the module first
+	// and the whole start command.
+	Preload, Start string
+}
+
+// contractNames are the contract constants the Node code uses, emitted
+// once into config so no template retypes a name.
+var contractNames = map[string]string{
+	"requestDurationInstrument": contract.RequestDurationInstrument,
+	"requestDuration":           contract.RequestDuration,
+	// The exporter appends _total to counters itself.
+	"processCPUSeconds":     strings.TrimSuffix(contract.ProcessCPUSeconds, "_total"),
+	"processResidentMemory": contract.ProcessResidentMemory,
+	"processStartTime":      contract.ProcessStartTime,
+	"logTime":               contract.LogTime,
+	"logLevel":              contract.LogLevel,
+	"logMessage":            contract.LogMessage,
+	"logService":            contract.LogService,
+	"logVersion":            contract.LogVersion,
+	"logEnvironment":        contract.LogEnvironment,
+	"logError":              contract.LogError,
+	"logTraceID":            contract.LogTraceID,
+	"logSpanID":             contract.LogSpanID,
+	"logTraceSampled":       contract.LogTraceSampled,
+	"logRequestID":          contract.LogRequestID,
+	"accessLogMessage":      contract.AccessLogMessage,
+	"logHTTPMethod":         contract.LogHTTPMethod,
+	"logHTTPRoute":          contract.LogHTTPRoute,
+	"logHTTPPath":           contract.LogHTTPPath,
+	"logHTTPStatus":         contract.LogHTTPStatus,
+	"logDurationMS":         contract.LogDurationMS,
+	"logBytes":              contract.LogBytes,
+	"logPanicMessage":       contract.LogPanicMessage,
+	"logPanic":              contract.LogPanic,
+	"headerRequestID":       strings.ToLower(contract.HeaderRequestID),
+	"healthLivenessPath":    contract.HealthLivenessPath,
+	"healthReadinessPath":   contract.HealthReadinessPath,
+}
+
+// names renders contractNames as a JavaScript object literal.
+func names() string {
+	b, _ := json.MarshalIndent(contractNames, "", "  ")
+	return string(b)
+}
+
+// C is the contract name under key, for comments; the code reads names.
+func (v view) C(key string) string {
+	n, ok := contractNames[key]
+	if !ok {
+		panic("nodecode: no contract name " + key)
+	}
+	return n
+}
+
+// Ext is the extension of the generated files for s.
+func Ext(s spec.Spec) string {
+	switch {
+	case s.Node.TypeScript:
+		return "ts"
+	case s.Node.ModuleType == "module":
+		return "mjs"
+	}
+	return "cjs"
+}
+
+// Preload is the node option that loads the generated module before the
+// application. It is --import for CommonJS services too (the file itself
+// stays CommonJS): @sentry/node 11 no longer supports being initialised
+// from a --require preload, because Node re-runs --require preloads on its
+// module loader thread. For TypeScript it names the compiled file.
+func Preload(s spec.Spec) string {
+	file := path.Join(s.Output.CodeDir, "register."+Ext(s))
+	if s.Node.TypeScript {
+		rel := strings.TrimPrefix(strings.TrimPrefix(s.Output.CodeDir, s.Node.RootDir), "/")
+		file = path.Join(s.Node.OutDir, rel, "register.js")
+	}
+	return "--import ./" + file
+}
+
+// StartCommand is the command that runs the service with the module loaded.
+func StartCommand(s spec.Spec) string {
+	return "node " + Preload(s) + " " + s.Node.Main
+}
+
+func newView(s spec.Spec) view {
+	threshold := time.Duration(s.SLO.LatencyThreshold)
+	var b []string
+	for _, f := range contract.LatencyBuckets(threshold) {
+		b = append(b, strconv.FormatFloat(f, 'f', -1, 64))
+	}
+	v := view{
+		Spec:          s,
+		TS:            s.Node.TypeScript,
+		Import:        s.Node.TypeScript || s.Node.ModuleType == "module",
+		Ext:           Ext(s),
+		Names:         names(),
+		Buckets:       "[" + strings.Join(b, ", ") + "]",
+		SLOThreshold:  contract.BucketLE(threshold),
+		SamplingRatio: strconv.FormatFloat(s.Tracing.SamplingRatio, 'f', -1, 64),
+		Preload:       Preload(s),
+		Start:         StartCommand(s),
+	}
+	v.RelExt = "." + v.Ext
+	if v.TS {
+		v.RelExt = ".js"
+	}
+	v.TraceProtocolEnv, v.TraceEndpointURL = "grpc", s.Tracing.Endpoint
+	if s.Tracing.Protocol == "http" {
+		v.TraceProtocolEnv = "http/protobuf"
+		v.TraceEndpointURL = strings.TrimSuffix(s.Tracing.Endpoint, "/") + "/v1/traces"
+	}
+	return v
+}
+
+func generate(s spec.Spec) ([]generators.File, error) {
+	if s.Service.Language != "node" {
+		return nil, nil
+	}
+	v := newView(s)
+	var files []generators.File
+	for _, src := range sources {
+		if src.when != nil && !src.when(s) {
+			continue
+		}
+		f, err := generators.RenderFile("node/"+src.name+".tmpl", path.Join(s.Output.CodeDir, src.name+"."+v.Ext), generators.Merged, v)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f)
+	}
+	if s.Deploy.Target == "compose" {
+		// The service image for the local stack, the user's from the
+		// first write on (like the Go one).
+		f, err := generators.RenderFile("node/Dockerfile.tmpl", "Dockerfile", generators.CreateOnce, v)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+// The helpers below write one construct in the syntax of the target (ESM
+// or TypeScript imports, or CommonJS require), so each template is written
+// once for every variant.
+
+// Named imports names from mod.
+func (v view) Named(mod, names string) string {
+	if v.Import {
+		return "import { " + names + " } from '" + mod + "';"
+	}
+	return "const { " + strings.ReplaceAll(names, " as ", ": ") + " } = require('" + mod + "');"
+}
+
+// Star imports the whole module mod as name.
+func (v view) Star(mod, name string) string {
+	if v.Import {
+		return "import * as " + name + " from '" + mod + "';"
+	}
+	return "const " + name + " = require('" + mod + "');"
+}
+
+// Local imports names from a sibling generated file.
+func (v view) Local(file, names string) string {
+	return v.Named("./"+file+v.RelExt, names)
+}
+
+// Types imports TypeScript types; nothing for JavaScript.
+func (v view) Types(mod, names string) string {
+	if !v.TS {
+		return ""
+	}
+	return "import type { " + names + " } from '" + mod + "';"
+}
+
+// T is a TypeScript-only fragment (a type annotation).
+func (v view) T(s string) string {
+	if v.TS {
+		return s
+	}
+	return ""
+}
+
+// Export prefixes an exported declaration.
+func (v view) Export() string {
+	if v.Import {
+		return "export "
+	}
+	return ""
+}
+
+// Exports ends a CommonJS file with its exports.
+func (v view) Exports(names string) string {
+	if v.Import {
+		return ""
+	}
+	return "module.exports = { " + names + " };"
+}
+
+// LocalTypes imports TypeScript types from a sibling generated file.
+func (v view) LocalTypes(file, names string) string {
+	return v.Types("./"+file+v.RelExt, names)
+}
+
+// StartJSON is the start command as a Dockerfile exec-form array.
+func (v view) StartJSON() string {
+	b, _ := json.Marshal(strings.Fields(v.Start))
+	return string(b)
+}

@@ -1,0 +1,51 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/obsgen/obsgen/internal/spec"
+)
+
+// applyDetected starts a new answers file from what the repo says about
+// itself, leaving alone every answer a flag set (it runs after the flags).
+// A Node service's code goes under src unless the flag says otherwise. It says what it took, so
+// the wizard's defaults are never a surprise.
+func applyDetected(s *spec.Spec, d spec.Detected, changed func(flag string) bool, w io.Writer) {
+	source := "go.mod"
+	if d.Language == "node" {
+		source = "package.json"
+	}
+	set := func(flag string, dst *string, v string) {
+		if v == "" || changed(flag) {
+			return
+		}
+		*dst = v
+		fmt.Fprintf(w, "detected %s %s from %s (pass --%s to change it)\n", flag, v, source, flag)
+	}
+	if d.Language == "node" && !changed("language") {
+		s.Service.Language = "node"
+		fmt.Fprintf(w, "detected language node from package.json (pass --language to change it)\n")
+	}
+	if s.Service.Language == "node" && !changed("code-dir") {
+		s.Output.CodeDir = spec.NodeCodeDir
+		if d.RootDir != "" && d.RootDir != "src" {
+			s.Output.CodeDir = d.RootDir + "/observability"
+		}
+	}
+	if d.Language == "node" && s.Service.Language == "node" {
+		set("node-package-manager", &s.Node.PackageManager, d.PackageManager)
+		set("node-module-type", &s.Node.ModuleType, d.ModuleType)
+		set("node-main", &s.Node.Main, d.NodeMain)
+		set("node-root-dir", &s.Node.RootDir, d.RootDir)
+		set("node-out-dir", &s.Node.OutDir, d.OutDir)
+		if d.TypeScript && !changed("node-typescript") {
+			s.Node.TypeScript = true
+			fmt.Fprintf(w, "detected node-typescript true from package.json (pass --node-typescript=false to change it)\n")
+		}
+	}
+	set("framework", &s.Service.Framework, d.Framework)
+	if d.Module != "" {
+		s.Service.Module = d.Module
+	}
+}

@@ -1,0 +1,141 @@
+package cli
+
+import (
+	"encoding/json"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/obsgen/obsgen/internal/testtool"
+)
+
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// init in a Node repo detects everything package.json says, writes the
+// TypeScript module under src, and plans the install and the start script
+// edit as steps (printed, not run, with --skip-install).
+func TestInitDetectsNodeService(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"package.json":      `{"name":"orders","version":"2.0.0","type":"module","scripts":{"start":"node dist/server.js"},"dependencies":{"fastify":"5.12.8"},"devDependencies":{"typescript":"7.0.2"}}`,
+		"package-lock.json": `{}`,
+		"tsconfig.json":     `{"compilerOptions":{"rootDir":"src","outDir":"dist"}}`,
+	})
+	r := run(t, nil, "init", "--no-prompt", "--dir", dir, "--service-name", "orders", "--skip-install")
+	if r.code != ExitOK {
+		t.Fatalf("init: exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
+	files := testtool.ReadTree(t, dir)
+	for _, want := range []string{"src/observability/register.ts", "src/observability/fastify.ts", "src/observability/telemetry.ts", "Dockerfile"} {
+		if _, ok := files[want]; !ok {
+			t.Errorf("init did not write %s", want)
+		}
+	}
+	if _, ok := files["src/observability/express.ts"]; ok {
+		t.Error("init wrote the Express glue for a Fastify service")
+	}
+	answers := files["obsgen.yaml"]
+	for _, want := range []string{"language: node", "framework: fastify", "typescript: true", "module_type: module", "main: dist/server.js"} {
+		if !strings.Contains(answers, want) {
+			t.Errorf("obsgen.yaml lacks %q:\n%s", want, answers)
+		}
+	}
+	for _, want := range []string{
+		"skipped npm-install",
+		"npm install --save-exact --no-fund --no-audit @opentelemetry/api@1.9.1",
+		"npm pkg set 'scripts.start=node --import ./dist/observability/register.js dist/server.js'",
+	} {
+		if !strings.Contains(r.errOut, want) {
+			t.Errorf("init did not print %q:\n%s", want, r.errOut)
+		}
+	}
+	if files["package.json"] != `{"name":"orders","version":"2.0.0","type":"module","scripts":{"start":"node dist/server.js"},"dependencies":{"fastify":"5.12.8"},"devDependencies":{"typescript":"7.0.2"}}` {
+		t.Error("--skip-install changed package.json")
+	}
+}
+
+// The plan shows the npm step in JSON, and a dry run runs nothing.
+func TestDryRunShowsNPMStep(t *testing.T) {
+	dir := writeTree(t, map[string]string{"package.json": `{"main":"app.js","dependencies":{"express":"5.3.0","pino":"^10.5.0"}}`})
+	r := run(t, nil, "init", "--no-prompt", "--dir", dir, "--service-name", "orders", "--dry-run", "-o", "json")
+	if r.code != ExitOK {
+		t.Fatalf("init: exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
+	var rep jsonReport
+	if err := json.Unmarshal([]byte(r.out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Steps) != 1 || rep.Steps[0].Kind != "npm-install" || rep.Steps[0].Tool != "npm" {
+		t.Fatalf("steps = %+v, want one npm-install", rep.Steps)
+	}
+	var cmds []string
+	for _, c := range rep.Steps[0].Commands {
+		cmds = append(cmds, c.String())
+	}
+	all := strings.Join(cmds, "\n")
+	if strings.Contains(all, "pino@") {
+		t.Errorf("the plan reinstalls pino the service has at a newer version:\n%s", all)
+	}
+	if !strings.Contains(all, "scripts.start=node --import ./src/observability/register.cjs app.js") {
+		t.Errorf("the plan does not add the start script:\n%s", all)
+	}
+	if files := testtool.ReadTree(t, dir); len(files) != 1 {
+		t.Errorf("a dry run wrote files: %v", keys(files))
+	}
+}
+
+// Bad package.json input: one clear error, exit 2, nothing written.
+func TestInitRejectsBadPackageJSON(t *testing.T) {
+	cases := map[string]map[string]string{
+		"does not parse": {"package.json": `{"name": "orders",`},
+		"koa":            {"package.json": `{"dependencies":{"koa":"2.15.0"}}`},
+		"workspace root": {"package.json": `{"private":true,"workspaces":["services/*"]}`},
+	}
+	for name, files := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := writeTree(t, files)
+			before := testtool.ReadTree(t, dir)
+			r := run(t, nil, "init", "--no-prompt", "--dir", dir, "--service-name", "orders", "--skip-install")
+			if r.code != ExitUsage || !strings.Contains(r.errOut, "package.json") {
+				t.Errorf("exit %d, want %d with an error naming package.json:\n%s", r.code, ExitUsage, r.errOut)
+			}
+			if after := testtool.ReadTree(t, dir); !maps.Equal(before, after) {
+				t.Errorf("bad input wrote files: %v", keys(after))
+			}
+		})
+	}
+}
+
+// Regeneration merges hand edits to the generated Node module as it does
+// for Go: a team's own readiness check stays, the new sampling ratio comes in.
+func TestNodeRegenerationMergesEdits(t *testing.T) {
+	dir := writeTree(t, map[string]string{"package.json": `{"main":"server.js","dependencies":{"express":"5.3.0"}}`})
+	mustRun(t, 0, dir, "init", "--no-prompt", "--service-name", "orders", "--skip-install")
+	const reg = "src/observability/register.cjs"
+	replaceLine(t, dir, reg, "installProcessHandlers();", "  installProcessHandlers();\n  require('./health.cjs').health.register('db', () => pool.query('select 1'));")
+	out := mustRun(t, 0, dir, "generate", "--skip-install", "--set", "sampling-ratio=0.5")
+	if !strings.Contains(out, "merged     "+reg) && !strings.Contains(out, "unchanged  "+reg) {
+		t.Errorf("report:\n%s", out)
+	}
+	if got := readFile(t, dir, reg); !strings.Contains(got, "health.register('db'") {
+		t.Errorf("the hand edit was lost:\n%s", got)
+	}
+	if got := readFile(t, dir, "src/observability/config.cjs"); !strings.Contains(got, "samplingRatio: 0.5,") {
+		t.Errorf("the new answer did not reach config.cjs:\n%s", got)
+	}
+	mustRun(t, 0, dir, "check")
+}

@@ -1,0 +1,505 @@
+package servicetest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/obsgen/obsgen/generators/nodecode"
+	"github.com/obsgen/obsgen/internal/cli"
+	"github.com/obsgen/obsgen/internal/contract"
+	"github.com/obsgen/obsgen/internal/testtool"
+)
+
+// nodeServices are real Node services of each kind obsgen generates for:
+// both frameworks, TypeScript and JavaScript, ESM and CommonJS, both OTLP
+// protocols. They run one after another (two cores).
+var nodeServices = []struct {
+	name, framework, moduleType, protocol string
+	ts                                    bool
+}{
+	{"express-js-cjs", "express", "commonjs", "grpc", false},
+	{"fastify-ts-esm", "fastify", "module", "http", true},
+	{"express-ts-cjs", "express", "commonjs", "http", true},
+	{"fastify-js-esm", "fastify", "module", "grpc", false},
+}
+
+// Node's routers name routes with :params.
+const nodeRoute = "/hello/:name"
+
+func TestGeneratedNodeServices(t *testing.T) {
+	node := requireTool(t, "node")
+	npm := requireTool(t, "npm")
+	for _, svc := range nodeServices {
+		if !strings.Contains(os.Getenv("OBSGEN_NODE_SERVICES"), svc.name) && os.Getenv("OBSGEN_NODE_SERVICES") != "" {
+			continue
+		}
+		t.Run(svc.name, func(t *testing.T) {
+			start := time.Now()
+			dir := writeNodeService(t, svc.name, svc.framework, svc.moduleType, svc.ts)
+			npmRun(t, npm, dir, "install", "--no-audit", "--no-fund", "--prefer-offline")
+			initNodeService(t, dir, "svc-"+svc.name, svc.protocol)
+			if svc.ts {
+				npmRun(t, npm, dir, "exec", "--", "tsc", "-p", ".")
+			}
+			t.Logf("fixture, npm install, obsgen init, build: %s", time.Since(start).Round(time.Millisecond))
+			args := startArgs(t, dir)
+			start = time.Now()
+			checkNodeService(t, node, dir, args, svc.protocol)
+			checkNodeCrash(t, node, dir, args)
+			t.Logf("run checks: %s", time.Since(start).Round(time.Millisecond))
+		})
+	}
+}
+
+// requireTool finds a program in PATH: the test is skipped without it
+// locally and fails under CI.
+func requireTool(t *testing.T, name string) string {
+	p, err := exec.LookPath(name)
+	if err != nil {
+		testtool.Missing(t, name+" is not in PATH: install Node.js 20 or later")
+	}
+	return p
+}
+
+// npmEnv shares one npm cache between the test's installs (and with the
+// developer's), and prefers it over the registry, so only a cold machine
+// pays for downloads.
+func npmEnv() []string {
+	return append(os.Environ(), "npm_config_prefer_offline=true", "npm_config_update_notifier=false", "npm_config_fund=false", "npm_config_audit=false")
+}
+
+func npmRun(t *testing.T, npm, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(npm, args...)
+	cmd.Dir = dir
+	cmd.Env = npmEnv()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("npm %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// initNodeService runs `obsgen init` in the service's folder as a user
+// would: it detects Node, the framework, TypeScript and the module type
+// from package.json, installs the pinned packages and edits the start
+// script.
+func initNodeService(t *testing.T, dir, name, protocol string) {
+	t.Setenv("npm_config_prefer_offline", "true")
+	var out, errOut bytes.Buffer
+	code := cli.Main([]string{"init", "--no-prompt", "--dir", dir, "--service-name", name,
+		"--otlp-protocol", protocol, "--slo-latency-threshold", sloThreshold},
+		cli.IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, CanPrompt: func() bool { return false }})
+	if code != 0 {
+		t.Fatalf("obsgen init: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	for _, want := range []string{"detected language node", "running: npm install --save-exact", "running: npm pkg set"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("obsgen init did not say %q:\n%s", want, errOut.String())
+		}
+	}
+}
+
+// startArgs reads the start script obsgen wrote into package.json and
+// returns node's arguments: the service is started exactly as npm start
+// would, but as a direct child, so the test's SIGTERM reaches it.
+func startArgs(t *testing.T, dir string) []string {
+	data, err := os.ReadFile(filepath.Join(dir, "package.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pkg struct {
+		Scripts      map[string]string `json:"scripts"`
+		Dependencies map[string]string `json:"dependencies"`
+	}
+	if err := json.Unmarshal(data, &pkg); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"@opentelemetry/sdk-node", "pino", "@sentry/node"} {
+		if v := pkg.Dependencies[want]; v == "" || strings.ContainsAny(v, "^~") {
+			t.Errorf("package.json dependency %s = %q, want an exact version", want, v)
+		}
+	}
+	fields := strings.Fields(pkg.Scripts["start"])
+	if len(fields) < 4 || fields[0] != "node" || fields[1] != "--import" {
+		t.Fatalf("start script %q does not load the generated module first", pkg.Scripts["start"])
+	}
+	return fields[1:]
+}
+
+func checkNodeService(t *testing.T, node, dir string, args []string, protocol string) {
+	traces := startTraceReceiver(t, protocol)
+	sentry := startSentry(t)
+	port, metricsPort := freePort(t), freePort(t)
+	logs := &lineBuffer{}
+	cmd := exec.Command(node, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"PORT="+port,
+		"OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1",
+		"OTEL_EXPORTER_PROMETHEUS_PORT="+metricsPort,
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+traces.addr,
+		"OTEL_BSP_SCHEDULE_DELAY=100",
+		"SENTRY_DSN=http://public@"+sentry.addr+"/1",
+	)
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		if t.Failed() {
+			t.Logf("service output:\n%s", logs.String())
+		}
+	})
+	base := "http://127.0.0.1:" + port
+	// Loading the SDKs takes seconds on a busy machine.
+	waitFor(t, 90*time.Second, "service ready", func() bool {
+		resp, err := http.Get(base + contract.HealthReadinessPath)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+
+	traceID := randomHex(16)
+	resp := get(t, base+"/hello/ana", traceID)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get(contract.HeaderRequestID) == "" {
+		t.Fatalf("GET /hello/ana: %d, %s=%q", resp.StatusCode, contract.HeaderRequestID, resp.Header.Get(contract.HeaderRequestID))
+	}
+	var access map[string]any
+	waitFor(t, 5*time.Second, "access log line with the trace ID", func() bool {
+		access = logs.find(func(l map[string]any) bool {
+			return l[contract.LogMessage] == contract.AccessLogMessage && l[contract.LogTraceID] == traceID
+		})
+		return access != nil
+	})
+	for k, v := range map[string]any{
+		contract.LogHTTPRoute: nodeRoute, contract.LogHTTPMethod: "GET", contract.LogHTTPStatus: 200.0,
+		contract.LogRequestID: resp.Header.Get(contract.HeaderRequestID), contract.LogHTTPPath: "/hello/ana",
+		contract.LogTraceSampled: true, contract.LogLevel: contract.LevelInfo, contract.LogVersion: "1.4.2",
+	} {
+		if access[k] != v {
+			t.Errorf("access log %s = %v, want %v: %v", k, access[k], v, access)
+		}
+	}
+	for _, k := range []string{contract.LogTime, contract.LogSpanID, contract.LogDurationMS, contract.LogBytes, contract.LogService, contract.LogEnvironment} {
+		if _, ok := access[k]; !ok {
+			t.Errorf("access log has no %s: %v", k, access)
+		}
+	}
+	// The same request ID in, the same out.
+	req := request(t, base+"/hello/id", "")
+	req.Header.Set(contract.HeaderRequestID, "caller-id-42")
+	if r, err := http.DefaultClient.Do(req); err != nil || r.Header.Get(contract.HeaderRequestID) != "caller-id-42" {
+		t.Errorf("a caller's %s is not kept: %v %v", contract.HeaderRequestID, err, r)
+	} else {
+		r.Body.Close()
+	}
+	if logs.find(func(l map[string]any) bool {
+		return l[contract.LogMessage] == "saying hello" && l[contract.LogTraceID] == traceID && l["password"] == "[REDACTED]"
+	}) == nil {
+		t.Error("the handler's own log line does not carry the trace ID, or its password field is not redacted")
+	}
+	waitFor(t, 15*time.Second, "span with the trace ID at the OTLP receiver", func() bool { return traces.has(traceID) })
+
+	// Health checks leave no access log line.
+	get(t, base+contract.HealthLivenessPath, "")
+	if l := logs.find(func(l map[string]any) bool { return l[contract.LogHTTPPath] == contract.HealthLivenessPath }); l != nil {
+		t.Errorf("health check was logged: %v", l)
+	}
+
+	checkExposition(t, "http://127.0.0.1:"+metricsPort+"/metrics", nodeRoute)
+
+	// Exactly one tracer provider: the SDK's, not Sentry's, and no
+	// duplicate registration of the global.
+	var tp struct{ Provider string }
+	if r, err := http.Get(base + "/debug/tracer-provider"); err != nil {
+		t.Error(err)
+	} else {
+		_ = json.NewDecoder(r.Body).Decode(&tp)
+		r.Body.Close()
+	}
+	if tp.Provider != "TracerProvider" {
+		t.Errorf("the global tracer provider is %q, want the OpenTelemetry SDK's TracerProvider", tp.Provider)
+	}
+	if strings.Contains(logs.String(), "duplicate registration") {
+		t.Error("a second tracer provider tried to register")
+	}
+
+	// A thrown error: 500, the process stays up, Sentry gets the exception
+	// with the trace ID.
+	panicTrace := randomHex(16)
+	preq := request(t, base+"/panic?token=qu3ry-s3cret", panicTrace)
+	preq.Header.Set("Cookie", "session=c00kie-s3cret")
+	preq.Header.Set("Authorization", "Bearer t0ken-s3cret")
+	if resp, err := http.DefaultClient.Do(preq); err != nil || resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("GET /panic: %v %v, want 500", err, resp)
+	} else {
+		resp.Body.Close()
+	}
+	if resp := get(t, base+"/hello/bo", ""); resp.StatusCode != http.StatusOK {
+		t.Fatalf("after a thrown error: %d, want 200", resp.StatusCode)
+	}
+	var event map[string]any
+	waitFor(t, 15*time.Second, "Sentry event for the thrown error", func() bool {
+		event = sentry.eventWithTrace(panicTrace)
+		return event != nil
+	})
+	if ex := fmt.Sprint(event["exception"]); !strings.Contains(ex, "example panic") || !strings.Contains(ex, "stacktrace") {
+		t.Errorf("Sentry event has no exception with a stack trace: %s", ex)
+	}
+	if raw, _ := json.Marshal(event); strings.Contains(string(raw), "s3cret") {
+		t.Errorf("PII reached Sentry (a cookie, credential or query value): %s", raw)
+	}
+	if event["environment"] != "production" || !strings.HasPrefix(fmt.Sprint(event["release"]), "svc-") {
+		t.Errorf("Sentry event environment/release: %v / %v", event["environment"], event["release"])
+	}
+	if logs.find(func(l map[string]any) bool {
+		return l[contract.LogMessage] == contract.LogPanicMessage && l[contract.LogTraceID] == panicTrace && l[contract.LogLevel] == contract.LevelError
+	}) == nil {
+		t.Error("no error log line for the thrown error with its trace ID")
+	}
+
+	// The collector goes away: requests keep succeeding.
+	traces.stop()
+	client := &http.Client{Timeout: 2 * time.Second}
+	var slowest time.Duration
+	for i := range 50 {
+		t0 := time.Now()
+		resp, err := client.Do(request(t, base+"/hello/x", randomHex(16)))
+		if err != nil {
+			t.Fatalf("request %d with the collector down: %v", i, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("request %d with the collector down: %d", i, resp.StatusCode)
+		}
+		slowest = max(slowest, time.Since(t0))
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("collector down: 50 requests, slowest %s", slowest)
+
+	// SIGTERM: drain and flush within the generated bound (5s), even with
+	// the collector down.
+	t0 := time.Now()
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v", err)
+		}
+		took := time.Since(t0)
+		t.Logf("shutdown with the collector down: %s", took.Round(time.Millisecond))
+		if took > 7*time.Second {
+			t.Errorf("shutdown took %s, more than the 5s flush bound", took)
+		}
+	case <-time.After(20 * time.Second):
+		t.Error("service did not exit within 20s of SIGTERM")
+	}
+}
+
+// writeNodeService writes a small real service: package.json, the app, and
+// for TypeScript a tsconfig.json, the way such a repo looks before obsgen.
+func writeNodeService(t *testing.T, name, framework, moduleType string, ts bool) string {
+	dir := t.TempDir()
+	fw := nodecode.Frameworks[framework]
+	pkg := map[string]any{
+		"name": "svc-" + name, "version": "1.4.2", "private": true, "type": moduleType,
+		"dependencies": map[string]string{fw.Name: fw.Version},
+	}
+	main := "server.js"
+	if ts {
+		main = "dist/server.js"
+		dev := map[string]string{}
+		for _, d := range nodecode.TypeScript {
+			dev[d.Name] = d.Version
+		}
+		if framework == "express" {
+			dev["@types/express"] = "5.0.6"
+		}
+		pkg["devDependencies"] = dev
+		pkg["scripts"] = map[string]string{"build": "tsc -p .", "start": "node " + main}
+	} else {
+		pkg["main"] = main
+	}
+	data, _ := json.MarshalIndent(pkg, "", "  ")
+	files := map[string]string{"package.json": string(data)}
+	src := nodeApp(framework, moduleType == "module" || ts, ts)
+	if ts {
+		files["src/server.ts"] = src
+		files["tsconfig.json"] = `{
+  // The usual Node setup: src compiled to dist.
+  "compilerOptions": {
+    "target": "es2022", "module": "nodenext", "moduleResolution": "nodenext",
+    "rootDir": "src", "outDir": "dist", "strict": true, "esModuleInterop": true,
+    "skipLibCheck": true, "types": ["node"]
+  },
+  "include": ["src"]
+}
+`
+	} else {
+		files[main] = src
+	}
+	for p, c := range files {
+		full := filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// nodeApp is the service's own code: a route with a parameter, one that
+// throws, and one that says which tracer provider is global.
+func nodeApp(framework string, esm, ts bool) string {
+	ext := ".cjs"
+	switch {
+	case ts:
+		ext = ".js"
+	case esm:
+		ext = ".mjs"
+	}
+	mod := "./src/observability/" + framework + ext
+	if ts {
+		mod = "./observability/" + framework + ext
+	}
+	var b strings.Builder
+	if framework == "express" {
+		if esm {
+			fmt.Fprintf(&b, "import express from 'express';\nimport { trace } from '@opentelemetry/api';\nimport { observe, errorHandler, closeOnShutdown, logger } from '%s';\n", mod)
+		} else {
+			fmt.Fprintf(&b, "'use strict';\nconst express = require('express');\nconst { trace } = require('@opentelemetry/api');\nconst { observe, errorHandler, closeOnShutdown, logger } = require('%s');\n", mod)
+		}
+		b.WriteString(`
+const app = express();
+observe(app);
+app.get('/hello/:name', (req, res) => {
+  logger.info({ password: 'hunter2' }, 'saying hello');
+  res.json({ hello: req.params.name });
+});
+app.get('/panic', () => {
+  throw new Error('example panic');
+});
+app.get('/crash', (_req, res) => {
+  setImmediate(() => {
+    throw new Error('crash example');
+  });
+  res.json({ crashing: true });
+});
+app.get('/debug/tracer-provider', (_req, res) => {
+  res.json({ provider: (trace.getTracerProvider()` + tsOnly(ts, " as any") + `).getDelegate().constructor.name });
+});
+app.use(errorHandler);
+closeOnShutdown(app.listen(Number(process.env.PORT), '127.0.0.1'));
+`)
+		return b.String()
+	}
+	if esm {
+		fmt.Fprintf(&b, "import Fastify from 'fastify';\nimport { trace } from '@opentelemetry/api';\nimport { observe, logger } from '%s';\n", mod)
+	} else {
+		fmt.Fprintf(&b, "'use strict';\nconst Fastify = require('fastify');\nconst { trace } = require('@opentelemetry/api');\nconst { observe, logger } = require('%s');\n", mod)
+	}
+	b.WriteString(`
+const app = Fastify();
+observe(app);
+app.get('/hello/:name', async (req) => {
+  logger.info({ password: 'hunter2' }, 'saying hello');
+  return { hello: (req.params` + tsOnly(ts, " as { name: string }") + `).name };
+});
+app.get('/panic', async () => {
+  throw new Error('example panic');
+});
+app.get('/crash', async () => {
+  setImmediate(() => {
+    throw new Error('crash example');
+  });
+  return { crashing: true };
+});
+app.get('/debug/tracer-provider', async () => ({ provider: (trace.getTracerProvider()` + tsOnly(ts, " as any") + `).getDelegate().constructor.name }));
+await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
+`)
+	return b.String()
+}
+
+func tsOnly(ts bool, s string) string {
+	if ts {
+		return s
+	}
+	return ""
+}
+
+// checkNodeCrash: an uncaught exception is logged, reported to Sentry and
+// flushed, and the process exits 1 within the flush bound.
+func checkNodeCrash(t *testing.T, node, dir string, args []string) {
+	sentry := startSentry(t)
+	port := freePort(t)
+	logs := &lineBuffer{}
+	cmd := exec.Command(node, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PORT="+port, "OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1", "OTEL_EXPORTER_PROMETHEUS_PORT="+freePort(t),
+		"OTEL_TRACES_EXPORTER=none", "SENTRY_DSN=http://public@"+sentry.addr+"/1")
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		if t.Failed() {
+			t.Logf("crashing service output:\n%s", logs.String())
+		}
+	})
+	base := "http://127.0.0.1:" + port
+	waitFor(t, 90*time.Second, "service ready", func() bool {
+		resp, err := http.Get(base + contract.HealthReadinessPath)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	t0 := time.Now()
+	get(t, base+"/crash", "")
+	select {
+	case err := <-exited:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+			t.Errorf("exit after an uncaught exception: %v, want exit status 1", err)
+		}
+		t.Logf("uncaught exception: exited in %s", time.Since(t0).Round(time.Millisecond))
+	case <-time.After(20 * time.Second):
+		t.Fatal("service did not exit within 20s of an uncaught exception")
+	}
+	found := false
+	sentry.mu.Lock()
+	for _, ev := range sentry.events {
+		if strings.Contains(fmt.Sprint(ev["exception"]), "crash example") {
+			found = true
+		}
+	}
+	sentry.mu.Unlock()
+	if !found {
+		t.Error("the uncaught exception did not reach Sentry before the exit")
+	}
+	if logs.find(func(l map[string]any) bool {
+		return l[contract.LogLevel] == contract.LevelError && l[contract.LogMessage] == "uncaught exception"
+	}) == nil {
+		t.Error("no error log line for the uncaught exception")
+	}
+}
