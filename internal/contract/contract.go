@@ -121,9 +121,6 @@ const (
 
 // Fields the generated logger adds for correlation and hardening.
 const (
-	// LogTraceSampled is true when the line's trace was sampled, i.e. the
-	// trace backend has it: only then does a trace_id link lead anywhere.
-	LogTraceSampled = "trace_sampled"
 	// LogClientRequestID is the X-Request-ID a client sent when clients
 	// are not trusted with it (edge.internet_facing).
 	LogClientRequestID = "client_request_id"
