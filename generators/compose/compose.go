@@ -275,6 +275,9 @@ func Stack(s spec.Spec) ([]byte, error) {
 			"--config.file=/etc/prometheus/prometheus.yml",
 			"--storage.tsdb.path=/prometheus",
 			"--storage.tsdb.retention.time=15d",
+			// Keeps the exemplars (trace IDs) the service exposes in
+			// OpenMetrics, so latency panels link to traces.
+			"--enable-feature=exemplar-storage",
 		},
 		Ports:       []string{local(stack.PrometheusPort)},
 		Volumes:     []string{bind(path.Join(cfg, "prometheus"), "/etc/prometheus"), "prometheus-data:/prometheus"},
