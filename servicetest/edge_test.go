@@ -81,7 +81,9 @@ func checkUntrusted(t *testing.T, r *running) {
 	}
 	var b map[string]any
 	waitFor(t, 5*time.Second, "the baggage line", func() bool {
-		b = r.logs.find(func(l map[string]any) bool { return l[contract.LogMessage] == "baggage" && l[contract.LogRequestID] == own })
+		b = r.logs.find(func(l map[string]any) bool {
+			return l[contract.LogMessage] == "baggage" && l[contract.LogRequestID] == own
+		})
 		return b != nil
 	})
 	if b["baggage_seen"] != "" {

@@ -426,7 +426,9 @@ func checkStampedVersion(t *testing.T, r *running) {
 	if l == nil || l[contract.LogVersion] != probeVersion {
 		t.Errorf("log version %v, want the stamped %s", l, probeVersion)
 	}
-	if r.logs.find(func(l map[string]any) bool { return strings.Contains(fmt.Sprint(l[contract.LogMessage]), "version unknown") }) != nil {
+	if r.logs.find(func(l map[string]any) bool {
+		return strings.Contains(fmt.Sprint(l[contract.LogMessage]), "version unknown")
+	}) != nil {
 		t.Error("a stamped build warns that its version is unknown")
 	}
 	if !strings.Contains(scrape(t, r.metrics, ""), `service_version="`+probeVersion+`"`) {

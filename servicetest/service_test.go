@@ -2,11 +2,11 @@ package servicetest
 
 import (
 	"bufio"
-	"embed"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"crypto/rand"
+	"embed"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
