@@ -16,21 +16,22 @@ func snippet(w io.Writer, s spec.Spec) {
 	}
 	imp := s.Service.Module + "/" + s.Output.CodeDir
 	pkg := gocode.PackageName(s)
-	var wrap string
+	var wrap, handler string
 	switch s.Service.Framework {
 	case "chi":
-		wrap = "r.Use(" + pkg + ".Middleware)            // first, on the chi router"
+		wrap, handler = "r.Use("+pkg+".Middleware)            // first, on the chi router", "r"
 	case "gin":
-		wrap = "r.Use(" + pkg + ".Middleware()...)       // first, on a gin.New() engine"
+		wrap, handler = "r.Use("+pkg+".Middleware()...)       // first, on a gin.New() engine", "r"
 	case "echo":
-		wrap = "e.Use(" + pkg + ".Middleware())          // first, on the echo server"
+		wrap, handler = "e.Use("+pkg+".Middleware())          // first, on the echo server", "e"
 	default:
-		wrap = "handler := " + pkg + ".Middleware(mux)   // serve handler, not mux"
+		wrap, handler = "handler := "+pkg+".Middleware(mux)   // serve handler, not mux", "handler"
 	}
 	fmt.Fprintf(w, `
 Wire it into your main (%s shows a complete one):
   import %q
-  shutdown, err := %s.Setup(ctx)  // then: defer shutdown(context.Background())
+  shutdown, err := %s.Setup(ctx)  // ctx from signal.NotifyContext; then: defer shutdown(context.Background())
   %s
-`, gocode.ExampleMainPath(s), imp, pkg, wrap)
+  err = %s.Serve(ctx, ":%d", %s) // timeouts, probes, edge limits, drain on SIGTERM
+`, gocode.ExampleMainPath(s), imp, pkg, wrap, pkg, s.Service.Port, handler)
 }
