@@ -36,6 +36,39 @@ func checkProbe(t *testing.T, svc builtService, protocol, route string) {
 	t.Run("sentry repeats", func(t *testing.T) { checkSentryRepeats(t, r) })
 	t.Run("version", func(t *testing.T) { checkStampedVersion(t, r) })
 	t.Run("second signal", func(t *testing.T) { checkSecondSignal(t, r) })
+	if svc.name == "svc-nethttp" {
+		// Propagation is set up in Setup, the same for every framework.
+		t.Run("OTEL_PROPAGATORS", func(t *testing.T) {
+			checkPropagators(t, start(t, svc.probe, protocol, "OTEL_PROPAGATORS=baggage"))
+		})
+	}
+}
+
+// checkPropagators: with OTEL_PROPAGATORS=baggage a traceparent is not
+// read (a new trace starts) while baggage still is.
+func checkPropagators(t *testing.T, r *running) {
+	inbound := randomHex(16)
+	req := request(t, r.base+"/log", inbound)
+	req.Header.Set("baggage", "tenant=acme")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	id := resp.Header.Get(contract.HeaderRequestID)
+	var b map[string]any
+	waitFor(t, 5*time.Second, "the baggage line", func() bool {
+		b = r.logs.find(func(l map[string]any) bool {
+			return l[contract.LogMessage] == "baggage" && l[contract.LogRequestID] == id
+		})
+		return b != nil
+	})
+	if b[contract.LogTraceID] == inbound || b[contract.LogTraceID] == nil {
+		t.Errorf("traceparent was read with OTEL_PROPAGATORS=baggage: %v", b)
+	}
+	if b["baggage_seen"] != "tenant=acme" {
+		t.Errorf("baggage not read with OTEL_PROPAGATORS=baggage: %v", b)
+	}
 }
 
 // logLine finds the line with msg logged under traceID, and its raw bytes.
