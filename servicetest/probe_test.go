@@ -29,6 +29,11 @@ func checkProbe(t *testing.T, svc builtService, protocol, route string) {
 	t.Run("span route and request ID", func(t *testing.T) { checkSpan(t, r, route) })
 	t.Run("panic stack", func(t *testing.T) { checkPanic(t, r) })
 	t.Run("streaming and hijack", func(t *testing.T) { checkStreaming(t, r) })
+	if svc.name == "svc-nethttp" || svc.name == "svc-chi" {
+		// gin and echo hand handlers their own writers; for the two
+		// frameworks whose writer the middleware wraps, sendfile stays.
+		t.Run("io.ReaderFrom", func(t *testing.T) { checkReaderFrom(t, r) })
+	}
 	t.Run("metrics", func(t *testing.T) { checkServerMetrics(t, r, route) })
 	t.Run("exemplars", func(t *testing.T) { checkExemplars(t, r) })
 	t.Run("security headers and body limit", func(t *testing.T) { checkEdge(t, r) })
@@ -289,6 +294,29 @@ func checkStreaming(t *testing.T, r *running) {
 	body, _ := io.ReadAll(hr.Body)
 	if string(body) != "hijacked" {
 		t.Errorf("hijack through the middleware: %d %q", hr.StatusCode, body)
+	}
+}
+
+func checkReaderFrom(t *testing.T, r *running) {
+	resp, err := http.Get(r.base + "/file")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || len(body) != 1<<20 {
+		t.Errorf("GET /file: %d, %d bytes: %.80s", resp.StatusCode, len(body), body)
+	}
+	// The bytes sent through ReadFrom are counted.
+	var l map[string]any
+	waitFor(t, 5*time.Second, "the access log line of /file", func() bool {
+		l = r.logs.find(func(l map[string]any) bool {
+			return l[contract.LogMessage] == contract.AccessLogMessage && l[contract.LogHTTPRoute] == "/file"
+		})
+		return l != nil
+	})
+	if l[contract.LogBytes] != float64(1<<20) || l[contract.LogHTTPStatus] != 200.0 {
+		t.Errorf("access log of a ReadFrom response: %v", l)
 	}
 }
 
