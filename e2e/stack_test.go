@@ -201,6 +201,7 @@ func TestStackEndToEnd(t *testing.T) {
 
 	// 7. Metrics in Prometheus.
 	checkPrometheus(t, ctx, promURL, cfgDir, s, servers)
+	checkExemplars(t, ctx, promURL, jaegerURL, s, servers)
 
 	// 8. The log alert the panics fire reaches Alertmanager through the
 	// Loki ruler, labelled like the Prometheus alerts.
@@ -353,7 +354,8 @@ func startPrometheus(t *testing.T, bin, cfgDir, work string, p ports) *proc {
 	cfg := filepath.Join(promDir, "prometheus.yml")
 	d.write(cfg)
 	return startProc(t, "prometheus", nil, bin, "--config.file="+cfg,
-		"--storage.tsdb.path="+filepath.Join(work, "prom-data"), "--web.listen-address="+loop(p.prom))
+		"--storage.tsdb.path="+filepath.Join(work, "prom-data"), "--web.listen-address="+loop(p.prom),
+		"--enable-feature=exemplar-storage")
 }
 
 func startService(t *testing.T, bin, logFile string, p ports) *proc {
@@ -365,6 +367,8 @@ func startService(t *testing.T, bin, logFile string, p ports) *proc {
 	cmd.Env = append(os.Environ(),
 		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+loop(p.colGRPC),
 		"OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1",
+		// The example main serves /panic only in development.
+		"DEV_ROUTES=true",
 	)
 	cmd.Stdout = f
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

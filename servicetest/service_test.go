@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/rand"
+	"embed"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -24,6 +25,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
 
@@ -57,14 +60,39 @@ func TestGeneratedServices(t *testing.T) {
 			t.Logf("generated, go get, vet and build: %s", time.Since(start).Round(time.Millisecond))
 			start = time.Now()
 			checkService(t, svc, fw.protocol, fw.route)
+			checkExampleDefaults(t, svc)
+			checkProbe(t, svc, fw.protocol, fw.route)
 			t.Logf("run checks: %s", time.Since(start).Round(time.Millisecond))
+			if fw.name == "nethttp" {
+				// The edge answers are framework-independent (Serve and
+				// the shared middleware core): one rebuild covers them.
+				start = time.Now()
+				checkEdgeVariant(t, goTool, svc, fw.protocol)
+				t.Logf("edge variant: %s", time.Since(start).Round(time.Millisecond))
+			}
 		})
 	}
 }
 
+// builtService is a generated service: its folder, the example main and
+// the probe main, a main with the handlers a real service has (streaming,
+// websockets, uploads, panics, error storms) wired the way wiring does it.
+type builtService struct {
+	dir, name, example, probe string
+	importPath                string
+}
+
+// probeVersion is stamped into the probe binary the way the Dockerfile does.
+const probeVersion = "1.4.2-probe"
+
+//go:embed probe/*.go.txt
+var probeFiles embed.FS
+
 // buildService runs `obsgen init` in an empty folder, exactly as a user
-// would (go mod init, go get, go mod tidy included), then vets and builds.
-func buildService(t *testing.T, goTool, framework, protocol string) string {
+// would (go mod init, go get, go mod tidy included), then vets and builds
+// the example main without VCS stamping (as in a container without git)
+// and the probe main with a stamped version.
+func buildService(t *testing.T, goTool, framework, protocol string) builtService {
 	dir := t.TempDir()
 	name := "svc-" + framework
 	var out, errOut bytes.Buffer
@@ -77,51 +105,106 @@ func buildService(t *testing.T, goTool, framework, protocol string) string {
 	if !strings.Contains(errOut.String(), "running: go get ") {
 		t.Errorf("obsgen init did not say it ran go get:\n%s", errOut.String())
 	}
-	for _, args := range [][]string{{"vet", "./..."}, {"build", "-o", "svc", "./cmd/" + name}} {
-		cmd := exec.Command(goTool, args...)
-		cmd.Dir = dir
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, b)
-		}
-	}
-	return filepath.Join(dir, "svc")
+	svc := builtService{dir: dir, name: name, example: filepath.Join(dir, "svc"), probe: filepath.Join(dir, "probe"),
+		importPath: "example.com/" + name + "/internal/observability"}
+	writeProbe(t, svc, framework)
+	goCmd(t, goTool, dir, "vet", "./...")
+	goCmd(t, goTool, dir, "build", "-buildvcs=false", "-o", svc.example, "./cmd/"+name)
+	goCmd(t, goTool, dir, "build", "-ldflags", "-X "+svc.importPath+".version="+probeVersion, "-o", svc.probe, "./cmd/probe")
+	return svc
 }
 
-func checkService(t *testing.T, bin, protocol, route string) {
-	traces := startTraceReceiver(t, protocol)
-	sentry := startSentry(t)
+func writeProbe(t *testing.T, svc builtService, framework string) {
+	if err := os.MkdirAll(filepath.Join(svc.dir, "cmd", "probe"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for src, dst := range map[string]string{"probe/probe.go.txt": "probe.go", "probe/main_" + framework + ".go.txt": "main.go"} {
+		b, err := probeFiles.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = bytes.ReplaceAll(b, []byte("IMPORTPATH"), []byte(svc.importPath))
+		if err := os.WriteFile(filepath.Join(svc.dir, "cmd", "probe", dst), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func goCmd(t *testing.T, goTool, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(goTool, args...)
+	cmd.Dir = dir
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, b)
+	}
+}
+
+// running is a started service with its fake backends.
+type running struct {
+	base, metrics string
+	logs          *lineBuffer
+	cmd           *exec.Cmd
+	exited        chan error
+	traces        *traceReceiver
+	sentry        *sentryServer
+}
+
+// start runs bin with a trace receiver, a Sentry stand-in and free ports,
+// and waits until it is ready. env adds to or overrides the defaults.
+func start(t *testing.T, bin, protocol string, env ...string) *running {
+	t.Helper()
+	r := &running{traces: startTraceReceiver(t, protocol), sentry: startSentry(t), logs: &lineBuffer{}, exited: make(chan error, 1)}
 	port, metricsPort := freePort(t), freePort(t)
-	logs := &lineBuffer{}
-	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(),
+	r.cmd = exec.Command(bin)
+	r.cmd.Env = append(append(os.Environ(),
 		"PORT="+port,
 		"OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1",
 		"OTEL_EXPORTER_PROMETHEUS_PORT="+metricsPort,
-		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+traces.addr,
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+r.traces.addr,
 		"OTEL_BSP_SCHEDULE_DELAY=100",
-		"SENTRY_DSN=http://public@"+sentry.addr+"/1",
-	)
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
+		"SENTRY_DSN=http://public@"+r.sentry.addr+"/1",
+	), env...)
+	r.cmd.Stdout, r.cmd.Stderr = r.logs, r.logs
+	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	go func() { r.exited <- r.cmd.Wait() }()
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
+		_ = r.cmd.Process.Kill()
 		if t.Failed() {
-			t.Logf("service output:\n%s", logs.String())
+			t.Logf("%s output:\n%s", filepath.Base(bin), r.logs.String())
 		}
 	})
-	base := "http://127.0.0.1:" + port
+	r.base = "http://127.0.0.1:" + port
+	r.metrics = "http://127.0.0.1:" + metricsPort + "/metrics"
 	waitFor(t, 20*time.Second, "service ready", func() bool {
-		resp, err := http.Get(base + contract.HealthReadinessPath)
+		resp, err := http.Get(r.base + contract.HealthReadinessPath)
 		if err != nil {
 			return false
 		}
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
+	return r
+}
+
+// stopAndWait sends SIGTERM and waits for the exit.
+func (r *running) stopAndWait(t *testing.T, limit time.Duration) (time.Duration, error) {
+	t.Helper()
+	t0 := time.Now()
+	_ = r.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-r.exited:
+		return time.Since(t0), err
+	case <-time.After(limit):
+		t.Fatalf("service did not exit within %s of SIGTERM", limit)
+	}
+	return 0, nil
+}
+
+func checkService(t *testing.T, svc builtService, protocol, route string) {
+	r := start(t, svc.example, protocol, "DEV_ROUTES=true")
+	base, logs, traces, sentry := r.base, r.logs, r.traces, r.sentry
 
 	// traceparent in, the same trace ID in the logs and at the receiver.
 	traceID := randomHex(16)
@@ -138,7 +221,7 @@ func checkService(t *testing.T, bin, protocol, route string) {
 	})
 	for k, v := range map[string]any{
 		contract.LogHTTPRoute: route, contract.LogHTTPMethod: "GET", contract.LogHTTPStatus: 200.0,
-		contract.LogRequestID: resp.Header.Get(contract.HeaderRequestID), contract.LogHTTPPath: "/hello/ana",
+		contract.LogRequestID: resp.Header.Get(contract.HeaderRequestID), contract.LogTraceSampled: true,
 	} {
 		if access[k] != v {
 			t.Errorf("access log %s = %v, want %v: %v", k, access[k], v, access)
@@ -149,6 +232,10 @@ func checkService(t *testing.T, bin, protocol, route string) {
 			t.Errorf("access log has no %s: %v", k, access)
 		}
 	}
+	// The raw path can hold user input: only the route is logged.
+	if p, ok := access[contract.LogHTTPPath]; ok {
+		t.Errorf("access log has the raw path %v", p)
+	}
 	if logs.find(func(l map[string]any) bool {
 		return l[contract.LogMessage] == "saying hello" && l[contract.LogTraceID] == traceID
 	}) == nil {
@@ -156,13 +243,13 @@ func checkService(t *testing.T, bin, protocol, route string) {
 	}
 	waitFor(t, 10*time.Second, "span with the trace ID at the OTLP receiver", func() bool { return traces.has(traceID) })
 
-	// Health checks leave no access log line.
+	// Health checks leave no access log line, and Serve answers them.
 	get(t, base+contract.HealthLivenessPath, "")
-	if l := logs.find(func(l map[string]any) bool { return l[contract.LogHTTPPath] == contract.HealthLivenessPath }); l != nil {
+	if l := logs.find(func(l map[string]any) bool { return l[contract.LogHTTPRoute] == contract.HealthLivenessPath }); l != nil {
 		t.Errorf("health check was logged: %v", l)
 	}
 
-	checkMetrics(t, "http://127.0.0.1:"+metricsPort+"/metrics", route)
+	checkMetrics(t, r.metrics, route)
 
 	// A panic: 500, the process stays up, Sentry gets the exception with
 	// the trace ID.
@@ -212,18 +299,57 @@ func checkService(t *testing.T, bin, protocol, route string) {
 	}
 	t.Logf("collector down: 50 requests, slowest %s", slowest)
 
-	// SIGTERM: the service drains and flushes with bounded timeouts even
-	// though the collector is still down.
+	// SIGTERM: readiness turns 503 at once while requests are still
+	// served for the drain delay; then the service drains and flushes
+	// with bounded timeouts even though the collector is still down.
 	t0 := time.Now()
-	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = r.cmd.Process.Signal(syscall.SIGTERM)
+	waitFor(t, 2*time.Second, "readiness 503 after SIGTERM", func() bool {
+		resp, err := http.Get(base + contract.HealthReadinessPath)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusServiceUnavailable
+	})
+	if resp := get(t, base+"/hello/draining", ""); resp.StatusCode != http.StatusOK {
+		t.Errorf("during the drain delay: %d, want 200", resp.StatusCode)
+	}
 	select {
-	case err := <-exited:
+	case err := <-r.exited:
+		took := time.Since(t0)
 		if err != nil {
 			t.Errorf("exit after SIGTERM: %v", err)
 		}
-		t.Logf("shutdown with the collector down: %s", time.Since(t0).Round(time.Millisecond))
-	case <-time.After(20 * time.Second):
-		t.Error("service did not exit within 20s of SIGTERM")
+		// Drain delay (5s) + request drain + flush, bounded at 20s.
+		if took < 4*time.Second || took > 20*time.Second {
+			t.Errorf("shutdown took %s, want the 5s drain delay and at most 20s", took)
+		}
+		t.Logf("shutdown with the collector down: %s", took.Round(time.Millisecond))
+	case <-time.After(25 * time.Second):
+		t.Error("service did not exit within 25s of SIGTERM")
+	}
+}
+
+// checkExampleDefaults: without DEV_ROUTES the example main serves no
+// /panic (anyone could page the on-call with it); built without VCS
+// stamping, its version is unknown and it says so once.
+func checkExampleDefaults(t *testing.T, svc builtService) {
+	r := start(t, svc.example, "grpc")
+	if resp := get(t, r.base+"/panic", ""); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /panic without %s: %d, want 404", "DEV_ROUTES=true", resp.StatusCode)
+	}
+	warnings := r.logs.findAll(func(l map[string]any) bool {
+		return l[contract.LogLevel] == contract.LevelWarn && strings.Contains(fmt.Sprint(l[contract.LogMessage]), "version unknown")
+	})
+	if len(warnings) != 1 || !strings.Contains(fmt.Sprint(warnings[0][contract.LogMessage]), svc.importPath+".version") {
+		t.Errorf("want one warning naming the -X symbol for an unknown version, got %v", warnings)
+	}
+	if l := r.logs.find(func(l map[string]any) bool { return l[contract.LogVersion] != nil }); l == nil || l[contract.LogVersion] != "unknown" {
+		t.Errorf("version of a -buildvcs=false build: %v", l)
+	}
+	if _, err := r.stopAndWait(t, 20*time.Second); err != nil {
+		t.Errorf("exit: %v", err)
 	}
 }
 
@@ -277,8 +403,9 @@ func checkExposition(t testing.TB, url, route string, runtime ...string) {
 		if labels[contract.LabelRoute] != route || labels[contract.LabelMethod] != "GET" || labels[contract.LabelStatus] != "200" {
 			continue
 		}
-		if labels[contract.LabelScopeName] == "" || labels[contract.LabelScopeVersion] == "" {
-			t.Errorf("no scope labels: %v", labels)
+		// Scope labels double every series when the scope version moves.
+		if _, ok := labels[contract.LabelScopeName]; ok {
+			t.Errorf("%s carries scope labels: %v", contract.RequestDuration, labels)
 		}
 		for _, b := range m.GetHistogram().GetBucket() {
 			if model.FloatString(b.GetUpperBound()).String() == le && b.GetCumulativeCount() >= 1 {
@@ -303,21 +430,64 @@ func checkExposition(t testing.TB, url, route string, runtime ...string) {
 }
 
 // traceReceiver is an OTLP trace endpoint (gRPC or HTTP) that remembers
-// the trace IDs it received.
+// the spans it received.
 type traceReceiver struct {
-	addr string
-	stop func()
-	mu   sync.Mutex
-	ids  map[string]bool
+	addr  string
+	stop  func()
+	mu    sync.Mutex
+	ids   map[string]bool
+	spans []span
+}
+
+// span is what the checks read of a received span.
+type span struct {
+	traceID, name string
+	attrs         map[string]string
+	resource      map[string]string
+	statusError   bool
+	events        []spanEvent
+	links         []string // linked trace IDs
+}
+
+type spanEvent struct {
+	name  string
+	attrs map[string]string
+}
+
+func attrMap(kvs []*commonpb.KeyValue) map[string]string {
+	m := map[string]string{}
+	for _, kv := range kvs {
+		v := kv.GetValue()
+		switch {
+		case v.GetStringValue() != "":
+			m[kv.GetKey()] = v.GetStringValue()
+		case v.GetIntValue() != 0:
+			m[kv.GetKey()] = fmt.Sprint(v.GetIntValue())
+		default:
+			m[kv.GetKey()] = fmt.Sprint(v.GetBoolValue())
+		}
+	}
+	return m
 }
 
 func (r *traceReceiver) record(req *coltrace.ExportTraceServiceRequest) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, rs := range req.GetResourceSpans() {
+		res := attrMap(rs.GetResource().GetAttributes())
 		for _, ss := range rs.GetScopeSpans() {
 			for _, sp := range ss.GetSpans() {
-				r.ids[hex.EncodeToString(sp.GetTraceId())] = true
+				id := hex.EncodeToString(sp.GetTraceId())
+				r.ids[id] = true
+				s := span{traceID: id, name: sp.GetName(), attrs: attrMap(sp.GetAttributes()), resource: res,
+					statusError: sp.GetStatus().GetCode() == tracepb.Status_STATUS_CODE_ERROR}
+				for _, e := range sp.GetEvents() {
+					s.events = append(s.events, spanEvent{e.GetName(), attrMap(e.GetAttributes())})
+				}
+				for _, l := range sp.GetLinks() {
+					s.links = append(s.links, hex.EncodeToString(l.GetTraceId()))
+				}
+				r.spans = append(r.spans, s)
 			}
 		}
 	}
@@ -327,6 +497,18 @@ func (r *traceReceiver) has(id string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.ids[id]
+}
+
+// find returns the first span that matches.
+func (r *traceReceiver) find(match func(span) bool) (span, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.spans {
+		if match(s) {
+			return s, true
+		}
+	}
+	return span{}, false
 }
 
 type grpcTraces struct {
@@ -411,6 +593,19 @@ func startSentry(t *testing.T) *sentryServer {
 	return s
 }
 
+// count returns how many events carry msg in their message or exception.
+func (s *sentryServer) count(msg string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, ev := range s.events {
+		if strings.Contains(fmt.Sprint(ev["message"], ev["exception"]), msg) {
+			n++
+		}
+	}
+	return n
+}
+
 func (s *sentryServer) eventWithTrace(traceID string) map[string]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -455,14 +650,32 @@ func (b *lineBuffer) String() string {
 }
 
 func (b *lineBuffer) find(match func(map[string]any) bool) map[string]any {
-	sc := bufio.NewScanner(strings.NewReader(b.String()))
-	for sc.Scan() {
-		var l map[string]any
-		if json.Unmarshal(sc.Bytes(), &l) == nil && match(l) {
-			return l
-		}
+	if all := b.findAll(match); len(all) > 0 {
+		return all[0]
 	}
 	return nil
+}
+
+func (b *lineBuffer) findAll(match func(map[string]any) bool) []map[string]any {
+	var out []map[string]any
+	for _, line := range b.lines() {
+		var l map[string]any
+		if json.Unmarshal(line, &l) == nil && match(l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// lines returns the raw output lines.
+func (b *lineBuffer) lines() [][]byte {
+	var out [][]byte
+	sc := bufio.NewScanner(strings.NewReader(b.String()))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		out = append(out, bytes.Clone(sc.Bytes()))
+	}
+	return out
 }
 
 func request(t *testing.T, url, traceID string) *http.Request {

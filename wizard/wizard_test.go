@@ -30,6 +30,7 @@ func TestWizardBasicFlow(t *testing.T) {
 		prompt(t, "tracing"):          "true",
 		prompt(t, "slo-availability"): "99.5",
 		prompt(t, "alert-receiver"):   "slack",
+		prompt(t, "internet-facing"):  "true",
 		wizard.AskAdvanced:            "false",
 		wizard.AskConfirm:             "true",
 	}}
@@ -41,6 +42,7 @@ func TestWizardBasicFlow(t *testing.T) {
 	want := spec.New()
 	want.Service.Name, want.Service.Framework, want.Service.Module = "checkout", "chi", "github.com/acme/checkout"
 	want.Service.Environment, want.Sentry.Enabled, want.SLO.Availability, want.Alerts.Receiver = "staging", false, 99.5, "slack"
+	want.Edge.InternetFacing = true
 	if got != want {
 		t.Fatalf("got  %+v\nwant %+v", got, want)
 	}

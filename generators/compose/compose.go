@@ -335,6 +335,9 @@ func Stack(s spec.Spec) ([]byte, error) {
 			// The SLO window's records read this far back.
 			"--storage.tsdb.retention.time=" + slo.Dur(stack.PrometheusRetention(window)),
 			fmt.Sprintf("--storage.tsdb.retention.size=%dMB", stack.PrometheusRetentionSize(window)>>20),
+			// Keeps the exemplars (trace IDs) the service exposes in
+			// OpenMetrics, so latency panels link to traces.
+			"--enable-feature=exemplar-storage",
 		},
 		Ports:       []string{local(stack.PrometheusPort)},
 		Volumes:     []string{bind(path.Join(cfg, "prometheus"), "/etc/prometheus"), "prometheus-data:/prometheus"},

@@ -198,9 +198,12 @@ func Build(s spec.Spec) Dashboard {
 		if q == "0.5" {
 			name = "p50"
 		}
-		b.add(8, 8, timeseries(name+" latency", fmt.Sprintf("%s request duration by route, from the histogram. The dashed line is the latency SLO threshold (%s).", name, s.SLO.LatencyThreshold), "s",
-			steps("green", nil, "red", m.LatencySeconds),
-			prom(fmt.Sprintf("histogram_quantile(%s, sum by (%s, %s) (rate(%s%s%s)))", q, contract.LabelBucket, contract.LabelRoute, contract.RequestDurationBucket, selector(s), rateWindow), "{{"+contract.LabelRoute+"}}")))
+		latency := prom(fmt.Sprintf("histogram_quantile(%s, sum by (%s, %s) (rate(%s%s%s)))", q, contract.LabelBucket, contract.LabelRoute, contract.RequestDurationBucket, selector(s), rateWindow), "{{"+contract.LabelRoute+"}}")
+		// Dots with the trace ID of sampled requests, linked to the
+		// trace datasource (exemplarTraceIdDestinations).
+		latency.Exemplar = true
+		b.add(8, 8, timeseries(name+" latency", fmt.Sprintf("%s request duration by route, from the histogram; the dots are exemplars, each a sampled request's trace. The dashed line is the latency SLO threshold (%s).", name, s.SLO.LatencyThreshold), "s",
+			steps("green", nil, "red", m.LatencySeconds), latency))
 	}
 
 	b.row("Go runtime")

@@ -120,11 +120,13 @@ type Target struct {
 	LegendFormat string         `json:"legendFormat,omitempty"`
 	Instant      bool           `json:"instant,omitempty"`
 	Range        bool           `json:"range,omitempty"`
-	QueryType    string         `json:"queryType,omitempty"`
-	Query        string         `json:"query,omitempty"`
-	Service      string         `json:"service,omitempty"`
-	Limit        int            `json:"limit,omitempty"`
-	TableType    string         `json:"tableType,omitempty"`
+	// Exemplar shows the exemplars (trace IDs) of the queried histogram.
+	Exemplar  bool   `json:"exemplar,omitempty"`
+	QueryType string `json:"queryType,omitempty"`
+	Query     string `json:"query,omitempty"`
+	Service   string `json:"service,omitempty"`
+	Limit     int    `json:"limit,omitempty"`
+	TableType string `json:"tableType,omitempty"`
 }
 
 // FieldConfig sets units, ranges and thresholds of a panel's fields.

@@ -102,8 +102,8 @@ func datasourcesIntro(s spec.Spec) string {
 		"# Grafana expands $VAR in this file from its environment; $$ is a literal $.\n"
 	if _, ok := TraceDatasource(s); ok {
 		b += "# Log lines link to their trace (trace_id structured metadata), spans to\n" +
-			"# their trace's log lines; exemplars link to traces once Prometheus stores\n" +
-			"# them (--enable-feature=exemplar-storage).\n"
+			"# their trace's log lines; exemplars (stored by Prometheus with\n" +
+			"# --enable-feature=exemplar-storage) link to traces.\n"
 	}
 	return b + "\n"
 }

@@ -33,6 +33,11 @@ func TestAnswersThatWouldBreakTheOutput(t *testing.T) {
 		{"http to the gRPC port", func(s *Spec) {
 			s.Tracing.Protocol, s.Tracing.Endpoint = "http", "http://collector.internal:4317"
 		}, "tracing.endpoint", "use http://otel-collector:4318"},
+		{"drain delay past the stop grace period", func(s *Spec) { s.Service.DrainDelay = Duration(16 * 1000 * millisecond) }, "service.drain_delay", "0s to 10s"},
+		{"Sentry sample rate NaN", func(s *Spec) { s.Sentry.SampleRate = math.NaN() }, "sentry.sample_rate", "not a ratio"},
+		{"body limit too small", func(s *Spec) { s.Edge.MaxBodyBytes = 10 }, "edge.max_body_bytes", "out of range"},
+		{"negative rate limit", func(s *Spec) { s.Edge.RateLimit = -1 }, "edge.rate_limit", "out of range"},
+		{"bad redact key", func(s *Spec) { s.Logs.RedactKeys = "tax_id,Bad Key" }, "logs.redact_keys", "not a key word"},
 		{"grpc to the HTTP port", func(s *Spec) { s.Tracing.Endpoint = "http://collector.internal:4318" }, "tracing.endpoint", "with protocol grpc"},
 	}
 	for _, c := range cases {

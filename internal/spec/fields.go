@@ -603,11 +603,11 @@ var productionFields = []Field{
 	{
 		Name: "drain-delay", Path: "service.drain_delay", Advanced: true,
 		Prompt: "Drain delay after SIGTERM",
-		Help:   "The service reports not ready and keeps serving this long before it stops accepting connections, so load balancers stop sending first. 0s to 15s: with the 10s request drain and 5s flush it fits a 30s stop grace period.",
+		Help:   "The service reports not ready and keeps serving this long before it stops accepting connections, so load balancers stop sending first. 0s to 10s: with the 10s request drain and the 5s flush it stays under a 30s stop grace period.",
 		ref:    func(s *Spec) any { return &s.Service.DrainDelay },
 		check: func(s Spec) error {
-			if d := s.Service.DrainDelay; d < 0 || d > Duration(15*1000*millisecond) {
-				return fmt.Errorf("%s is out of range: use 0s to 15s, e.g. 5s", d)
+			if d := s.Service.DrainDelay; d < 0 || d > Duration(10*1000*millisecond) {
+				return fmt.Errorf("%s is out of range: use 0s to 10s, e.g. 5s (with the 10s request drain and 5s flush it must stay under the 30s stop grace period)", d)
 			}
 			return nil
 		},

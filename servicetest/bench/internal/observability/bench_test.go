@@ -101,3 +101,7 @@ func run(b *testing.B, h http.Handler) {
 func BenchmarkBare(b *testing.B)      { run(b, mux()) }
 func BenchmarkGenerated(b *testing.B) { run(b, Middleware(mux())) }
 func BenchmarkHandWired(b *testing.B) { run(b, handWired(mux())) }
+
+// BenchmarkEdge is what Serve adds in front of the middleware: the probes'
+// switch, security headers, the body limit (and the rate limit when on).
+func BenchmarkEdge(b *testing.B) { run(b, edge(mux())) }

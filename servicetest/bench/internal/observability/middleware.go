@@ -24,6 +24,8 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -139,11 +141,11 @@ func (t *serverTelemetry) begin(w http.ResponseWriter, r *http.Request) (*http.R
 	f := inflight{start: time.Now(), method: knownMethod(r.Method)}
 	ctx := r.Context()
 	carrier := propagation.HeaderCarrier(r.Header)
-	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)}
+	opts := serverSpan
 	if internetFacing {
 		// A client must not pick the trace ID (it lands in logs and
 		// Sentry) or force sampling: its trace becomes a link.
-		opts = append(opts, trace.WithNewRoot())
+		opts = append(opts[:len(opts):len(opts)], trace.WithNewRoot())
 		if sc := trace.SpanContextFromContext(traceContextOnly.Extract(ctx, carrier)); sc.IsValid() {
 			opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
 		}
@@ -151,17 +153,6 @@ func (t *serverTelemetry) begin(w http.ResponseWriter, r *http.Request) (*http.R
 		ctx = otel.GetTextMapPropagator().Extract(ctx, carrier)
 	}
 	ctx, f.span = t.tracer.Start(ctx, f.method, opts...)
-	if f.span.IsRecording() {
-		f.span.SetAttributes(
-			semconv.HTTPRequestMethodKey.String(f.method),
-			semconv.URLPath(r.URL.Path),
-			semconv.URLScheme(scheme(r)),
-			semconv.ServerAddress(hostOnly(r.Host)),
-			semconv.NetworkProtocolVersion(fmt.Sprintf("%d.%d", r.ProtoMajor, r.ProtoMinor)),
-			semconv.UserAgentOriginal(r.UserAgent()),
-			semconv.ClientAddress(ClientAddress(r)),
-		)
-	}
 	f.active = activeOption(f.method, scheme(r))
 	t.active.Add(ctx, 1, f.active)
 
@@ -195,28 +186,92 @@ func (t *serverTelemetry) end(r *http.Request, f inflight, route string, status 
 	}
 	elapsed := time.Since(f.start)
 	ctx := r.Context()
-	attrs := make([]attribute.KeyValue, 0, 4)
-	attrs = append(attrs, semconv.HTTPRequestMethodKey.String(f.method), semconv.HTTPResponseStatusCode(status))
+	o := outcomeOf(f.method, route, status)
+	if f.span.IsRecording() {
+		// All attributes at once, at the end: one copy into the span,
+		// and none for spans that are not recorded.
+		if o.spanName != "" {
+			f.span.SetName(o.spanName)
+		}
+		attrs := make([]attribute.KeyValue, 0, len(o.attrs)+7)
+		attrs = append(attrs, o.attrs...)
+		attrs = append(attrs,
+			semconv.URLPath(r.URL.Path),
+			semconv.URLScheme(scheme(r)),
+			semconv.ServerAddress(hostOnly(r.Host)),
+			semconv.NetworkProtocolVersion(protocolVersion(r)),
+			semconv.UserAgentOriginal(r.UserAgent()),
+			semconv.ClientAddress(ClientAddress(r)),
+			attribute.String(keyRequestID, RequestID(ctx)),
+		)
+		f.span.SetAttributes(attrs...)
+		if status >= 500 {
+			f.span.SetStatus(codes.Error, http.StatusText(status))
+		}
+	}
+	t.duration.Record(ctx, elapsed.Seconds(), o.record)
+	t.active.Add(ctx, -1, f.active)
+	accessLog(r, f.method, route, status, bytes, elapsed)
+	f.span.End()
+}
+
+// serverSpan starts every server span.
+var serverSpan = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)}
+
+// outcome is what a (method, route, status) records: the metric's
+// attribute set and the span's name, made once per combination. Methods
+// and statuses are bounded and routes are templates, so there are few.
+type outcome struct {
+	attrs    []attribute.KeyValue
+	record   metric.RecordOption
+	spanName string
+}
+
+type outcomeKey struct {
+	method, route string
+	status        int
+}
+
+var outcomes sync.Map // outcomeKey -> *outcome
+
+// maxOutcomes bounds the cache should routes ever be unbounded.
+const maxOutcomes = 4096
+
+var outcomeCount atomic.Int64
+
+func outcomeOf(method, route string, status int) *outcome {
+	key := outcomeKey{method, route, status}
+	if o, ok := outcomes.Load(key); ok {
+		return o.(*outcome)
+	}
+	attrs := []attribute.KeyValue{semconv.HTTPRequestMethodKey.String(method), semconv.HTTPResponseStatusCode(status)}
 	if route != "" {
 		attrs = append(attrs, semconv.HTTPRoute(route))
 	}
 	if status >= 500 {
 		attrs = append(attrs, semconv.ErrorTypeKey.String(strconv.Itoa(status)))
 	}
-	if f.span.IsRecording() {
-		if route != "" {
-			f.span.SetName(f.method + " " + route)
-		}
-		f.span.SetAttributes(attrs...)
-		f.span.SetAttributes(attribute.String(keyRequestID, RequestID(ctx)))
-		if status >= 500 {
-			f.span.SetStatus(codes.Error, http.StatusText(status))
-		}
+	o := &outcome{attrs: attrs, record: metric.WithAttributeSet(attribute.NewSet(attrs...))}
+	if route != "" {
+		o.spanName = method + " " + route
 	}
-	t.duration.Record(ctx, elapsed.Seconds(), metric.WithAttributeSet(attribute.NewSet(attrs...)))
-	t.active.Add(ctx, -1, f.active)
-	accessLog(r, f.method, route, status, bytes, elapsed)
-	f.span.End()
+	if outcomeCount.Load() < maxOutcomes {
+		outcomeCount.Add(1)
+		outcomes.Store(key, o)
+	}
+	return o
+}
+
+func protocolVersion(r *http.Request) string {
+	switch {
+	case r.ProtoMajor == 1 && r.ProtoMinor == 1:
+		return "1.1"
+	case r.ProtoMajor == 2:
+		return "2"
+	case r.ProtoMajor == 1 && r.ProtoMinor == 0:
+		return "1.0"
+	}
+	return fmt.Sprintf("%d.%d", r.ProtoMajor, r.ProtoMinor)
 }
 
 // knownMethod keeps the metric's method label bounded: anything but the
