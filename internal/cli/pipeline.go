@@ -86,6 +86,9 @@ func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mo
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}
+	for _, w := range spec.Warnings(s) {
+		fmt.Fprintln(streams.ErrOut, "obsgen: warning: "+w)
+	}
 	if writeAnswers {
 		_, rel, err := g.answersPath()
 		if err != nil {
