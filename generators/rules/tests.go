@@ -330,8 +330,12 @@ func burnTests(a Alert, f fixture, m slo.Model, step time.Duration) []TestGroup 
 	// holds from the first evaluation after it: pending from there,
 	// firing once it lasted For.
 	firstFiring := step + up(w.For, step)
-	// steady: both windows are full of the burn and the alert has fired.
-	steady := up(w.Long+w.For+10*time.Minute, step)
+	// steady: the alert has fired and the burn has lasted long enough that
+	// the long window still holds a majority of it when the short window is
+	// clean again. The windows need not be full: with constant traffic a
+	// ratio over part of a window is the ratio over all of it, and waiting
+	// for a 3d window to fill would cost promtool minutes for nothing.
+	steady := up(firstFiring+w.Short+slo.RateWindow+10*time.Minute, step)
 	// recovered: the burn stopped at steady and the short window no longer
 	// holds any of it: its ratio sums 5m rates, which see RateWindow back.
 	recovered := up(steady+w.Short+slo.RateWindow+inputStep, step)
@@ -361,22 +365,25 @@ func burnTests(a Alert, f fixture, m slo.Model, step time.Duration) []TestGroup 
 		}}
 	}
 	// A quiet service: the same burn, with half the requests the long
-	// window must hold.
+	// window must hold. Both quiet cases hold a constant ratio from t=0, so
+	// without the gate being tested they would fire at firstFiring: one
+	// evaluation later is when they must still be quiet.
 	quiet := float64(m.MinRequests) / 2 / w.Long.Minutes()
+	calm := firstFiring + step
 	groups := []TestGroup{
 		burn,
 		{
-			Name:           fmt.Sprintf("%s stays quiet at %s bad requests (half the threshold) over full windows", a.Name, slo.Percent(low)),
+			Name:           fmt.Sprintf("%s stays quiet at %s bad requests (half the threshold)", a.Name, slo.Percent(low)),
 			Interval:       slo.Dur(inputStep),
-			InputSeries:    requestSeries(f, o, le, perStep, low*perStep, steps(steady)+2, 0),
-			AlertRuleTests: []AlertTest{none(steady, a.Name)},
+			InputSeries:    requestSeries(f, o, le, perStep, low*perStep, steps(calm)+2, 0),
+			AlertRuleTests: []AlertTest{none(calm, a.Name)},
 		},
 		{
 			Name: fmt.Sprintf("%s stays quiet at the same %s bad requests when the %s window holds %d requests, half the %d required",
 				a.Name, slo.Percent(fire), slo.Dur(w.Long), m.MinRequests/2, m.MinRequests),
 			Interval:       slo.Dur(inputStep),
-			InputSeries:    requestSeries(f, o, le, quiet, fire*quiet, steps(steady)+2, 0),
-			AlertRuleTests: []AlertTest{none(steady, a.Name)},
+			InputSeries:    requestSeries(f, o, le, quiet, fire*quiet, steps(calm)+2, 0),
+			AlertRuleTests: []AlertTest{none(calm, a.Name)},
 		},
 	}
 	if o.Kind == "availability" && w == m.Windows()[0] {
