@@ -34,6 +34,7 @@ var All = []generators.Generator{
 	rules.Generator,        // SLO rules, their promtool tests, runbooks
 	alertmanager.Generator, // who gets woken up, and for what
 	grafana.Generator,      // dashboard and provisioning
+	compose.CheckScript,    // one script for the project's CI to check all of it
 }
 
 // Generate validates s and runs every generator. It returns the files sorted
