@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -140,5 +141,86 @@ func TestAmtoolRendersNotificationTemplates(t *testing.T) {
 		if out, err := render(t.TempDir(), bad); err == nil {
 			t.Errorf("amtool rendered the broken template %q:\n%s", bad, out)
 		}
+	}
+}
+
+// slackScenario is the first golden scenario that routes to Slack.
+func slackScenario(t *testing.T) scenario {
+	for _, sc := range scenarios(t) {
+		if sc.Spec.Alerts.Receiver == "slack" {
+			return sc
+		}
+	}
+	t.Fatal("no golden scenario routes to slack")
+	return scenario{}
+}
+
+// When two windows of one burn fire together, the notification's alerts
+// differ in alertname and CommonLabels has none: the Slack title, rendered
+// by amtool with that group, must still name both alerts.
+func TestSlackTitleNamesEveryAlertOfTheGroup(t *testing.T) {
+	amtool := testtool.Require(t, "amtool")
+	sc := slackScenario(t)
+	cfg := alertmanager.Build(sc.Spec)
+	title := cfg.Receivers[0].SlackConfigs[0].Title
+	common := map[string]string{"service": "checkout", "environment": "production", "slo": "availability", "severity": "page"}
+	alert := func(name string) map[string]any {
+		labels := map[string]string{"alertname": name}
+		for k, v := range common {
+			labels[k] = v
+		}
+		return map[string]any{"status": "firing", "labels": labels, "annotations": map[string]string{}}
+	}
+	data, err := json.Marshal(map[string]any{
+		"receiver": "page", "status": "firing",
+		"alerts":       []any{alert("AvailabilitySLOBurn1h5m"), alert("AvailabilitySLOBurn6h30m")},
+		"groupLabels":  common,
+		"commonLabels": common,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	dataFile := filepath.Join(dir, "group.json")
+	empty := filepath.Join(dir, "none.tmpl")
+	for p, b := range map[string][]byte{dataFile: data, empty: nil} {
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(title string) string {
+		out, err := run(dir, amtool, "template", "render", "--template.glob="+empty, "--template.data="+dataFile, "--template.text="+title)
+		if err != nil {
+			t.Fatalf("amtool template render: %v\n%s", err, out)
+		}
+		return out
+	}
+	want := "[FIRING:2] page: AvailabilitySLOBurn1h5m, AvailabilitySLOBurn6h30m (checkout)"
+	if got := strings.TrimSpace(check(title)); got != want {
+		t.Errorf("Slack title renders %q, want %q", got, want)
+	}
+	// A title of the common alertname only, as before, loses both names.
+	if got := check(strings.Replace(title, "{{ if .CommonLabels.alertname }}", "{{ if true }}", 1)); strings.Contains(got, "AvailabilitySLOBurn") {
+		t.Errorf("the check cannot fail: a common-alertname title rendered %q", got)
+	}
+}
+
+// Pages and tickets go to different Slack webhooks, each from its own
+// secret file.
+func TestSlackPagesAndTicketsUseTwoWebhooks(t *testing.T) {
+	sc := slackScenario(t)
+	var cfg alertmanager.Config
+	if err := yaml.Unmarshal(sc.read(t, alertmanager.Path(sc.Spec)), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{}
+	for _, r := range cfg.Receivers {
+		if len(r.SlackConfigs) != 1 {
+			t.Fatalf("receiver %s has %d slack configs", r.Name, len(r.SlackConfigs))
+		}
+		files[r.Name] = r.SlackConfigs[0].APIURLFile
+	}
+	if files[alertmanager.ReceiverPage] == "" || files[alertmanager.ReceiverPage] == files[alertmanager.ReceiverTicket] {
+		t.Errorf("page and ticket receivers post to %q and %q: pages need their own webhook", files[alertmanager.ReceiverPage], files[alertmanager.ReceiverTicket])
 	}
 }

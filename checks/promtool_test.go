@@ -192,3 +192,23 @@ func TestPromtoolTestRulesOtherWindows(t *testing.T) {
 		})
 	}
 }
+
+// Runbook commands must work in the generated images: they ship busybox
+// wget, not curl.
+func TestRunbookCommandsUseToolsTheImagesHave(t *testing.T) {
+	n := 0
+	for _, sc := range scenarios(t) {
+		for _, a := range rules.Alerts(sc.Spec) {
+			n++
+			rb := string(sc.read(t, rules.RunbookPath(sc.Spec, a.Name)))
+			for _, tool := range []string{"curl ", "jq "} {
+				if strings.Contains(rb, "`"+tool) {
+					t.Errorf("%s: runbook of %s runs %s, which the generated images lack", sc.Name, a.Name, strings.TrimSpace(tool))
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no runbook checked")
+	}
+}

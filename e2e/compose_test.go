@@ -17,6 +17,8 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
 	"github.com/prometheus/common/model"
 
 	"github.com/obsgen/obsgen/generators/compose"
@@ -332,5 +334,62 @@ func TestProductionProblemsRejects(t *testing.T) {
 				t.Errorf("broken compose file not rejected with %q; problems:\n%s", c.want, problems)
 			}
 		})
+	}
+}
+
+// dockerIgnoreProblems reads a .dockerignore with the parser and matcher
+// docker and BuildKit use, and lists secrets or config it lets into the
+// build context and sources it keeps out.
+func dockerIgnoreProblems(s spec.Spec, data []byte) []string {
+	patterns, err := ignorefile.ReadAll(bytes.NewReader(data))
+	if err != nil {
+		return []string{err.Error()}
+	}
+	pm, err := patternmatcher.New(patterns)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var out []string
+	secret := []string{".env", ".env.production", "prod.env", ".git/config", ".obsgen/state.json",
+		s.Output.ConfigDir + "/alertmanager/alertmanager.yml", s.Output.ConfigDir + "/grafana/dashboards/" + s.Service.Name + ".json"}
+	source := []string{"go.mod", "go.sum", "cmd/" + s.Service.Name + "/main.go", s.Output.CodeDir + "/logger.go", compose.Dockerfile}
+	for _, p := range secret {
+		if ok, _ := pm.MatchesOrParentMatches(p); !ok {
+			out = append(out, p+" reaches the build context")
+		}
+	}
+	for _, p := range source {
+		if ok, _ := pm.MatchesOrParentMatches(p); ok {
+			out = append(out, p+" is kept out of the build context, which needs it")
+		}
+	}
+	return out
+}
+
+func TestDockerIgnore(t *testing.T) {
+	n := 0
+	for _, sc := range scenarios(t) {
+		data, ok := sc.Files[compose.DockerIgnore]
+		if !ok {
+			continue
+		}
+		n++
+		s, err := sc.Spec()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range dockerIgnoreProblems(s, data) {
+			t.Errorf("%s: %s", sc.Name, p)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no .dockerignore in any golden scenario")
+	}
+	s := spec.New()
+	s.Service.Name = "checkout"
+	for _, broken := range []string{".git\nobservability/\n.obsgen/\n", ".env\n*.env\n.git\n.obsgen/\n", "*\n"} {
+		if len(dockerIgnoreProblems(s, []byte(broken))) == 0 {
+			t.Errorf("a .dockerignore of %q passed", broken)
+		}
 	}
 }

@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/compose-spec/compose-go/v2 v2.16.2
 	github.com/grafana/loki/v3 v3.7.8
+	github.com/moby/patternmatcher v0.6.0
 	github.com/obsgen/obsgen v0.0.0-00010101000000-000000000000
 	github.com/prometheus/common v0.67.5
 	gopkg.in/yaml.v3 v3.0.1

@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/obsgen/obsgen/generators/grafana"
+	"github.com/obsgen/obsgen/generators/loki"
 	"github.com/obsgen/obsgen/golden"
 	"github.com/obsgen/obsgen/internal/spec"
 )
@@ -107,5 +108,76 @@ func TestLokiRejectsBrokenLogQL(t *testing.T) {
 		if _, err := syntax.ParseExpr(q); err == nil {
 			t.Errorf("Loki's parser accepted %q", q)
 		}
+	}
+}
+
+// runbookQueries returns the LogQL blocks of a runbook, in order.
+func runbookQueries(md string) []string {
+	var out []string
+	for _, block := range strings.Split(md, "```logql\n")[1:] {
+		q, _, _ := strings.Cut(block, "```")
+		out = append(out, strings.TrimSpace(q))
+	}
+	return out
+}
+
+// logSelections returns the log queries (selector and pipeline) an
+// expression counts or rates over.
+func logSelections(t *testing.T, q string) []string {
+	t.Helper()
+	e, err := syntax.ParseExpr(q)
+	if err != nil {
+		t.Fatalf("Loki rejects %q: %v", q, err)
+	}
+	var out []string
+	e.Walk(func(e syntax.Expr) bool {
+		if r, ok := e.(*syntax.LogRangeExpr); ok {
+			out = append(out, r.Left.String())
+			return false
+		}
+		return true
+	})
+	return out
+}
+
+// A log alert's runbook tells the responder to run exactly the lines the
+// alert counts: for PanicLogged, the panics, not every error line.
+func TestLogRunbooksQueryWhatTheAlertCounts(t *testing.T) {
+	checked := 0
+	for _, sc := range scenarios(t) {
+		var rf struct {
+			Groups []struct {
+				Rules []struct {
+					Alert string `yaml:"alert"`
+					Expr  string `yaml:"expr"`
+				} `yaml:"rules"`
+			} `yaml:"groups"`
+		}
+		if err := yaml.Unmarshal(sc.Files[loki.RulesPath(sc.Spec)], &rf); err != nil {
+			t.Fatalf("%s: %v", sc.Name, err)
+		}
+		for _, g := range rf.Groups {
+			for _, r := range g.Rules {
+				if r.Alert != loki.AlertPanicLogged {
+					continue
+				}
+				checked++
+				want := logSelections(t, r.Expr)
+				qs := runbookQueries(string(sc.Files[loki.RunbookPath(sc.Spec, r.Alert)]))
+				if len(want) != 1 || len(qs) < 2 {
+					t.Fatalf("%s: %s: want one selection in the rule and a query in the runbook, got %q and %q", sc.Name, r.Alert, want, qs)
+				}
+				got, err := syntax.ParseExpr(qs[1])
+				if err != nil {
+					t.Fatalf("%s: runbook query %q: %v", sc.Name, qs[1], err)
+				}
+				if got.String() != want[0] {
+					t.Errorf("%s: %s runbook runs %s, the alert counts %s", sc.Name, r.Alert, got.String(), want[0])
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no PanicLogged rule in any scenario")
 	}
 }

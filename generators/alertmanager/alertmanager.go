@@ -55,7 +55,12 @@ func secret(name, env, desc string) Secret {
 func Secrets(s spec.Spec) []Secret {
 	switch s.Alerts.Receiver {
 	case "slack":
-		return []Secret{secret("slack_webhook_url", "SLACK_WEBHOOK_URL", "Slack incoming webhook URL alerts are posted to (https://hooks.slack.com/services/...)")}
+		// Two channels: pages must not drown among tickets. A Slack
+		// message still wakes nobody: see docs/alerts-and-dashboards.md.
+		return []Secret{
+			secret("slack_page_webhook_url", "SLACK_PAGE_WEBHOOK_URL", "Slack incoming webhook URL of the channel page alerts are posted to (https://hooks.slack.com/services/...); a chat message is not a pager"),
+			secret("slack_webhook_url", "SLACK_WEBHOOK_URL", "Slack incoming webhook URL of the channel ticket alerts are posted to (https://hooks.slack.com/services/...)"),
+		}
 	case "pagerduty":
 		return []Secret{secret("pagerduty_routing_key", "PAGERDUTY_ROUTING_KEY", "PagerDuty Events API v2 integration (routing) key of the service alerts open incidents on")}
 	case "email":
@@ -151,7 +156,9 @@ type WebhookConfig struct {
 
 // Notification texts, Alertmanager templates over the generated annotations.
 const (
-	title = `[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.severity }}: {{ .CommonLabels.alertname }} ({{ .CommonLabels.service }})`
+	// title names every alert of the group: the windows of one burn
+	// arrive together and differ in alertname, so CommonLabels has none.
+	title = `[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.severity }}: {{ if .CommonLabels.alertname }}{{ .CommonLabels.alertname }}{{ else }}{{ range $i, $a := .Alerts }}{{ if $i }}, {{ end }}{{ $a.Labels.alertname }}{{ end }}{{ end }} ({{ .CommonLabels.service }})`
 	text  = `{{ range .Alerts }}*{{ .Annotations.summary }}*
 {{ .Annotations.description }}
 Runbook: {{ .Annotations.runbook_url }} | Dashboard: {{ .Annotations.dashboard }}
@@ -198,9 +205,11 @@ func Build(s spec.Spec) Config {
 	secrets := Secrets(s)
 	switch s.Alerts.Receiver {
 	case "slack":
-		sc := SlackConfig{SendResolved: true, APIURLFile: secrets[0].File, Title: title, TitleLink: `{{ .CommonAnnotations.dashboard }}`, Text: text}
-		page.SlackConfigs = []SlackConfig{sc}
-		ticket.SlackConfigs = []SlackConfig{sc}
+		sc := func(url Secret) []SlackConfig {
+			return []SlackConfig{{SendResolved: true, APIURLFile: url.File, Title: title, TitleLink: `{{ .CommonAnnotations.dashboard }}`, Text: text}}
+		}
+		page.SlackConfigs = sc(secrets[0])
+		ticket.SlackConfigs = sc(secrets[1])
 	case "pagerduty":
 		pd := func(severity string) []PagerdutyConfig {
 			return []PagerdutyConfig{{

@@ -24,8 +24,8 @@ import (
 	"github.com/obsgen/obsgen/internal/spec"
 )
 
-// Generator writes docker-compose.observability.yml, .env.example and the
-// Dockerfile.
+// Generator writes docker-compose.observability.yml, .env.example, the
+// Dockerfile and .dockerignore.
 var Generator = generators.Generator{
 	Name:     "compose",
 	Doc:      "Local stack: docker compose file, .env.example, service Dockerfile",
@@ -37,7 +37,19 @@ const (
 	FileName   = "docker-compose.observability.yml"
 	EnvExample = ".env.example"
 	Dockerfile = "Dockerfile"
+	// DockerIgnore keeps secrets and the stack's config out of the image
+	// build context.
+	DockerIgnore = ".dockerignore"
 )
+
+// dockerIgnore lists what must never reach the image build: env files
+// (they hold the stack's secrets), the repository's history, the
+// observability config (the image does not read it) and obsgen's state.
+func dockerIgnore(s spec.Spec) []byte {
+	return []byte("# Generated once by obsgen; yours to extend. Keeps secrets and the observability\n" +
+		"# config out of the Docker build context of " + s.Service.Name + ".\n" +
+		".env\n.env.*\n*.env\n.git\n" + strings.TrimSuffix(s.Output.ConfigDir, "/") + "/\n.obsgen/\n")
+}
 
 // Secret is a value the stack needs that must never be written to a file:
 // the user puts it in .env (from .env.example), compose passes it on.
@@ -438,6 +450,9 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	files := []generators.File{
 		{Path: FileName, Content: stackYAML, Mode: 0o644, Owner: generators.Owned},
 		{Path: EnvExample, Content: envExample(s), Mode: 0o644, Owner: generators.Owned},
+		// Create-once like the Dockerfile: a project's own .dockerignore
+		// is not replaced (docs/stack.md says what it must hold).
+		{Path: DockerIgnore, Content: dockerIgnore(s), Mode: 0o644, Owner: generators.CreateOnce},
 	}
 	// A Node service's Dockerfile comes from the Node generator.
 	if s.Service.Language == "go" {

@@ -72,7 +72,7 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	for _, r := range RuleSet(s).Groups[0].Rules {
 		rb, err := generators.RenderFile("loki/runbook.md.tmpl", RunbookPath(s, r.Alert), generators.Merged, runbookView{
 			Alert: r.Alert, Expr: r.Expr, For: r.For, Severity: r.Labels["severity"], Service: s.Service.Name,
-			ErrorQuery: Selector(s, contract.LokiLabelLevel+"="+quote(contract.LevelError)),
+			ErrorQuery: runbookQuery(s, r.Alert),
 		})
 		if err != nil {
 			return nil, err
@@ -81,6 +81,18 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	}
 	return files, nil
 }
+
+// runbookQuery is the query a runbook tells the responder to run: the
+// lines the alert counted.
+func runbookQuery(s spec.Spec, alert string) string {
+	if alert == AlertPanicLogged {
+		return PanicLines(s)
+	}
+	return Selector(s, contract.LokiLabelLevel+"="+quote(contract.LevelError))
+}
+
+// AlertPanicLogged names the alert on recovered panics.
+const AlertPanicLogged = "PanicLogged"
 
 type runbookView struct {
 	Alert, Expr, For, Severity, Service, ErrorQuery string
@@ -115,6 +127,14 @@ func quote(v string) string {
 	return b.String()
 }
 
+// PanicLines is the LogQL of the service's recovered panics: the generated
+// recovery middleware logs each at error level with this message, and the
+// line filter matches its JSON exactly. The alert counts these lines and
+// its runbook shows them.
+func PanicLines(s spec.Spec) string {
+	return Selector(s, contract.LokiLabelLevel+"="+quote(contract.LevelError)) + " |= " + "`\"" + contract.LogMessage + "\":\"" + contract.LogPanicMessage + "\"`"
+}
+
 // RuleSet returns the log alert rules of s.
 func RuleSet(s spec.Spec) rules.RuleFile {
 	by := fmt.Sprintf("sum by (%s, %s)", contract.LokiLabelService, contract.LokiLabelEnvironment)
@@ -146,16 +166,15 @@ func RuleSet(s spec.Spec) rules.RuleFile {
 				},
 			},
 			{
-				Alert: "PanicLogged",
+				Alert: AlertPanicLogged,
 				// The generated recovery middleware logs every recovered panic
 				// with this message; the line filter matches its JSON exactly.
-				Expr: fmt.Sprintf("%s (count_over_time(%s |= %s [%s]))\n> 0",
-					by, Selector(s, errorLevel), "`\""+contract.LogMessage+"\":\""+contract.LogPanicMessage+"\"`", window),
+				Expr:   fmt.Sprintf("%s (count_over_time(%s [%s]))\n> 0", by, PanicLines(s), window),
 				Labels: labels("ticket"),
 				Annotations: map[string]string{
 					"summary":     svc + " recovered from a panic in " + env,
 					"description": "{{ $value }} panics were recovered and logged by " + svc + " in the last " + window + ". The request got a 500; the stack trace is in the log line and in Sentry.",
-					"runbook_url": rules.RunbookURL(s, "PanicLogged"),
+					"runbook_url": rules.RunbookURL(s, AlertPanicLogged),
 				},
 			},
 		},

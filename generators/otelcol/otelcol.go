@@ -33,7 +33,12 @@ type view struct {
 	LokiAddr                                    string
 	GRPCPort, HTTPPort, HealthPort, MetricsPort int
 	HealthExpr                                  string
+	LogQueueItems                               int
 }
+
+// logQueueItems bounds the Loki exporter's disk queue: a million log
+// records, about an hour of a busy service, a few hundred MB of disk.
+const logQueueItems = 1_000_000
 
 func generate(s spec.Spec) ([]generators.File, error) {
 	p := stack.NewLogPipeline(s)
@@ -52,6 +57,7 @@ func generate(s spec.Spec) ([]generators.File, error) {
 		HTTPPort:         stack.CollectorHTTPPort,
 		HealthPort:       stack.CollectorHealthPort,
 		MetricsPort:      stack.CollectorMetricsPort,
+		LogQueueItems:    logQueueItems,
 		HealthExpr:       fmt.Sprintf("attributes.%s in [%s]", p.PathField, strings.Join(quoted, ", ")),
 	}
 	f, err := generators.RenderFile("otelcol/config.yml.tmpl", ConfigPath(s), generators.Owned, v)

@@ -37,6 +37,7 @@ var All = []generators.Generator{
 	rules.Generator,        // SLO rules, their promtool tests, runbooks
 	alertmanager.Generator, // who gets woken up, and for what
 	grafana.Generator,      // dashboard and provisioning
+	compose.CheckScript,    // one script for the project's CI to check all of it
 	kubernetes.Generator,   // Helm chart and cluster objects (deploy.target: kubernetes)
 }
 

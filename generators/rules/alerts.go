@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/obsgen/obsgen/generators/slo"
+	"github.com/obsgen/obsgen/generators/stack"
 	"github.com/obsgen/obsgen/internal/contract"
 	"github.com/obsgen/obsgen/internal/spec"
 )
@@ -113,7 +114,9 @@ func Alerts(s spec.Spec) []Alert {
 			Threshold:   "all targets of job " + svc + " have up == 0 for " + slo.Dur(serviceDownFor),
 			Checks: []string{
 				"Is the process running? In the compose stack: `docker compose ps " + svc + "` and `docker compose logs --tail=100 " + svc + "`.",
-				"Does the metrics endpoint answer? `curl -sS http://" + svc + ":" + fmt.Sprint(s.Metrics.Port) + s.Metrics.Path + " | head` from a container on the same network.",
+				// The service image is Alpine and the Prometheus image busybox:
+				// wget is there, curl is not.
+				"Does the metrics endpoint answer? `docker compose exec " + stack.Prometheus + " wget -qO- http://" + svc + ":" + fmt.Sprint(s.Metrics.Port) + s.Metrics.Path + " | head` asks from Prometheus' own container.",
 				"Prometheus' view of the targets: Status > Targets, or `" + up + "` in the query UI; the scrape error is in the target's last error.",
 			},
 			kept: []string{contract.LabelJob, contract.LabelEnvironment},

@@ -330,8 +330,20 @@ func burnTests(a Alert, f fixture, m slo.Model, step time.Duration) []TestGroup 
 	// holds from the first evaluation after it: pending from there,
 	// firing once it lasted For.
 	firstFiring := step + up(w.For, step)
-	// steady: both windows are full of the burn and the alert has fired.
-	steady := up(w.Long+w.For+10*time.Minute, step)
+	// steady: the alert has fired and the burn has lasted long enough that
+	// the long window still holds a majority of it when the short window is
+	// clean again. The windows need not be full: with constant traffic a
+	// ratio over part of a window is the ratio over all of it, and waiting
+	// for a 3d window to fill would cost promtool minutes for nothing.
+	steady := up(firstFiring+w.Short+slo.RateWindow+10*time.Minute, step)
+	// A burn capped at 100 % is less than twice the threshold: the burn
+	// then lasts longer, so the long window still holds enough of it.
+	share := 1.1 * thr / fire
+	if share < 1 {
+		if need := time.Duration(share / (1 - share) * float64(w.Short+slo.RateWindow+step)); need > steady {
+			steady = up(need, step)
+		}
+	}
 	// recovered: the burn stopped at steady and the short window no longer
 	// holds any of it: its ratio sums 5m rates, which see RateWindow back.
 	recovered := up(steady+w.Short+slo.RateWindow+inputStep, step)
@@ -350,10 +362,10 @@ func burnTests(a Alert, f fixture, m slo.Model, step time.Duration) []TestGroup 
 			none(recovered, a.Name),
 		},
 	}
-	// Where the long window is much longer than the short one, it still
-	// holds enough of the burn to fire alone: the short window is what
+	// Where the long window still holds the whole burn, and the burn is
+	// most of what it holds, it would fire alone: the short window is what
 	// resolves the alert.
-	if w.Long >= 4*(w.Short+slo.RateWindow+step) {
+	if recovered <= w.Long && fire*float64(steady) > 1.05*thr*float64(recovered) {
 		above := fmt.Sprintf("%s{%s} > bool (%s * %s)", o.Record(w.Long), m.JobSelector, slo.Number(w.Burn), o.BudgetText())
 		burn.PromQLExprTests = []ExprTest{{
 			Expr: above, EvalTime: slo.Dur(recovered),
@@ -361,22 +373,25 @@ func burnTests(a Alert, f fixture, m slo.Model, step time.Duration) []TestGroup 
 		}}
 	}
 	// A quiet service: the same burn, with half the requests the long
-	// window must hold.
+	// window must hold. Both quiet cases hold a constant ratio from t=0, so
+	// without the gate being tested they would fire at firstFiring: one
+	// evaluation later is when they must still be quiet.
 	quiet := float64(m.MinRequests) / 2 / w.Long.Minutes()
+	calm := firstFiring + step
 	groups := []TestGroup{
 		burn,
 		{
-			Name:           fmt.Sprintf("%s stays quiet at %s bad requests (half the threshold) over full windows", a.Name, slo.Percent(low)),
+			Name:           fmt.Sprintf("%s stays quiet at %s bad requests (half the threshold)", a.Name, slo.Percent(low)),
 			Interval:       slo.Dur(inputStep),
-			InputSeries:    requestSeries(f, o, le, perStep, low*perStep, steps(steady)+2, 0),
-			AlertRuleTests: []AlertTest{none(steady, a.Name)},
+			InputSeries:    requestSeries(f, o, le, perStep, low*perStep, steps(calm)+2, 0),
+			AlertRuleTests: []AlertTest{none(calm, a.Name)},
 		},
 		{
 			Name: fmt.Sprintf("%s stays quiet at the same %s bad requests when the %s window holds %d requests, half the %d required",
 				a.Name, slo.Percent(fire), slo.Dur(w.Long), m.MinRequests/2, m.MinRequests),
 			Interval:       slo.Dur(inputStep),
-			InputSeries:    requestSeries(f, o, le, quiet, fire*quiet, steps(steady)+2, 0),
-			AlertRuleTests: []AlertTest{none(steady, a.Name)},
+			InputSeries:    requestSeries(f, o, le, quiet, fire*quiet, steps(calm)+2, 0),
+			AlertRuleTests: []AlertTest{none(calm, a.Name)},
 		},
 	}
 	if o.Kind == "availability" && w == m.Windows()[0] {
@@ -395,7 +410,12 @@ func quietHourTests(a Alert, f fixture, m slo.Model, step time.Duration) []TestG
 	span := 2 * w.Long
 	n := int(span / inputStep)
 	half := n / 2
-	ratio := 1.0 / 61
+	// Two errors among 2 requests a minute over the long window.
+	ratio := 2 / (2*w.Long.Minutes() + 2)
+	if ratio <= w.Burn*a.objective.Budget() {
+		// Below the threshold anyway: nothing for the minimum to prevent.
+		return nil
+	}
 	loud := 1000.0
 	firstFiring := step + up(w.For, step)
 	return []TestGroup{
@@ -416,7 +436,7 @@ func quietHourTests(a Alert, f fixture, m slo.Model, step time.Duration) []TestG
 			Interval: slo.Dur(inputStep),
 			InputSeries: []Series{
 				{Series: seriesName(contract.RequestDurationCount, ok), Values: fmt.Sprintf("0+%sx%d", num(loud), n)},
-				{Series: seriesName(contract.RequestDurationCount, bad), Values: fmt.Sprintf("0+%sx%d", num(loud/60), n)},
+				{Series: seriesName(contract.RequestDurationCount, bad), Values: fmt.Sprintf("0+%sx%d", num(loud*ratio/(1-ratio)), n)},
 			},
 			AlertRuleTests: []AlertTest{{EvalTime: slo.Dur(up(firstFiring+w.Long, step)), Alertname: a.Name, ExpAlerts: []ExpAlert{a.expected(f, ratio)}}},
 		},

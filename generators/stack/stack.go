@@ -101,8 +101,9 @@ func PrometheusRetention(window time.Duration) time.Duration {
 // PrometheusRetentionSize caps Prometheus' disk use, so a burst of series
 // cannot fill the disk. It allows RetentionBytesPerDay for every retained
 // day; when it is reached anyway Prometheus deletes the oldest blocks and
-// the SLO window's records would cover less than the window, which
-// PrometheusStorageFull reports. A budget, not a measurement.
+// the SLO window's records would cover less than the window
+// (prometheus_tsdb_size_retentions_total counts such deletions). A budget,
+// not a measurement.
 func PrometheusRetentionSize(window time.Duration) int64 {
 	return int64(PrometheusRetention(window)/(24*time.Hour)) * RetentionBytesPerDay
 }

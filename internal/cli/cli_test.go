@@ -397,3 +397,22 @@ func TestGenerateRefusesWhileAnotherRunWrites(t *testing.T) {
 		t.Fatalf("generate after the lock was released: %d %s", r.code, r.errOut)
 	}
 }
+
+// Links a responder cannot open are warned about when a receiver sends
+// alerts off the machine; generation still succeeds.
+func TestWarnsAboutLocalLinksWithAReceiver(t *testing.T) {
+	dir := t.TempDir()
+	r := run(t, nil, "init", "--no-prompt", "--dir", dir, "--service-name", "checkout", "--alert-receiver", "slack")
+	if r.code != ExitOK {
+		t.Fatalf("init: exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
+	for _, want := range []string{"warning: alerts.runbook_base_url", "warning: alerts.grafana_url (--grafana-url) http://localhost:3000"} {
+		if !strings.Contains(r.errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.errOut)
+		}
+	}
+	r = run(t, nil, "generate", "--dir", dir, "--allow-dirty", "--set", "grafana-url=https://grafana.example.com", "--set", "runbook-base-url=https://git.example.com/checkout/runbooks")
+	if r.code != ExitOK || strings.Contains(r.errOut, "warning") {
+		t.Errorf("reachable links still warned about: exit %d\n%s", r.code, r.errOut)
+	}
+}

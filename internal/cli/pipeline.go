@@ -115,6 +115,9 @@ func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mo
 	if wired {
 		files = append(files, w.edits()...)
 	}
+	for _, warn := range spec.Warnings(s) {
+		fmt.Fprintln(streams.ErrOut, "obsgen: warning: "+warn)
+	}
 	if writeAnswers {
 		_, rel, err := g.answersPath()
 		if err != nil {
