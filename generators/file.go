@@ -37,6 +37,10 @@ type File struct {
 	Owner   Owner
 	// From is, for an Edit, the content the edit was computed from.
 	From []byte
+	// Kept is, for a CreateOnce file, what the report says when a file
+	// obsgen did not write is already there and is kept: what the rest of
+	// the output expects of it.
+	Kept string
 }
 
 // Generator produces the files of one output kind. A generator that does

@@ -363,12 +363,14 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	docker, err := generators.RenderFile("compose/Dockerfile.tmpl", Dockerfile, generators.CreateOnce, dockerView{
 		Port: s.Service.Port, MetricsPort: s.Metrics.Port, Service: s.Service.Name,
 		Readiness: contract.HealthReadinessPath,
-		// Where the example main of the Go generator goes.
-		MainDir: path.Join("cmd", s.Service.Name),
+		MainDir:   mainDir(s),
+		Own:       s.Found.MainDir != "",
+		Cgo:       s.Found.Cgo,
 	})
 	if err != nil {
 		return nil, err
 	}
+	docker.Kept = fmt.Sprintf("the stack builds it and expects the service on port %d, metrics on %d, and wget in the image for the healthcheck GET %s", s.Service.Port, s.Metrics.Port, contract.HealthReadinessPath)
 	return []generators.File{
 		{Path: FileName, Content: stackYAML, Mode: 0o644, Owner: generators.Owned},
 		{Path: EnvExample, Content: envExample(s), Mode: 0o644, Owner: generators.Owned},
@@ -380,4 +382,16 @@ type dockerView struct {
 	Port, MetricsPort  int
 	Service, Readiness string
 	MainDir            string
+	// Own: MainDir is the service's own main, not obsgen's example. Cgo:
+	// its build needs cgo, so a libc (Debian) image instead of Alpine.
+	Own, Cgo bool
+}
+
+// mainDir is the main package the image builds: the service's own, else
+// where the Go generator puts the example main.
+func mainDir(s spec.Spec) string {
+	if s.Found.MainDir != "" {
+		return s.Found.MainDir
+	}
+	return path.Join("cmd", s.Service.Name)
 }

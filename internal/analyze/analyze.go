@@ -133,7 +133,8 @@ type ServeCall struct {
 	// AddrDefault is Go source for the address when the call has none
 	// (gin's r.Run()).
 	AddrDefault string
-	// Wrapper is the call around it (log.Fatal(...)), or nil.
+	// Wrapper is the expression statement's call holding it
+	// (log.Fatal(...)), or nil when the call is the statement.
 	Wrapper *ast.CallExpr
 }
 
@@ -398,12 +399,10 @@ func (m *Main) findServe(imports map[string]string) (*ServeCall, string) {
 	// What the statement does with the call's result.
 	switch st := sc.Stmt.(type) {
 	case *ast.ExprStmt:
+		// r.Run(), log.Fatal(http.ListenAndServe(...)), or the serve
+		// call deeper in a statement (zerolog's log.Fatal().Err(...)).
 		if st.X != sc.Call {
-			w, ok := st.X.(*ast.CallExpr)
-			if !ok || len(w.Args) != 1 || w.Args[0] != sc.Call {
-				return nil, fmt.Sprintf("unusual serve call at line %d", m.line(sc.Call))
-			}
-			sc.Wrapper = w
+			sc.Wrapper, _ = st.X.(*ast.CallExpr)
 		}
 	case *ast.IfStmt:
 		as, ok := st.Init.(*ast.AssignStmt)

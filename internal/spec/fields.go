@@ -81,8 +81,10 @@ var fields = []Field{
 		Help:   "The module path from the service's go.mod; generated imports start with it.",
 		ref:    func(s *Spec) any { return &s.Service.Module },
 		check: func(s Spec) error {
-			if err := module.CheckPath(s.Service.Module); err != nil {
-				return fmt.Errorf("%q is not a valid Go module path (%v): use the path in your go.mod, e.g. github.com/acme/checkout", s.Service.Module, err)
+			// What `go mod init` accepts: an import path, which need not
+			// hold a dot (internal services use paths like rest-example).
+			if err := module.CheckImportPath(s.Service.Module); err != nil {
+				return fmt.Errorf("%q is not a module path `go mod init` accepts: %v; it must match the module line of the service's go.mod (for a new service, e.g. github.com/acme/checkout)", s.Service.Module, err)
 			}
 			return nil
 		},

@@ -33,7 +33,8 @@ func TestValidateNamesFieldAndFix(t *testing.T) {
 		{"service-name", `a"b`, "lowercase letters"},
 		{"service-name", `{{ .X }}`, "lowercase letters"},
 		{"service-name", strings.Repeat("a", 64), "1-63"},
-		{"module", "not a module", "valid Go module path"},
+		{"module", "not a module", "invalid char ' '"},
+		{"module", "/abs/path", "go mod init"},
 		{"port", "0", "1 to 65535"},
 		{"port", "70000", "1 to 65535"},
 		{"metrics-port", "8080", "also the service port"},
@@ -193,6 +194,18 @@ func TestFieldTable(t *testing.T) {
 		v := f.Get(s)
 		if err := f.Set(&s, v); err != nil || f.Get(s) != v {
 			t.Errorf("%s: default %q does not round-trip: %v", f.Name, v, err)
+		}
+	}
+}
+
+// Module paths without a dot are what `go mod init rest-example` makes:
+// obsgen takes them.
+func TestModulePathsGoModInitAccepts(t *testing.T) {
+	for _, m := range []string{"rest-example", "git.internal/payments", "example.com/a/v2", "svc"} {
+		s := New()
+		s.Service.Name, s.Service.Module = "svc", m
+		if err := s.Validate(); err != nil {
+			t.Errorf("module %q: %v", m, err)
 		}
 	}
 }

@@ -188,29 +188,63 @@ func (e *editor) setup() {
 	fmt.Fprintf(&b, "%s, %s := %s.Setup(%s)\n", e.shutdown, e.err, pkg, e.ctx)
 	fmt.Fprintf(&b, "if %s != nil {\n%s.Fatalf(\"observability setup: %%v\", %s)\n}\n", e.err, e.log, e.err)
 	fmt.Fprintf(&b, "defer %s(context.Background())\n", e.shutdown)
+	// Each bridge goes after main's own setup of that logger (a
+	// zap.ReplaceGlobals of its own would undo it), before the router.
+	var later []edit
 	for _, br := range e.t.Bridges {
-		if line := e.bridge(br); line != "" {
+		line, name := e.bridge(br)
+		if line == "" {
+			continue
+		}
+		pos := at
+		for _, st := range body.List {
+			if st == e.m.Call.Stmt || e.m.Site != nil && st == e.m.Site.Stmt {
+				break
+			}
+			if mentions(st, name) && e.off(st.End()) > pos {
+				pos = e.off(st.End())
+			}
+		}
+		if pos == at {
 			b.WriteString(line + "\n")
+		} else {
+			later = append(later, edit{pos, pos, "\n" + line})
 		}
 	}
 	e.edits = append(e.edits, edit{at, at, b.String()})
+	e.edits = append(e.edits, later...)
 }
 
-// bridge is the line that routes one logger through the JSON logger.
-func (e *editor) bridge(lib string) string {
+// mentions reports whether st uses the package imported as name.
+func mentions(st ast.Stmt, name string) bool {
+	found := false
+	ast.Inspect(st, func(n ast.Node) bool {
+		if s, ok := n.(*ast.SelectorExpr); ok {
+			if x, ok := s.X.(*ast.Ident); ok && x.Name == name {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// bridge is the line that routes one logger through the JSON logger, and
+// the name of the logger's package in the file.
+func (e *editor) bridge(lib string) (line, name string) {
 	pkg := e.t.Package
 	switch lib {
 	case "logrus":
 		n := e.need("logrus", "github.com/sirupsen/logrus")
-		return fmt.Sprintf("%s.InstallLogrus(%s.StandardLogger()) // obsgen: logrus writes the same JSON lines, with the request's trace and request IDs", pkg, n)
+		return fmt.Sprintf("%s.InstallLogrus(%s.StandardLogger()) // obsgen: logrus writes the same JSON lines, with the request's trace and request IDs", pkg, n), n
 	case "zap":
 		n := e.need("zap", "go.uber.org/zap")
-		return fmt.Sprintf("%s.ReplaceGlobals(%s.Zap()) // obsgen: zap writes the same JSON lines, with the request's trace and request IDs", n, pkg)
+		return fmt.Sprintf("%s.ReplaceGlobals(%s.Zap()) // obsgen: zap writes the same JSON lines, with the request's trace and request IDs", n, pkg), n
 	case "zerolog":
 		n := e.need("log", "github.com/rs/zerolog/log")
-		return fmt.Sprintf("%s.Logger = %s.Zerolog() // obsgen: zerolog writes the same JSON lines, with the request's trace and request IDs", n, pkg)
+		return fmt.Sprintf("%s.Logger = %s.Zerolog() // obsgen: zerolog writes the same JSON lines, with the request's trace and request IDs", n, pkg), n
 	}
-	return ""
+	return "", ""
 }
 
 func loadsEnv(st ast.Stmt) bool {
@@ -335,11 +369,16 @@ func (e *editor) serve() {
 	call := fmt.Sprintf("%s.Serve(%s, %s, %s)", pkg, e.ctx, addr, handler)
 	switch st := sc.Stmt.(type) {
 	case *ast.ExprStmt:
-		fail := e.log + ".Fatal"
+		// The statement runs, with the error in place of the call, only
+		// when Serve fails: after a clean shutdown it returns nil, and
+		// log.Fatal(nil) would exit 1.
+		fail := e.log + ".Fatal(err)"
 		if sc.Wrapper != nil {
-			fail = e.src(sc.Wrapper.Fun)
+			whole := e.src(st)
+			from, to := e.off(sc.Call.Pos())-e.off(st.Pos()), e.off(sc.Call.End())-e.off(st.Pos())
+			fail = whole[:from] + "err" + whole[to:]
 		}
-		text := fmt.Sprintf("if err := %s; err != nil {\n%s(err)\n}", call, fail)
+		text := fmt.Sprintf("if err := %s; err != nil {\n%s\n}", call, fail)
 		e.edits = append(e.edits, edit{e.off(st.Pos()), e.off(st.End()), text})
 	default:
 		e.edits = append(e.edits, edit{e.off(sc.Call.Pos()), e.off(sc.Call.End()), call})

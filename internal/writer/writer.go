@@ -275,6 +275,10 @@ func decide(f generators.File, disk []byte, e Entry, known bool, base []byte, op
 		// Once created it is the user's, and so is a file already there.
 		c.Action = Unchanged
 		if !known {
+			c.Reason = "kept: not written by obsgen"
+			if f.Kept != "" {
+				c.Reason += "; " + f.Kept
+			}
 			return c, recordNone
 		}
 		return c, recordKeep
