@@ -63,11 +63,11 @@ func analyzeService(dir string, s spec.Spec) (*wiring, error) {
 		case m.Wired:
 			p.Action = "wired"
 		case m.Problem != "":
-			p.Action, p.Problem, p.Lines = "manual", m.Problem, manualLines(m, t)
+			p.Action, p.Problem, p.Lines = "manual", m.Problem, manualLines(m, t, s.Service.Framework)
 		default:
 			out, err := wire.Edit(m, t)
 			if err != nil {
-				p.Action, p.Problem, p.Lines = "manual", err.Error(), manualLines(m, t)
+				p.Action, p.Problem, p.Lines = "manual", err.Error(), manualLines(m, t, s.Service.Framework)
 				break
 			}
 			p.Action = "planned"
@@ -217,7 +217,7 @@ func unified(name string, a, b []byte) string {
 
 // manualLines are the exact lines for a main obsgen cannot edit itself,
 // with the file's own names for the packages and the router.
-func manualLines(m *analyze.Main, t wire.Target) string {
+func manualLines(m *analyze.Main, t wire.Target, framework string) string {
 	imports := analyze.Imports(m.AST)
 	logName := "log"
 	if p, ok := imports["log"]; ok && p != "log" {
@@ -239,10 +239,18 @@ func manualLines(m *analyze.Main, t wire.Target) string {
 	fmt.Fprintf(&b, "  ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)\n  defer stop()\n")
 	fmt.Fprintf(&b, "  obsShutdown, err := %s.Setup(ctx)\n  if err != nil {\n  \t%s.Fatalf(\"observability setup: %%v\", err)\n  }\n  defer obsShutdown(context.Background())\n", t.Package, logName)
 	router := "router"
-	if m.Site != nil {
+	switch {
+	case m.Site != nil:
 		router = m.Site.Var
+	case m.Call != nil && m.Call.Handler != nil:
+		router = exprSource(m, m.Call.Handler)
+	case m.Call != nil:
+		router = "http.DefaultServeMux"
 	}
 	fw := m.Framework
+	if fw == "" {
+		fw = framework
+	}
 	b.WriteString("\n  // first on the router, right after it is built:\n")
 	switch fw {
 	case "chi":
@@ -252,7 +260,7 @@ func manualLines(m *analyze.Main, t wire.Target) string {
 	case "echo":
 		fmt.Fprintf(&b, "  %s.Use(%s.Middleware())\n", router, t.Package)
 	default:
-		fmt.Fprintf(&b, "  handler := %s.Middleware(%s) // chi: %s.Use(%s.Middleware); gin: .Use(%s.Middleware()...); echo: .Use(%s.Middleware())\n", t.Package, router, router, t.Package, t.Package, t.Package)
+		fmt.Fprintf(&b, "  handler := %s.Middleware(%s)\n", t.Package, router)
 		router = "handler"
 	}
 	fmt.Fprintf(&b, "\n  // instead of the serve call (graceful shutdown on SIGTERM; /healthz and /readyz answered):\n")

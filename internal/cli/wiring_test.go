@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"encoding/json"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/obsgen/obsgen/internal/testtool"
+)
+
+const chiMain = `package main
+
+import (
+	"log"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+func main() {
+	r := chi.NewRouter()
+	r.Use(middleware.Logger) // request logs
+	// Routes of the API.
+	r.Get("/items/{id}", func(w http.ResponseWriter, r *http.Request) {})
+	log.Fatal(http.ListenAndServe(":8080", r))
+}
+`
+
+func existingService(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	files["go.mod"] = "module rest-example\n\ngo 1.22\n\nrequire github.com/go-chi/chi/v5 v5.0.12\n"
+	for name, content := range files {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, dir, name, content)
+	}
+	return dir
+}
+
+// Without --wire a run without questions leaves main alone and prints the
+// exact patch; with it, main is edited, comments kept, and a second run
+// changes nothing.
+func TestWirePlansEditOfMain(t *testing.T) {
+	dir := existingService(t, map[string]string{"main.go": chiMain})
+	out := mustRun(t, 0, dir, "init", "--no-prompt", "--service-name", "rest")
+	if got := readFile(t, dir, "main.go"); got != chiMain {
+		t.Fatalf("main.go changed without --wire:\n%s", got)
+	}
+	for _, want := range []string{"router: chi r, built by chi.NewRouter()", "conflicting middleware: middleware.Logger", "+\tr.Use(observability.Middleware)", "obsgen wire"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cmd/rest/main.go")); err == nil {
+		t.Error("the example main was written although the service has its own")
+	}
+	if df := readFile(t, dir, "Dockerfile"); !strings.Contains(df, "./. ") && !strings.Contains(df, " ./.\n") {
+		t.Errorf("Dockerfile does not build the service's main in .:\n%s", df)
+	}
+
+	mustRun(t, 0, dir, "wire")
+	got := readFile(t, dir, "main.go")
+	for _, want := range []string{"observability.Setup(ctx)", "r.Use(observability.Middleware)", "observability.Serve(ctx, \":8080\", r)",
+		"// Routes of the API.", "// obsgen: removed middleware.Logger"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("wired main lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "chi/v5/middleware") {
+		t.Errorf("the unused middleware import stayed:\n%s", got)
+	}
+	before := testtool.ReadTree(t, dir)
+	if out := mustRun(t, 0, dir, "wire"); !strings.Contains(out, "nothing to do") {
+		t.Errorf("second wire:\n%s", out)
+	}
+	if !maps.Equal(before, testtool.ReadTree(t, dir)) {
+		t.Error("a second wire changed files")
+	}
+}
+
+func TestWireJSONAndDryRun(t *testing.T) {
+	dir := existingService(t, map[string]string{"main.go": chiMain})
+	r := run(t, nil, "init", "--no-prompt", "--wire", "--dry-run", "-o", "json", "--dir", dir, "--service-name", "rest")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	var rep struct {
+		Files []struct{ Path, Action, Owner string }
+		Found struct {
+			Mains []struct{ Framework, File string }
+		}
+		Wiring []struct{ File, Action, Patch string }
+	}
+	if err := json.Unmarshal([]byte(r.out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Found.Mains) != 1 || rep.Found.Mains[0].Framework != "chi" || len(rep.Wiring) != 1 || rep.Wiring[0].Action != "planned" || !strings.Contains(rep.Wiring[0].Patch, "observability.Serve") {
+		t.Errorf("json: %+v", rep)
+	}
+	found := false
+	for _, f := range rep.Files {
+		if f.Path == "main.go" && f.Action == "updated" && f.Owner == "edit" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("main.go is not in the plan as an edit: %+v", rep.Files)
+	}
+	if got := readFile(t, dir, "main.go"); got != chiMain {
+		t.Error("dry run wrote main.go")
+	}
+}
+
+// A main that does not parse: an error naming file and line, nothing
+// written.
+func TestUnparsableMainWritesNothing(t *testing.T) {
+	dir := existingService(t, map[string]string{"main.go": "package main\n\nfunc main() {\n\tx := \n}\n"})
+	before := testtool.ReadTree(t, dir)
+	out := mustRun(t, ExitUsage, dir, "init", "--no-prompt", "--wire", "--service-name", "rest")
+	if !strings.Contains(out, "main.go:5") || !strings.Contains(out, "nothing written") {
+		t.Errorf("error: %s", out)
+	}
+	if !maps.Equal(before, testtool.ReadTree(t, dir)) {
+		t.Error("files were written")
+	}
+}
+
+// A router built in another package: the exact lines for the file and a
+// warning, exit 0, main untouched.
+func TestUnwireableMainGetsLines(t *testing.T) {
+	const main = `package main
+
+import (
+	"log"
+	"net/http"
+
+	"rest-example/api"
+)
+
+func main() {
+	h := api.NewRouter()
+	log.Fatal(http.ListenAndServe(":8080", h))
+}
+`
+	dir := existingService(t, map[string]string{"main.go": main, "api/api.go": "package api\n\nimport \"net/http\"\n\nfunc NewRouter() http.Handler { return http.NewServeMux() }\n"})
+	out := mustRun(t, 0, dir, "init", "--no-prompt", "--wire", "--service-name", "rest")
+	for _, want := range []string{"warning: obsgen cannot wire main.go", "in another package", `"rest-example/internal/observability"`, "observability.Serve(ctx, \":8080\", h)", "h.Use(observability.Middleware)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if readFile(t, dir, "main.go") != main {
+		t.Error("main.go was changed")
+	}
+}
+
+// An edited, uncommitted main is refused like every file.
+func TestDirtyMainIsRefused(t *testing.T) {
+	testtool.Require(t, "git")
+	dir := existingService(t, map[string]string{"main.go": chiMain})
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git("init", "-q")
+	git("add", "-A")
+	git("commit", "-qm", "service")
+	writeFile(t, dir, "main.go", chiMain+"\n// work in progress\n")
+	out := mustRun(t, ExitDirty, dir, "init", "--no-prompt", "--wire", "--service-name", "rest")
+	if !strings.Contains(out, "main.go (modified)") {
+		t.Errorf("refusal:\n%s", out)
+	}
+}
