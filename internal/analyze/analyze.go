@@ -197,7 +197,13 @@ func Repo(dir string, opt Options) (*Service, error) {
 		if err != nil {
 			return err
 		}
-		f, err := parser.ParseFile(fset, rel, src, parser.ParseComments|parser.SkipObjectResolution)
+		// Only the package clause and imports of most files matter: the
+		// whole file is parsed for package main alone, which keeps the
+		// analysis cheap on a large service.
+		f, err := parser.ParseFile(fset, rel, src, parser.ImportsOnly|parser.SkipObjectResolution)
+		if err == nil && f.Name.Name == "main" {
+			f, err = parser.ParseFile(fset, rel, src, parser.ParseComments|parser.SkipObjectResolution)
+		}
 		if err != nil {
 			return parseError(rel, err)
 		}

@@ -1,0 +1,114 @@
+package analyze
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeTree(t testing.TB, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestFindsRouterServeConflictsLoggersCgo(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"go.mod": "module x\n",
+		"cmd/api/main.go": `package main
+
+import (
+	"github.com/gin-gonic/gin"
+	"github.com/sirupsen/logrus"
+)
+
+func main() {
+	logrus.Info("start")
+	r := gin.Default()
+	r.Use(gin.Logger())
+	r.Run()
+}
+`,
+		"db/db.go":          "package db\n\nimport _ \"github.com/mattn/go-sqlite3\"\n",
+		"tools/gen/main.go": "package main\n\nfunc main() {}\n",
+		"vendor/v/main.go":  "package main\n\nfunc main() { broken",
+	})
+	svc, err := Repo(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(svc.Mains) != 2 {
+		t.Fatalf("mains: %+v", svc.Mains)
+	}
+	m := svc.Mains[0]
+	if m.Dir != "cmd/api" || m.Framework != "gin" || !strings.HasPrefix(m.Router, "r, built by gin.Default()") || m.Problem != "" {
+		t.Errorf("main: %+v", m)
+	}
+	if len(m.Conflicts) != 2 || m.Conflicts[0].Name != "gin.Default" || m.Conflicts[1].Name != "gin.Logger" {
+		t.Errorf("conflicts: %+v", m.Conflicts)
+	}
+	if svc.Mains[1].Problem == "" {
+		t.Errorf("a main that serves nothing must say so: %+v", svc.Mains[1])
+	}
+	if fmt.Sprint(svc.Loggers) != "[logrus]" || !strings.Contains(svc.Cgo, "go-sqlite3") {
+		t.Errorf("loggers %v, cgo %q", svc.Loggers, svc.Cgo)
+	}
+}
+
+func TestParseErrorNamesFileAndLine(t *testing.T) {
+	dir := writeTree(t, map[string]string{"cmd/a/main.go": "package main\n\nfunc main() {\n\treturn (\n}\n"})
+	_, err := Repo(dir, Options{})
+	if err == nil || !strings.Contains(err.Error(), "cmd/a/main.go:5") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// BenchmarkRepo50Packages measures the analysis on a service of 50
+// packages (a main, 49 handler packages of 4 files each): the budget is
+// 100 ms per run of init.
+func BenchmarkRepo50Packages(b *testing.B) {
+	files := map[string]string{"go.mod": "module example.com/big\n", "cmd/big/main.go": `package main
+
+import (
+	"log"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+func main() {
+	r := chi.NewRouter()
+	r.Use(middleware.Logger)
+	log.Fatal(http.ListenAndServe(":8080", r))
+}
+`}
+	for p := range 49 {
+		for f := range 4 {
+			var body strings.Builder
+			fmt.Fprintf(&body, "package pkg%d\n\nimport (\n\t\"encoding/json\"\n\t\"net/http\"\n\t\"github.com/sirupsen/logrus\"\n)\n\n", p)
+			for h := range 10 {
+				fmt.Fprintf(&body, "// Handler%d_%d answers a request.\nfunc Handler%d_%d(w http.ResponseWriter, r *http.Request) {\n\tlogrus.WithContext(r.Context()).Info(\"handled\")\n\tif err := json.NewEncoder(w).Encode(map[string]int{\"n\": %d}); err != nil {\n\t\thttp.Error(w, err.Error(), 500)\n\t}\n}\n\n", f, h, f, h, h)
+			}
+			files[fmt.Sprintf("internal/pkg%d/file%d.go", p, f)] = body.String()
+		}
+	}
+	dir := writeTree(b, files)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Repo(dir, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

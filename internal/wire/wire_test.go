@@ -1,0 +1,165 @@
+package wire
+
+import (
+	"go/format"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/obsgen/obsgen/internal/analyze"
+)
+
+const imp = "example.com/svc/internal/observability"
+
+func analyzeMain(t *testing.T, src string) *analyze.Main {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := analyze.Repo(dir, analyze.Options{ObsgenImport: imp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(svc.Mains) != 1 {
+		t.Fatalf("mains: %+v", svc.Mains)
+	}
+	return svc.Mains[0]
+}
+
+func TestEdit(t *testing.T) {
+	cases := []struct {
+		name, src string
+		bridges   []string
+		want      []string
+		notWant   []string
+	}{
+		{"gin default and Run without address", `package main
+
+import "github.com/gin-gonic/gin"
+
+func main() {
+	// the engine
+	r := gin.Default()
+	r.GET("/x", func(c *gin.Context) {})
+	r.Run()
+}
+`, nil, []string{
+			"gin.SetMode(gin.ReleaseMode)", "r := gin.New()", "// obsgen: gin.New instead of gin.Default",
+			"r.Use(observability.Middleware()...)", `observability.Serve(ctx, ":"+cmp.Or(os.Getenv("PORT"), "8080"), r)`, `"cmp"`, "// the engine",
+		}, []string{"r.Run()"}},
+		{"echo with its logger's fatal and middleware", `package main
+
+import (
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+func main() {
+	e := echo.New()
+	e.Use(middleware.Logger(), middleware.CORS())
+	e.Logger.Fatal(e.Start(":1323"))
+}
+`, nil, []string{"e.Use(observability.Middleware())", "e.Use(middleware.CORS())", "// obsgen: removed middleware.Logger",
+			"if err := observability.Serve(ctx, \":1323\", e); err != nil {\n\t\te.Logger.Fatal(err)\n\t}"}, nil},
+		{"zerolog fatal chain and flag.Parse first", `package main
+
+import (
+	"flag"
+	"net/http"
+
+	"github.com/rs/zerolog/log"
+)
+
+var addr = flag.String("addr", ":7000", "")
+
+func main() {
+	flag.Parse()
+	log.Fatal().Err(http.ListenAndServe(*addr, nil)).Msg("stopped")
+}
+`, []string{"zerolog"}, []string{"flag.Parse()\n\tctx, stop :=", `stdlog "log"`, "stdlog.Fatalf(\"observability setup", "log.Logger = observability.Zerolog()",
+			"if err := observability.Serve(ctx, *addr, observability.Middleware(http.DefaultServeMux)); err != nil {\n\t\tlog.Fatal().Err(err).Msg(\"stopped\")"}, nil},
+		{"names main already declares", `package main
+
+import (
+	"context"
+	"net/http"
+)
+
+func main() {
+	ctx := context.TODO()
+	err := check(ctx)
+	_ = err
+	mux := http.NewServeMux()
+	http.ListenAndServe(":80", mux)
+}
+
+func check(context.Context) error { return nil }
+`, nil, []string{"obsCtx, stop := signal.NotifyContext", "obsShutdown, obsErr := observability.Setup(obsCtx)", "observability.Serve(obsCtx, \":80\", observability.Middleware(mux))"}, nil},
+		{"logrus under the name log", `package main
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	log "github.com/sirupsen/logrus"
+)
+
+func main() {
+	log.SetLevel(log.DebugLevel)
+	r := chi.NewRouter()
+	log.Fatal(http.ListenAndServe(":80", r))
+}
+`, []string{"logrus"}, []string{`stdlog "log"`, "log.SetLevel(log.DebugLevel)\n\tobservability.InstallLogrus(log.StandardLogger())", "r.Use(observability.Middleware)"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := analyzeMain(t, c.src)
+			if m.Problem != "" {
+				t.Fatalf("problem: %s", m.Problem)
+			}
+			out, err := Edit(m, Target{ImportPath: imp, Package: "observability", Bridges: c.bridges})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := string(out)
+			for _, w := range c.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("lacks %q:\n%s", w, got)
+				}
+			}
+			for _, w := range c.notWant {
+				if strings.Contains(got, w) {
+					t.Errorf("still has %q:\n%s", w, got)
+				}
+			}
+			if f, err := format.Source(out); err != nil || string(f) != got {
+				t.Errorf("not gofmt-clean (%v)", err)
+			}
+			// Idempotent: the wired main is seen as wired, and left alone.
+			again := analyzeMain(t, got)
+			if !again.Wired {
+				t.Fatal("the wired main is not seen as wired")
+			}
+			if out2, err := Edit(again, Target{ImportPath: imp, Package: "observability"}); err != nil || string(out2) != got {
+				t.Errorf("second edit changed the main (%v)", err)
+			}
+		})
+	}
+}
+
+func TestEditRefusesWhatItDoesNotUnderstand(t *testing.T) {
+	m := analyzeMain(t, `package main
+
+import "net/http"
+
+func main() {
+	go http.ListenAndServe(":80", nil)
+	select {}
+}
+`)
+	if _, err := Edit(m, Target{ImportPath: imp, Package: "observability"}); err == nil || !strings.Contains(err.Error(), "goroutine") {
+		t.Fatalf("err = %v", err)
+	}
+}
