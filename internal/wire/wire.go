@@ -201,7 +201,7 @@ func (e *editor) setup() {
 			if st == e.m.Call.Stmt || e.m.Site != nil && st == e.m.Site.Stmt {
 				break
 			}
-			if mentions(st, name) && e.off(st.End()) > pos {
+			if configures(st, name) && e.off(st.End()) > pos {
 				pos = e.off(st.End())
 			}
 		}
@@ -215,12 +215,29 @@ func (e *editor) setup() {
 	e.edits = append(e.edits, later...)
 }
 
-// mentions reports whether st uses the package imported as name.
-func mentions(st ast.Stmt, name string) bool {
+// configures reports whether st sets up the logger package imported as
+// name: builds a logger (New...), sets an option (Set...), replaces the
+// globals, or assigns to one of its variables (log.Logger = ...).
+func configures(st ast.Stmt, name string) bool {
+	pkgSel := func(e ast.Expr) (string, bool) {
+		s, ok := e.(*ast.SelectorExpr)
+		if !ok {
+			return "", false
+		}
+		x, ok := s.X.(*ast.Ident)
+		return s.Sel.Name, ok && x.Name == name
+	}
+	if as, ok := st.(*ast.AssignStmt); ok {
+		for _, l := range as.Lhs {
+			if _, ok := pkgSel(l); ok {
+				return true
+			}
+		}
+	}
 	found := false
 	ast.Inspect(st, func(n ast.Node) bool {
-		if s, ok := n.(*ast.SelectorExpr); ok {
-			if x, ok := s.X.(*ast.Ident); ok && x.Name == name {
+		if c, ok := n.(*ast.CallExpr); ok {
+			if sel, ok := pkgSel(c.Fun); ok && (strings.HasPrefix(sel, "New") || strings.HasPrefix(sel, "Set") || sel == "ReplaceGlobals") {
 				found = true
 			}
 		}
