@@ -396,7 +396,17 @@ func (e *editor) serve() {
 			fail = whole[:from] + "err" + whole[to:]
 		}
 		text := fmt.Sprintf("if err := %s; err != nil {\n%s\n}", call, fail)
-		e.edits = append(e.edits, edit{e.off(st.Pos()), e.off(st.End()), text})
+		end := e.off(st.End())
+		// A comment at the end of the line goes above the if: after its
+		// closing brace it would say nothing.
+		line := e.tf.Line(st.End())
+		for _, cg := range e.m.AST.Comments {
+			if cg.Pos() >= st.End() && e.tf.Line(cg.Pos()) == line {
+				text = e.src(cg) + "\n" + text
+				end = e.off(cg.End())
+			}
+		}
+		e.edits = append(e.edits, edit{e.off(st.Pos()), end, text})
 	default:
 		e.edits = append(e.edits, edit{e.off(sc.Call.Pos()), e.off(sc.Call.End()), call})
 	}
@@ -490,7 +500,15 @@ func removeUnused(name string, src []byte) ([]byte, error) {
 		for _, im := range f.Imports {
 			ip, _ := strconv.Unquote(im.Path.Value)
 			if ip == p {
-				cut = append(cut, [2]int{tf.Offset(im.Pos()), tf.Offset(im.End())})
+				// The whole line, so no blank line splits the group.
+				from, to := tf.Offset(im.Pos()), tf.Offset(im.End())
+				for from > 0 && (src[from-1] == '\t' || src[from-1] == ' ') {
+					from--
+				}
+				if to < len(src) && src[to] == '\n' {
+					to++
+				}
+				cut = append(cut, [2]int{from, to})
 			}
 		}
 	}
