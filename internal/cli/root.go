@@ -111,6 +111,9 @@ type globalOptions struct {
 	// --wire, obsgen wire); askWire, set when the wizard runs, asks.
 	Wire    bool
 	askWire func(*wiring) (bool, error)
+	// askMain, set when the wizard runs, asks which of several main
+	// packages the image builds.
+	askMain func(dirs []string, def string) (string, error)
 }
 
 // NewRoot builds the command tree.

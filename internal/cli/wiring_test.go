@@ -225,3 +225,18 @@ func TestExampleMainFollowsAnswers(t *testing.T) {
 		}
 	}
 }
+
+// With several main packages the wizard asks which one the image builds.
+func TestWizardAsksWhichMainTheImageBuilds(t *testing.T) {
+	dir := existingService(t, map[string]string{"cmd/api/main.go": chiMain, "cmd/worker/main.go": "package main\n\nfunc main() {}\n"})
+	p := &wizardtest.Scripted{Answers: map[string]string{"Service name": "rest", wizard.AskWire: "false", wizard.AskMain: "cmd/worker"}}
+	if r := run(t, p, "init", "--dir", dir); r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.errOut)
+	}
+	if p.Defaults[wizard.AskMain] != "cmd/api" {
+		t.Errorf("default %q, want the main that serves HTTP", p.Defaults[wizard.AskMain])
+	}
+	if df := readFile(t, dir, "Dockerfile"); !strings.Contains(df, "./cmd/worker\n") {
+		t.Errorf("Dockerfile does not build the chosen main:\n%s", df)
+	}
+}
