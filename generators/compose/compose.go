@@ -34,6 +34,9 @@ var Generator = generators.Generator{
 const (
 	FileName   = "docker-compose.observability.yml"
 	EnvExample = ".env.example"
+	// EnvFile is the stack's own env file, passed with --env-file, so a
+	// service's .env is never overwritten.
+	EnvFile = "observability.env"
 	Dockerfile = "Dockerfile"
 )
 
@@ -329,8 +332,8 @@ func Stack(s spec.Spec) ([]byte, error) {
 		f.Secrets = nil
 	}
 	intro := "# The local observability stack of " + s.Service.Name + ". Start it:\n" +
-		"#   cp .env.example .env   # then fill in the values\n" +
-		"#   docker compose -f " + FileName + " up -d --build\n" +
+		"#   cp .env.example " + EnvFile + "   # then fill in the values\n" +
+		"#   docker compose --env-file " + EnvFile + " -f " + FileName + " up -d --build\n" +
 		"# Grafana: http://localhost:" + strconv.Itoa(stack.GrafanaPort) + " (user admin). Every port is bound to 127.0.0.1 only.\n"
 	return generators.YAML(intro, f)
 }
@@ -339,7 +342,8 @@ func Stack(s spec.Spec) ([]byte, error) {
 func envExample(s spec.Spec) []byte {
 	var b strings.Builder
 	b.WriteString("# Variables docker compose reads for " + FileName + ".\n")
-	b.WriteString("# Copy to .env, fill in, and never commit .env: it holds secrets.\n")
+	b.WriteString("# Copy to " + EnvFile + ", fill in, and never commit it: it holds secrets.\n")
+	b.WriteString("# (Not .env: that file is often the service's own, read by godotenv.)\n")
 	secrets := Secrets(s)
 	sort.SliceStable(secrets, func(i, j int) bool { return secrets[i].Required && !secrets[j].Required })
 	for _, sec := range secrets {
