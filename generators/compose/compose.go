@@ -36,7 +36,7 @@ const (
 	EnvExample = ".env.example"
 	// EnvFile is the stack's own env file, passed with --env-file, so a
 	// service's .env is never overwritten.
-	EnvFile = "observability.env"
+	EnvFile    = "observability.env"
 	Dockerfile = "Dockerfile"
 )
 
@@ -368,8 +368,10 @@ func generate(s spec.Spec) ([]generators.File, error) {
 		Port: s.Service.Port, MetricsPort: s.Metrics.Port, Service: s.Service.Name,
 		Readiness: contract.HealthReadinessPath,
 		MainDir:   mainDir(s),
-		Own:       s.Found.MainDir != "",
-		Cgo:       s.Found.Cgo,
+		// The generated package's `var version`, set at link time.
+		VersionSymbol: s.Service.Module + "/" + s.Output.CodeDir + ".version",
+		Own:           s.Found.MainDir != "",
+		Cgo:           s.Found.Cgo,
 	})
 	if err != nil {
 		return nil, err
@@ -386,6 +388,7 @@ type dockerView struct {
 	Port, MetricsPort  int
 	Service, Readiness string
 	MainDir            string
+	VersionSymbol      string
 	// Own: MainDir is the service's own main, not obsgen's example. Cgo:
 	// its build needs cgo, so a libc (Debian) image instead of Alpine.
 	Own, Cgo bool
