@@ -39,13 +39,12 @@ const (
 
 // loggerImports maps an import path to the logger it means.
 var loggerImports = map[string]string{
-	pathStdLog:                    "log",
-	pathLogrus:                    "logrus",
-	pathZap:                       "zap",
-	pathZerolog:                   "zerolog",
-	"github.com/rs/zerolog/log":   "zerolog",
-	"go.uber.org/zap/zapcore":     "zap",
-	"github.com/sirupsen/logrus/": "logrus",
+	pathStdLog:                  "log",
+	pathLogrus:                  "logrus",
+	pathZap:                     "zap",
+	pathZerolog:                 "zerolog",
+	"github.com/rs/zerolog/log": "zerolog",
+	"go.uber.org/zap/zapcore":   "zap",
 }
 
 // cgoImports are packages known to need cgo to build: the analysis does not

@@ -240,3 +240,26 @@ func TestWizardAsksWhichMainTheImageBuilds(t *testing.T) {
 		t.Errorf("Dockerfile does not build the chosen main:\n%s", df)
 	}
 }
+
+// A build that needs cgo gets a Dockerfile with cgo on a libc image; a
+// Dockerfile of the service's is kept, and the report says what the stack
+// expects of it.
+func TestDockerfileCgoAndKept(t *testing.T) {
+	dir := existingService(t, map[string]string{"main.go": chiMain, "db/db.go": "package db\n\nimport _ \"github.com/mattn/go-sqlite3\"\n"})
+	mustRun(t, 0, dir, "init", "--no-prompt", "--service-name", "rest")
+	df := readFile(t, dir, "Dockerfile")
+	for _, want := range []string{"CGO_ENABLED=1", "FROM golang:1.26-bookworm", "FROM debian:bookworm-slim", "wget"} {
+		if !strings.Contains(df, want) {
+			t.Errorf("cgo Dockerfile lacks %q:\n%s", want, df)
+		}
+	}
+
+	dir = existingService(t, map[string]string{"main.go": chiMain, "Dockerfile": "FROM golang:1.22\n"})
+	out := mustRun(t, 0, dir, "init", "--no-prompt", "--service-name", "rest")
+	if !strings.Contains(out, "unchanged  Dockerfile  (kept: not written by obsgen; the stack builds it and expects the service on port 8080") {
+		t.Errorf("report:\n%s", out)
+	}
+	if readFile(t, dir, "Dockerfile") != "FROM golang:1.22\n" {
+		t.Error("the service's Dockerfile was changed")
+	}
+}
