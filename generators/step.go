@@ -21,6 +21,11 @@ const (
 type Dep struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
+	// AnyVersion: when the service already requires Name, at any version,
+	// it is not asked for: the service's framework is its own choice, and
+	// the generated code works with older versions of it. (A dependency
+	// of another Dep may still raise it; the plan lists that.)
+	AnyVersion bool `json:"any_version,omitempty"`
 }
 
 // Step is work that must happen after the files are on disk, kept as plain

@@ -13,6 +13,11 @@ STATICCHECK_VERSION=v0.7.0
 CACHE=${OBSGEN_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/obsgen-tools}
 
 scripts/tools.sh
+
+# The existing-service fixtures that use go-sqlite3 build with cgo.
+if ! command -v gcc >/dev/null 2>&1; then
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends gcc libc6-dev
+fi
 export OBSGEN_TOOLS_BIN="$CACHE/bin"
 export PATH="$OBSGEN_TOOLS_BIN:$PATH"
 

@@ -55,6 +55,9 @@ func TestExistingServices(t *testing.T) {
 	for _, fx := range existing {
 		t.Run(fx.name, func(t *testing.T) {
 			t.Parallel()
+			if fx.name == "gin-realworld" || fx.name == "shipping" {
+				testtool.Require(t, "gcc") // go-sqlite3 builds with cgo
+			}
 			dir := filepath.Join(t.TempDir(), fx.name)
 			copyTree(t, filepath.Join("testdata", "existing", fx.name), dir)
 			before, _ := os.ReadFile(filepath.Join(dir, fx.file))

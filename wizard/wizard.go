@@ -18,6 +18,7 @@ const (
 	AskAdvanced = "Customize advanced settings (ports, tracing, SLO details, folders)?"
 	AskConfirm  = "Generate with these answers?"
 	AskWire     = "Wire obsgen into your main as shown?"
+	AskMain     = "Which main package does the service image build?"
 )
 
 // Run asks every question for which start has no settled answer, starting

@@ -36,6 +36,9 @@ var Generator = generators.Generator{
 const (
 	FileName   = "docker-compose.observability.yml"
 	EnvExample = ".env.example"
+	// EnvFile is the stack's own env file, passed with --env-file, so a
+	// service's .env is never overwritten.
+	EnvFile    = "observability.env"
 	Dockerfile = "Dockerfile"
 	// DockerIgnore keeps secrets and the stack's config out of the image
 	// build context.
@@ -405,8 +408,8 @@ func Stack(s spec.Spec) ([]byte, error) {
 		f.Secrets = nil
 	}
 	intro := "# The local observability stack of " + s.Service.Name + ". Start it:\n" +
-		"#   cp .env.example .env   # then fill in the values\n" +
-		"#   docker compose -f " + FileName + " up -d --build\n" +
+		"#   cp .env.example " + EnvFile + "   # then fill in the values\n" +
+		"#   docker compose --env-file " + EnvFile + " -f " + FileName + " up -d --build\n" +
 		"# Grafana: http://localhost:" + strconv.Itoa(stack.GrafanaPort) + " (user admin). Every port is bound to 127.0.0.1 only.\n"
 	return generators.YAML(intro, f)
 }
@@ -415,7 +418,8 @@ func Stack(s spec.Spec) ([]byte, error) {
 func envExample(s spec.Spec) []byte {
 	var b strings.Builder
 	b.WriteString("# Variables docker compose reads for " + FileName + ".\n")
-	b.WriteString("# Copy to .env, fill in, and never commit .env: it holds secrets.\n")
+	b.WriteString("# Copy to " + EnvFile + ", fill in, and never commit it: it holds secrets.\n")
+	b.WriteString("# (Not .env: that file is often the service's own, read by godotenv.)\n")
 	secrets := Secrets(s)
 	sort.SliceStable(secrets, func(i, j int) bool { return secrets[i].Required && !secrets[j].Required })
 	for _, sec := range secrets {
@@ -440,8 +444,10 @@ func generate(s spec.Spec) ([]generators.File, error) {
 		Port: s.Service.Port, MetricsPort: s.Metrics.Port, Service: s.Service.Name,
 		Readiness: contract.HealthReadinessPath,
 		MainDir:   mainDir(s),
-		Own:       s.Found.MainDir != "",
-		Cgo:       s.Found.Cgo,
+		// The generated package's `var version`, set at link time.
+		VersionSymbol: s.Service.Module + "/" + s.Output.CodeDir + ".version",
+		Own:           s.Found.MainDir != "",
+		Cgo:           s.Found.Cgo,
 	})
 	if err != nil {
 		return nil, err
@@ -465,6 +471,7 @@ type dockerView struct {
 	Port, MetricsPort  int
 	Service, Readiness string
 	MainDir            string
+	VersionSymbol      string
 	// Own: MainDir is the service's own main, not obsgen's example. Cgo:
 	// its build needs cgo, so a libc (Debian) image instead of Alpine.
 	Own, Cgo bool

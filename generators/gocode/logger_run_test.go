@@ -2,6 +2,7 @@ package gocode
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,9 +29,11 @@ func main() {
 }
 `
 
-// TestLoggerCompilesAndRuns renders the package into a fresh module, vets
-// and builds it with the real go tool, runs it and parses what it logs.
-func TestLoggerCompilesAndRuns(t *testing.T) {
+// buildDemo renders the package into a fresh module with main as its
+// command, vets and builds it with the real go tool, and returns the
+// binary.
+func buildDemo(t *testing.T, main string) string {
+	t.Helper()
 	goTool := testtool.Go(t)
 	s := spec.New()
 	s.Service.Name, s.Service.Module = "logdemo", "example.com/logdemo"
@@ -56,7 +59,7 @@ func TestLoggerCompilesAndRuns(t *testing.T) {
 		write(done.Path, string(done.Content))
 	}
 	write("go.mod", "module example.com/logdemo\n\ngo 1.24\n")
-	write("cmd/logdemo/main.go", loggerMain)
+	write("cmd/logdemo/main.go", main)
 	goRun := func(args ...string) string {
 		cmd := exec.Command(goTool, args...)
 		cmd.Dir = dir
@@ -70,6 +73,13 @@ func TestLoggerCompilesAndRuns(t *testing.T) {
 	goRun("vet", "./...")
 	bin := filepath.Join(dir, "logdemo")
 	goRun("build", "-o", bin, "./cmd/logdemo")
+	return bin
+}
+
+// TestLoggerCompilesAndRuns builds the package, runs it and parses what it
+// logs.
+func TestLoggerCompilesAndRuns(t *testing.T) {
+	bin := buildDemo(t, loggerMain)
 
 	runBin := func(env ...string) []map[string]any {
 		cmd := exec.Command(bin)
@@ -114,5 +124,48 @@ func TestLoggerCompilesAndRuns(t *testing.T) {
 	}
 	if lines[0]["service"] != "renamed" || lines[0]["environment"] != "staging" {
 		t.Errorf("standard OTel variables must win over generated defaults: %v", lines[0])
+	}
+}
+
+const stdLogMain = `package main
+
+import (
+	"context"
+	"log"
+
+	"example.com/logdemo/internal/observability"
+)
+
+func main() {
+	shutdown, err := observability.Setup(context.Background())
+	if err != nil {
+		panic(err)
+	}
+	defer shutdown(context.Background())
+	log.Printf("cache warmed in %dms", 12)
+	log.Fatal("database unreachable")
+}
+`
+
+// The standard log package writes JSON lines through Setup's logger, and
+// log.Fatal's last words come out at error, not info.
+func TestStdLogFatalIsError(t *testing.T) {
+	bin := buildDemo(t, stdLogMain)
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "OTEL_EXPORTER_PROMETHEUS_PORT=0", "OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1", "SENTRY_DSN=")
+	out, err := cmd.Output()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("log.Fatal must exit 1: %v\n%s", err, out)
+	}
+	levels := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("not JSON: %q", l)
+		}
+		levels[fmt.Sprint(m["msg"])] = fmt.Sprint(m["level"])
+	}
+	if levels["cache warmed in 12ms"] != "info" || levels["database unreachable"] != "error" {
+		t.Errorf("levels: %v", levels)
 	}
 }

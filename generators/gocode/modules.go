@@ -73,6 +73,19 @@ func Modules(s spec.Spec) []Module {
 	return out
 }
 
+// existing are the modules whose version a service that already uses them
+// keeps: its framework and its logger. The generated code compiles with
+// chi v5.0, gin v1.9, echo v4.11 and the loggers' versions in the
+// existing-service fixtures (servicetest/testdata/existing).
+var existing = map[string]bool{
+	"github.com/go-chi/chi/v5":    true,
+	"github.com/gin-gonic/gin":    true,
+	"github.com/labstack/echo/v4": true,
+	"github.com/sirupsen/logrus":  true,
+	"go.uber.org/zap":             true,
+	"github.com/rs/zerolog":       true,
+}
+
 // steps makes the service's module require what the generated code imports,
 // then builds it, so a run that leaves the repo broken says so.
 func steps(s spec.Spec) []generators.Step {
@@ -82,7 +95,7 @@ func steps(s spec.Spec) []generators.Step {
 	}
 	deps := make([]generators.Dep, len(mods))
 	for i, m := range mods {
-		deps[i] = generators.Dep{Name: m.Path, Version: m.Version}
+		deps[i] = generators.Dep{Name: m.Path, Version: m.Version, AnyVersion: existing[m.Path]}
 	}
 	return []generators.Step{
 		{Kind: generators.GoModules, Dir: ".", Deps: deps, Init: s.Service.Module},

@@ -57,8 +57,11 @@ come from flags and defaults; --service-name is required.`,
 				return err
 			}
 			defer fmt.Fprintf(streams.ErrOut, "\nTo do the same without questions:\n  %s\n", equivalentCommand(s, g.Dir))
+			p := streams.Prompter()
+			g.askMain = func(dirs []string, def string) (string, error) {
+				return p.Select(wizard.AskMain, "The generated Dockerfile builds this package; change its go build line later if needed.", dirs, def)
+			}
 			if !g.Wire {
-				p := streams.Prompter()
 				g.askWire = func(w *wiring) (bool, error) {
 					w.summary(streams.ErrOut)
 					for _, m := range w.Mains {

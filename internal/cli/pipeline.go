@@ -88,6 +88,11 @@ func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mo
 		return err
 	}
 	w.complete(&s)
+	if dirs := w.mainDirs(); len(dirs) > 1 && g.askMain != nil && m == modeWrite {
+		if s.Found.MainDir, err = g.askMain(dirs, s.Found.MainDir); err != nil {
+			return err
+		}
+	}
 	files, err := registry.Generate(s)
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}

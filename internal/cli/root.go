@@ -113,6 +113,9 @@ type globalOptions struct {
 	askWire func(*wiring) (bool, error)
 	// SkipInstall leaves the service's package.json alone (npm steps).
 	SkipInstall bool
+	// askMain, set when the wizard runs, asks which of several main
+	// packages the image builds.
+	askMain func(dirs []string, def string) (string, error)
 }
 
 // NewRoot builds the command tree.

@@ -126,6 +126,20 @@ func (w *wiring) complete(s *spec.Spec) {
 	}
 }
 
+// mainDirs are the folders of the service's own mains.
+func (w *wiring) mainDirs() []string {
+	var out []string
+	if w.Found == nil {
+		return nil
+	}
+	for _, m := range w.Found.Mains {
+		if !isObsgens(m) {
+			out = append(out, m.Dir)
+		}
+	}
+	return out
+}
+
 func serves(f *analyze.Service, dir string) bool {
 	for _, m := range f.Mains {
 		if m.Dir == dir && m.Call != nil {
@@ -144,15 +158,6 @@ func (w *wiring) edits() []generators.File {
 		}
 	}
 	return out
-}
-
-func (w *wiring) pending() bool {
-	for _, p := range w.Mains {
-		if p.Action == "planned" || p.Action == "manual" {
-			return true
-		}
-	}
-	return false
 }
 
 // summary prints what was found, for the text report and the wizard.

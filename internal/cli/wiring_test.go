@@ -6,10 +6,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/obsgen/obsgen/internal/testtool"
+	"github.com/obsgen/obsgen/wizard"
+	"github.com/obsgen/obsgen/wizard/wizardtest"
 )
 
 const chiMain = `package main
@@ -179,5 +183,83 @@ func TestDirtyMainIsRefused(t *testing.T) {
 	out := mustRun(t, ExitDirty, dir, "init", "--no-prompt", "--wire", "--service-name", "rest")
 	if !strings.Contains(out, "main.go (modified)") {
 		t.Errorf("refusal:\n%s", out)
+	}
+}
+
+// The wizard shows what it found and the patch, then asks; yes writes the
+// edit, no leaves main alone.
+func TestWizardAsksBeforeWiring(t *testing.T) {
+	for _, yes := range []bool{true, false} {
+		dir := existingService(t, map[string]string{"main.go": chiMain})
+		p := &wizardtest.Scripted{Answers: map[string]string{"Service name": "rest", wizard.AskWire: strconv.FormatBool(yes)}}
+		r := run(t, p, "init", "--dir", dir)
+		if r.code != 0 {
+			t.Fatalf("exit %d\n%s", r.code, r.errOut)
+		}
+		if !slices.Contains(p.Asked, wizard.AskWire) {
+			t.Fatalf("not asked %q: %v", wizard.AskWire, p.Asked)
+		}
+		if !strings.Contains(r.errOut, "conflicting middleware: middleware.Logger") || !strings.Contains(r.errOut, "+\tr.Use(observability.Middleware)") {
+			t.Errorf("the wizard did not show the findings and the patch:\n%s", r.errOut)
+		}
+		wired := strings.Contains(readFile(t, dir, "main.go"), "observability.Serve")
+		if wired != yes {
+			t.Errorf("answer %v: wired = %v", yes, wired)
+		}
+	}
+}
+
+// The example main follows the answers it is built from: a framework or
+// code folder change regenerates it, so the repo keeps building.
+func TestExampleMainFollowsAnswers(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, 0, dir, "init", "--no-prompt", "--service-name", "checkout")
+	out := mustRun(t, 0, dir, "generate", "--set", "framework=chi", "--set", "code-dir=pkg/telemetry")
+	if !strings.Contains(out, "cmd/checkout/main.go") || strings.Contains(out, "unchanged  cmd/checkout/main.go") {
+		t.Errorf("report:\n%s", out)
+	}
+	got := readFile(t, dir, "cmd/checkout/main.go")
+	for _, want := range []string{`"github.com/go-chi/chi/v5"`, `"example.com/checkout/pkg/telemetry"`, "telemetry.Setup(ctx)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("example main lacks %s:\n%s", want, got)
+		}
+	}
+}
+
+// With several main packages the wizard asks which one the image builds.
+func TestWizardAsksWhichMainTheImageBuilds(t *testing.T) {
+	dir := existingService(t, map[string]string{"cmd/api/main.go": chiMain, "cmd/worker/main.go": "package main\n\nfunc main() {}\n"})
+	p := &wizardtest.Scripted{Answers: map[string]string{"Service name": "rest", wizard.AskWire: "false", wizard.AskMain: "cmd/worker"}}
+	if r := run(t, p, "init", "--dir", dir); r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.errOut)
+	}
+	if p.Defaults[wizard.AskMain] != "cmd/api" {
+		t.Errorf("default %q, want the main that serves HTTP", p.Defaults[wizard.AskMain])
+	}
+	if df := readFile(t, dir, "Dockerfile"); !strings.Contains(df, "./cmd/worker\n") {
+		t.Errorf("Dockerfile does not build the chosen main:\n%s", df)
+	}
+}
+
+// A build that needs cgo gets a Dockerfile with cgo on a libc image; a
+// Dockerfile of the service's is kept, and the report says what the stack
+// expects of it.
+func TestDockerfileCgoAndKept(t *testing.T) {
+	dir := existingService(t, map[string]string{"main.go": chiMain, "db/db.go": "package db\n\nimport _ \"github.com/mattn/go-sqlite3\"\n"})
+	mustRun(t, 0, dir, "init", "--no-prompt", "--service-name", "rest")
+	df := readFile(t, dir, "Dockerfile")
+	for _, want := range []string{"CGO_ENABLED=1", "FROM golang:1.26-bookworm", "FROM debian:bookworm-slim", "wget"} {
+		if !strings.Contains(df, want) {
+			t.Errorf("cgo Dockerfile lacks %q:\n%s", want, df)
+		}
+	}
+
+	dir = existingService(t, map[string]string{"main.go": chiMain, "Dockerfile": "FROM golang:1.22\n"})
+	out := mustRun(t, 0, dir, "init", "--no-prompt", "--service-name", "rest")
+	if !strings.Contains(out, "unchanged  Dockerfile  (kept: not written by obsgen; the stack builds it and expects the service on port 8080") {
+		t.Errorf("report:\n%s", out)
+	}
+	if readFile(t, dir, "Dockerfile") != "FROM golang:1.22\n" {
+		t.Error("the service's Dockerfile was changed")
 	}
 }

@@ -35,7 +35,11 @@ func planGoModules(root string, st generators.Step, opt Options) (Planned, error
 	}
 	var want []string
 	for _, d := range st.Deps {
-		if have := required(cur, d.Name); have == "" || semver.Compare(have, d.Version) < 0 {
+		have := required(cur, d.Name)
+		if have != "" && d.AnyVersion {
+			continue
+		}
+		if have == "" || semver.Compare(have, d.Version) < 0 {
 			want = append(want, d.Name+"@"+d.Version)
 		}
 	}

@@ -96,3 +96,18 @@ func TestPlanResolvesUpgradesWithoutTouchingGoMod(t *testing.T) {
 		t.Errorf("report does not show the upgrade:\n%s", b.String())
 	}
 }
+
+// The service's framework at any version is kept: obsgen does not ask go
+// get for a newer one.
+func TestPlanKeepsServicesFramework(t *testing.T) {
+	dir := writeMod(t, "module example.com/svc\n\ngo 1.22\n\nrequire github.com/go-chi/chi/v5 v5.0.12\n")
+	p, err := Plan(dir, goStep(generators.Dep{Name: "github.com/go-chi/chi/v5", Version: "v5.5.0", AnyVersion: true}), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range p[0].Commands {
+		if strings.Contains(c.String(), "chi") {
+			t.Errorf("asks for chi: %s", c)
+		}
+	}
+}

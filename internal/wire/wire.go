@@ -201,7 +201,7 @@ func (e *editor) setup() {
 			if st == e.m.Call.Stmt || e.m.Site != nil && st == e.m.Site.Stmt {
 				break
 			}
-			if mentions(st, name) && e.off(st.End()) > pos {
+			if configures(st, name) && e.off(st.End()) > pos {
 				pos = e.off(st.End())
 			}
 		}
@@ -215,12 +215,29 @@ func (e *editor) setup() {
 	e.edits = append(e.edits, later...)
 }
 
-// mentions reports whether st uses the package imported as name.
-func mentions(st ast.Stmt, name string) bool {
+// configures reports whether st sets up the logger package imported as
+// name: builds a logger (New...), sets an option (Set...), replaces the
+// globals, or assigns to one of its variables (log.Logger = ...).
+func configures(st ast.Stmt, name string) bool {
+	pkgSel := func(e ast.Expr) (string, bool) {
+		s, ok := e.(*ast.SelectorExpr)
+		if !ok {
+			return "", false
+		}
+		x, ok := s.X.(*ast.Ident)
+		return s.Sel.Name, ok && x.Name == name
+	}
+	if as, ok := st.(*ast.AssignStmt); ok {
+		for _, l := range as.Lhs {
+			if _, ok := pkgSel(l); ok {
+				return true
+			}
+		}
+	}
 	found := false
 	ast.Inspect(st, func(n ast.Node) bool {
-		if s, ok := n.(*ast.SelectorExpr); ok {
-			if x, ok := s.X.(*ast.Ident); ok && x.Name == name {
+		if c, ok := n.(*ast.CallExpr); ok {
+			if sel, ok := pkgSel(c.Fun); ok && (strings.HasPrefix(sel, "New") || strings.HasPrefix(sel, "Set") || sel == "ReplaceGlobals") {
 				found = true
 			}
 		}
@@ -379,7 +396,17 @@ func (e *editor) serve() {
 			fail = whole[:from] + "err" + whole[to:]
 		}
 		text := fmt.Sprintf("if err := %s; err != nil {\n%s\n}", call, fail)
-		e.edits = append(e.edits, edit{e.off(st.Pos()), e.off(st.End()), text})
+		end := e.off(st.End())
+		// A comment at the end of the line goes above the if: after its
+		// closing brace it would say nothing.
+		line := e.tf.Line(st.End())
+		for _, cg := range e.m.AST.Comments {
+			if cg.Pos() >= st.End() && e.tf.Line(cg.Pos()) == line {
+				text = e.src(cg) + "\n" + text
+				end = e.off(cg.End())
+			}
+		}
+		e.edits = append(e.edits, edit{e.off(st.Pos()), end, text})
 	default:
 		e.edits = append(e.edits, edit{e.off(sc.Call.Pos()), e.off(sc.Call.End()), call})
 	}
@@ -473,7 +500,15 @@ func removeUnused(name string, src []byte) ([]byte, error) {
 		for _, im := range f.Imports {
 			ip, _ := strconv.Unquote(im.Path.Value)
 			if ip == p {
-				cut = append(cut, [2]int{tf.Offset(im.Pos()), tf.Offset(im.End())})
+				// The whole line, so no blank line splits the group.
+				from, to := tf.Offset(im.Pos()), tf.Offset(im.End())
+				for from > 0 && (src[from-1] == '\t' || src[from-1] == ' ') {
+					from--
+				}
+				if to < len(src) && src[to] == '\n' {
+					to++
+				}
+				cut = append(cut, [2]int{from, to})
 			}
 		}
 	}

@@ -163,3 +163,31 @@ func main() {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestEditKeepsLayout(t *testing.T) {
+	m := analyzeMain(t, `package main
+
+import (
+	"net/http"
+	"os"
+
+	"github.com/go-chi/chi/v5"
+)
+
+func main() {
+	r := chi.NewRouter()
+	http.ListenAndServe(":"+os.Getenv("PORT"), r) // serve forever
+}
+`)
+	out, err := Edit(m, Target{ImportPath: imp, Package: "observability"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(out)
+	if !strings.Contains(got, "\t\"log\"\n\t\"os\"\n\t\"os/signal\"") || strings.Contains(got, "net/http") {
+		t.Errorf("imports: an unused one stayed, or a blank line split the group:\n%s", got)
+	}
+	if !strings.Contains(got, "// serve forever\n\tif err := observability.Serve(") {
+		t.Errorf("the serve line's comment did not move above the if:\n%s", got)
+	}
+}
