@@ -35,8 +35,11 @@ type File struct {
 	Content []byte
 	Mode    fs.FileMode
 	Owner   Owner
-	// From is, for an Edit, the content the edit was computed from.
+	// From is, for an Edit, the content the edit was computed from (nil:
+	// the file does not exist yet).
 	From []byte
+	// Why is, for an Edit, what the report says the edit does.
+	Why string
 	// Kept is, for a CreateOnce file, what the report says when a file
 	// obsgen did not write is already there and is kept: what the rest of
 	// the output expects of it.

@@ -120,6 +120,15 @@ func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mo
 	if wired {
 		files = append(files, w.edits()...)
 	}
+	if m != modeCheck {
+		ignore, err := gitignoreEdit(g.Dir, s)
+		if err != nil {
+			return err
+		}
+		if ignore != nil {
+			files = append(files, *ignore)
+		}
+	}
 	for _, warn := range spec.Warnings(s) {
 		fmt.Fprintln(streams.ErrOut, "obsgen: warning: "+warn)
 	}

@@ -72,7 +72,7 @@ func analyzeService(dir string, s spec.Spec) (*wiring, error) {
 			}
 			p.Action = "planned"
 			p.Patch = unified(m.File, m.Src, out)
-			p.edit = &generators.File{Path: m.File, Content: out, Mode: 0o644, Owner: generators.Edit, From: m.Src}
+			p.edit = &generators.File{Path: m.File, Content: out, Mode: 0o644, Owner: generators.Edit, From: m.Src, Why: "wired into obsgen's package"}
 		}
 		w.Mains = append(w.Mains, p)
 	}

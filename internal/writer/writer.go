@@ -241,10 +241,12 @@ func decide(f generators.File, disk []byte, e Entry, known bool, base []byte, op
 		switch {
 		case bytes.Equal(disk, f.Content):
 			c.Action = Unchanged
-		case disk == nil || !bytes.Equal(disk, f.From):
+		case (disk == nil) != (f.From == nil) || !bytes.Equal(disk, f.From):
 			c.Action, c.Reason = Conflict, "changed while obsgen planned its edit: run obsgen again"
+		case disk == nil:
+			c.Action, c.New, c.Reason = Create, f.Content, f.Why
 		default:
-			c.Action, c.New, c.Reason = Update, f.Content, "wired into obsgen's package"
+			c.Action, c.New, c.Reason = Update, f.Content, f.Why
 		}
 		return c, recordNone
 	}
