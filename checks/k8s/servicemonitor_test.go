@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"github.com/prometheus-operator/prometheus-operator/pkg/assets"
@@ -15,17 +14,14 @@ import (
 	promclient "github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/config"
-	"github.com/prometheus/prometheus/discovery/kubernetes"
 	"github.com/prometheus/prometheus/discovery/targetgroup"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/scrape"
+	"github.com/prometheus/prometheus/util/strutil"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8slabels "k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/informers"
-	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"sigs.k8s.io/yaml"
@@ -113,67 +109,109 @@ func decode[T any](t *testing.T, objs []object, kind string) *T {
 	return nil
 }
 
-// discover runs Prometheus' Kubernetes service discovery (role endpoints,
-// the operator's default) over the rendered Service, a Running pod of the
-// rendered pod template and the Endpoints the endpoints controller would
-// make for them, served by client-go's fake clientset.
-func discover(t *testing.T, svc *corev1.Service, dep *appsv1.Deployment) []*targetgroup.Group {
+// discover returns the target group Prometheus' Kubernetes discovery
+// (role endpoints, the operator's default) makes for the rendered Service
+// and one Running, ready pod of the rendered pod template: one target per
+// Service port, with the meta labels its documentation lists, names
+// sanitised as its discovery does (strutil.SanitizeLabelName). The
+// endpoints controller resolves each Service port's named targetPort to the
+// container port of that name.
+func discover(t *testing.T, svc *corev1.Service, dep *appsv1.Deployment) *targetgroup.Group {
 	t.Helper()
-	pod := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: dep.Name + "-7d9f8-x2k4q", Namespace: svc.Namespace, Labels: dep.Spec.Template.Labels, UID: "3f1c7a52-0d7e-4b8e-9a61-5c2f0e8d9b10"},
-		Spec:       dep.Spec.Template.Spec,
-		Status: corev1.PodStatus{
-			Phase: corev1.PodRunning, PodIP: "10.244.1.17", HostIP: "10.0.0.4",
-			Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}},
-		},
+	const podIP, podName, node = "10.244.1.17", "-7d9f8-x2k4q", "node-a"
+	pod := dep.Spec.Template
+	group := model.LabelSet{
+		"__meta_kubernetes_namespace":      model.LabelValue(svc.Namespace),
+		"__meta_kubernetes_endpoints_name": model.LabelValue(svc.Name),
+		"__meta_kubernetes_service_name":   model.LabelValue(svc.Name),
 	}
-	pod.Spec.NodeName = "node-a"
-	// The endpoints controller resolves each Service port's named
-	// targetPort to the container port of that name.
-	ports := map[string]int32{}
+	for k, v := range svc.Labels {
+		n := strutil.SanitizeLabelName(k)
+		group[model.LabelName("__meta_kubernetes_service_label_"+n)] = model.LabelValue(v)
+		group[model.LabelName("__meta_kubernetes_service_labelpresent_"+n)] = "true"
+		// The endpoints controller copies the Service's labels.
+		group[model.LabelName("__meta_kubernetes_endpoints_label_"+n)] = model.LabelValue(v)
+		group[model.LabelName("__meta_kubernetes_endpoints_labelpresent_"+n)] = "true"
+	}
+	type cport struct {
+		container, image string
+		port             corev1.ContainerPort
+	}
+	ports := map[string]cport{}
 	for _, c := range pod.Spec.Containers {
 		for _, p := range c.Ports {
-			ports[p.Name] = p.ContainerPort
+			ports[p.Name] = cport{c.Name, c.Image, p}
 		}
 	}
-	var epPorts []corev1.EndpointPort
+	g := &targetgroup.Group{Source: "endpoints/" + svc.Namespace + "/" + svc.Name, Labels: group}
 	for _, sp := range svc.Spec.Ports {
-		n, ok := ports[sp.TargetPort.StrVal]
+		cp, ok := ports[sp.TargetPort.StrVal]
 		if !ok {
 			t.Fatalf("Service port %s targets %q, which no container port is named", sp.Name, sp.TargetPort.StrVal)
 		}
-		epPorts = append(epPorts, corev1.EndpointPort{Name: sp.Name, Port: n, Protocol: sp.Protocol})
-	}
-	node := pod.Spec.NodeName
-	eps := &corev1.Endpoints{
-		ObjectMeta: metav1.ObjectMeta{Name: svc.Name, Namespace: svc.Namespace, Labels: svc.Labels},
-		Subsets: []corev1.EndpointSubset{{
-			Addresses: []corev1.EndpointAddress{{IP: pod.Status.PodIP, NodeName: &node, TargetRef: &corev1.ObjectReference{Kind: "Pod", Name: pod.Name, Namespace: pod.Namespace, UID: pod.UID}}},
-			Ports:     epPorts,
-		}},
-	}
-	client := fake.NewSimpleClientset([]runtime.Object{svc, pod, eps}...)
-	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithNamespace(svc.Namespace))
-	e := kubernetes.NewEndpoints(slog.New(slog.DiscardHandler),
-		factory.Core().V1().Endpoints().Informer(), factory.Core().V1().Services().Informer(), factory.Core().V1().Pods().Informer(), nil,
-		promclient.NewCounterVec(promclient.CounterOpts{Name: "events"}, []string{"role", "event"}))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	factory.Start(ctx.Done())
-	ch := make(chan []*targetgroup.Group, 8)
-	go e.Run(ctx, ch)
-	for {
-		select {
-		case groups := <-ch:
-			for _, g := range groups {
-				if g != nil && len(g.Targets) > 0 {
-					return groups
-				}
-			}
-		case <-ctx.Done():
-			t.Fatal("Kubernetes discovery produced no targets")
+		target := model.LabelSet{
+			model.AddressLabel:                               model.LabelValue(fmt.Sprintf("%s:%d", podIP, cp.port.ContainerPort)),
+			"__meta_kubernetes_endpoint_port_name":           model.LabelValue(sp.Name),
+			"__meta_kubernetes_endpoint_port_protocol":       model.LabelValue(sp.Protocol),
+			"__meta_kubernetes_endpoint_ready":               "true",
+			"__meta_kubernetes_endpoint_node_name":           node,
+			"__meta_kubernetes_endpoint_address_target_kind": "Pod",
+			"__meta_kubernetes_endpoint_address_target_name": model.LabelValue(dep.Name + podName),
+			"__meta_kubernetes_pod_name":                     model.LabelValue(dep.Name + podName),
+			"__meta_kubernetes_pod_ip":                       podIP,
+			"__meta_kubernetes_pod_ready":                    "true",
+			"__meta_kubernetes_pod_phase":                    "Running",
+			"__meta_kubernetes_pod_node_name":                node,
+			"__meta_kubernetes_pod_host_ip":                  "10.0.0.4",
+			"__meta_kubernetes_pod_uid":                      "3f1c7a52-0d7e-4b8e-9a61-5c2f0e8d9b10",
+			"__meta_kubernetes_pod_controller_kind":          "ReplicaSet",
+			"__meta_kubernetes_pod_controller_name":          model.LabelValue(dep.Name + "-7d9f8"),
+			"__meta_kubernetes_pod_container_name":           model.LabelValue(cp.container),
+			"__meta_kubernetes_pod_container_image":          model.LabelValue(cp.image),
+			"__meta_kubernetes_pod_container_init":           "false",
+			"__meta_kubernetes_pod_container_port_name":      model.LabelValue(cp.port.Name),
+			"__meta_kubernetes_pod_container_port_number":    model.LabelValue(fmt.Sprint(cp.port.ContainerPort)),
+			"__meta_kubernetes_pod_container_port_protocol":  model.LabelValue(cp.port.Protocol),
 		}
+		for k, v := range pod.Labels {
+			n := strutil.SanitizeLabelName(k)
+			target[model.LabelName("__meta_kubernetes_pod_label_"+n)] = model.LabelValue(v)
+			target[model.LabelName("__meta_kubernetes_pod_labelpresent_"+n)] = "true"
+		}
+		g.Targets = append(g.Targets, target)
 	}
+	return g
+}
+
+// withoutKubernetesSD checks that every scrape config discovers role
+// endpoints in namespace ns only, and removes that section: Prometheus'
+// kubernetes discovery package does not build against the client-go the
+// operator pins, so discover stands in for it and the config is loaded
+// without it.
+func withoutKubernetesSD(t *testing.T, raw []byte, ns string) []byte {
+	t.Helper()
+	var cfg map[string]any
+	if err := yaml.Unmarshal(raw, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range cfg["scrape_configs"].([]any) {
+		sc := sc.(map[string]any)
+		sds, _ := sc["kubernetes_sd_configs"].([]any)
+		if len(sds) != 1 {
+			t.Fatalf("%s: want one kubernetes_sd_config, got %v", sc["job_name"], sds)
+		}
+		sd := sds[0].(map[string]any)
+		names, _ := sd["namespaces"].(map[string]any)["names"].([]any)
+		if sd["role"] != "endpoints" || len(names) != 1 || names[0] != ns {
+			t.Fatalf("%s discovers %v, want role endpoints in namespace %s", sc["job_name"], sd, ns)
+		}
+		delete(sc, "kubernetes_sd_configs")
+	}
+	out, err := yaml.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // TestServiceMonitorScrapesTheMetricsPort proves what the ServiceMonitor
@@ -211,6 +249,14 @@ func TestServiceMonitorScrapesTheMetricsPort(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			raw = withoutKubernetesSD(t, raw, sm.Namespace)
+			// The operator's config-reloader sidecar expands these before
+			// Prometheus reads the file: shard 0 of a single-shard Prometheus.
+			raw = []byte(strings.NewReplacer("$(SHARD)", "0", "$(POD_NAME)", "prometheus-"+p.Name+"-0").Replace(string(raw)))
+			// As Prometheus' main sets it before loading a config: the
+			// config loader of this Prometheus version refuses to run without.
+			//lint:ignore SA1019 required by config.Load in Prometheus v0.305
+			model.NameValidationScheme = model.UTF8Validation
 			cfg, err := config.Load(string(raw), slog.New(slog.DiscardHandler))
 			if err != nil {
 				t.Fatalf("the operator's config does not load in Prometheus: %v\n%s", err, raw)
@@ -227,7 +273,8 @@ func TestServiceMonitorScrapesTheMetricsPort(t *testing.T) {
 			}
 
 			var kept []labels.Labels
-			for _, g := range discover(t, svc, dep) {
+			var urls []string
+			for _, g := range []*targetgroup.Group{discover(t, svc, dep)} {
 				targets, errs := scrape.TargetsFromGroup(g, scrapeCfg, nil, labels.NewBuilder(labels.EmptyLabels()))
 				for _, err := range errs {
 					t.Errorf("target: %v", err)
@@ -235,16 +282,18 @@ func TestServiceMonitorScrapesTheMetricsPort(t *testing.T) {
 				for _, tg := range targets {
 					if l := tg.Labels(labels.NewBuilder(labels.EmptyLabels())); l.Len() > 0 {
 						kept = append(kept, l)
+						urls = append(urls, tg.URL().String())
 					}
 				}
 			}
 			if len(kept) != 1 {
 				t.Fatalf("want exactly one target (the metrics port), got %d: %v", len(kept), kept)
 			}
+			if want := fmt.Sprintf("http://10.244.1.17:%d%s", s.Metrics.Port, s.Metrics.Path); urls[0] != want {
+				t.Errorf("scrape URL %s, want %s", urls[0], want)
+			}
 			got := kept[0]
 			want := map[string]string{
-				model.AddressLabel:        fmt.Sprintf("10.244.1.17:%d", s.Metrics.Port),
-				model.MetricsPathLabel:    s.Metrics.Path,
 				contract.LabelJob:         s.Service.Name,
 				"service":                 s.Service.Name,
 				contract.LabelEnvironment: s.Service.Environment,

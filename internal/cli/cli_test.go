@@ -158,6 +158,12 @@ func TestBadInputWritesNothing(t *testing.T) {
 			[]string{"--output", "text or json"}},
 		{"unknown flag", "", []string{"init", "--no-prompt", "--service-nam", "a"}, ExitUsage,
 			[]string{"unknown flag"}},
+		{"release label with spaces", "", []string{"init", "--no-prompt", "--service-name", "a", "--deploy-target", "kubernetes", "--k8s-prometheus-release", "kube prometheus"}, ExitUsage,
+			[]string{"kubernetes.prometheus_release (--k8s-prometheus-release)", "not a Kubernetes label value"}},
+		{"namespace not a DNS label", "", []string{"init", "--no-prompt", "--service-name", "a", "--deploy-target", "kubernetes", "--k8s-namespace", "Shop_EU"}, ExitUsage,
+			[]string{"kubernetes.namespace (--k8s-namespace)", "not a namespace name"}},
+		{"remote-write URL with credentials", "", []string{"init", "--no-prompt", "--service-name", "a", "--deploy-target", "kubernetes", "--k8s-remote-write-url", "https://user:secret@mimir.example.com/api/v1/push"}, ExitUsage,
+			[]string{"kubernetes.remote_write_url (--k8s-remote-write-url)", "has credentials in it"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

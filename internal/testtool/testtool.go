@@ -1,7 +1,8 @@
 // Package testtool finds the real programs tests check generated files with
-// (promtool, amtool, loki, otelcol, jaeger, go). Under CI=true a missing
-// tool fails the test; elsewhere it skips with the command that installs it,
-// so a developer without the cache can still run the fast tests.
+// (promtool, amtool, loki, otelcol, jaeger, helm, kubectl-validate, go).
+// Under CI=true a missing tool fails the test; elsewhere it skips with the
+// command that installs it, so a developer without the cache can still run
+// the fast tests.
 package testtool
 
 import (

@@ -1,0 +1,149 @@
+package kubernetes
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/obsgen/obsgen/generators/alertmanager"
+	"github.com/obsgen/obsgen/generators/rules"
+	"github.com/obsgen/obsgen/internal/spec"
+)
+
+func k8sSpec(receiver string) spec.Spec {
+	s := spec.New()
+	s.Service.Name = "checkout"
+	s.Complete(spec.Detected{})
+	s.Deploy.Target = "kubernetes"
+	s.Kubernetes.Namespace = "shop"
+	s.Alerts.Receiver = receiver
+	if receiver == "email" {
+		s.Alerts.EmailTo, s.Alerts.EmailFrom, s.Alerts.SMTPSmarthost, s.Alerts.SMTPUsername = "oncall@example.com", "am@example.com", "smtp.example.com:587", "am"
+	}
+	return s
+}
+
+func TestParseMatcher(t *testing.T) {
+	for in, want := range map[string]AMMatcher{
+		`severity="page"`:    {Name: "severity", Value: "page", MatchType: "="},
+		`slo=~".+"`:          {Name: "slo", Value: ".+", MatchType: "=~"},
+		`env!="dev"`:         {Name: "env", Value: "dev", MatchType: "!="},
+		`a!~"x\"y"`:          {Name: "a", Value: `x"y`, MatchType: "!~"},
+		`alertname="A=B!=C"`: {Name: "alertname", Value: "A=B!=C", MatchType: "="},
+	} {
+		got, err := parseMatcher(in)
+		if err != nil || got != want {
+			t.Errorf("%s: got %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{`severity`, `="x"`, `a=x`, `a~"x"`} {
+		if _, err := parseMatcher(bad); err == nil {
+			t.Errorf("%s was accepted", bad)
+		}
+	}
+}
+
+// TestRulesAreTheComposeRules: the PrometheusRule's groups are the compose
+// groups plus a namespace label on alerts, and building them leaves the
+// compose groups untouched.
+func TestRulesAreTheComposeRules(t *testing.T) {
+	s := k8sSpec("none")
+	compose := rules.Groups(s)
+	k8s := PrometheusRuleGroups(s)
+	if !reflect.DeepEqual(compose, rules.Groups(s)) {
+		t.Fatal("building the Kubernetes groups changed the compose groups")
+	}
+	if len(k8s) != len(compose) {
+		t.Fatalf("%d groups, want %d", len(k8s), len(compose))
+	}
+	alerts := 0
+	for i, g := range compose {
+		for j, r := range g.Rules {
+			k := k8s[i].Rules[j]
+			if k.Expr != r.Expr || k.Record != r.Record || k.Alert != r.Alert || !reflect.DeepEqual(k.Annotations, r.Annotations) {
+				t.Errorf("rule %s%s differs from the compose rule", r.Alert, r.Record)
+			}
+			if r.Alert == "" {
+				if k.Labels[LabelNamespace] != "" {
+					t.Errorf("recording rule %s got a namespace label", r.Record)
+				}
+				continue
+			}
+			alerts++
+			if _, ok := r.Labels[LabelNamespace]; ok {
+				t.Errorf("compose alert %s carries a namespace label", r.Alert)
+			}
+			if k.Labels[LabelNamespace] != "shop" || len(k.Labels) != len(r.Labels)+1 {
+				t.Errorf("alert %s labels %v: want the compose labels plus namespace=shop", k.Alert, k.Labels)
+			}
+		}
+	}
+	if alerts == 0 {
+		t.Fatal("no alerts compared")
+	}
+}
+
+// TestAlertmanagerConfigFollowsCompose: every receiver and route of the
+// compose config is in the AlertmanagerConfig, and each credential is a
+// key of the alerting Secret.
+func TestAlertmanagerConfigFollowsCompose(t *testing.T) {
+	for _, r := range spec.Receivers {
+		t.Run(r, func(t *testing.T) {
+			s := k8sSpec(r)
+			c := alertmanager.Build(s)
+			amc := AlertmanagerConfigSpec(s)
+			if amc.Route.Receiver != c.Route.Receiver || len(amc.Route.Routes) != len(c.Route.Routes) || len(amc.InhibitRules) != len(c.InhibitRules) {
+				t.Fatalf("route tree differs: %+v vs %+v", amc.Route, c.Route)
+			}
+			refs := 0
+			for i, rc := range amc.Receivers {
+				if rc.Name != c.Receivers[i].Name {
+					t.Errorf("receiver %s, want %s", rc.Name, c.Receivers[i].Name)
+				}
+				var got []SecretKeyRef
+				for _, x := range rc.SlackConfigs {
+					got = append(got, x.APIURL)
+				}
+				for _, x := range rc.PagerdutyConfigs {
+					got = append(got, x.RoutingKey)
+				}
+				for _, x := range rc.WebhookConfigs {
+					got = append(got, x.URLSecret)
+				}
+				for _, x := range rc.EmailConfigs {
+					if x.AuthPassword != nil {
+						got = append(got, *x.AuthPassword)
+					}
+				}
+				for _, ref := range got {
+					refs++
+					if ref.Name != "checkout-alerting" || ref.Key == "" {
+						t.Errorf("credential reference %+v: want a key of the checkout-alerting Secret", ref)
+					}
+				}
+			}
+			if want := 2 * len(alertmanager.Secrets(s)); refs != want {
+				t.Errorf("%d credential references, want %d (page and ticket)", refs, want)
+			}
+		})
+	}
+}
+
+func TestGracePeriodOutlastsDrainAndFlush(t *testing.T) {
+	s := k8sSpec("none")
+	if got := GracePeriodSeconds(s); got != 35 {
+		t.Errorf("with Sentry: %ds, want 10s drain + 4 flushes of 5s + 5s margin = 35s", got)
+	}
+	s.Sentry.Enabled = false
+	if got := GracePeriodSeconds(s); got != 30 {
+		t.Errorf("without Sentry: %ds, want 30s", got)
+	}
+}
+
+func TestDisabledForCompose(t *testing.T) {
+	s := k8sSpec("none")
+	s.Deploy.Target = "compose"
+	files, err := generate(s)
+	if err != nil || len(files) != 0 {
+		t.Fatalf("compose target: %d files, %v", len(files), err)
+	}
+}
