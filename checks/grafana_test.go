@@ -22,6 +22,12 @@ var contractMetrics = map[string]bool{
 	contract.GoHeapBytes:           true,
 	contract.GoGCDuration:          true,
 	contract.GoGCDurationCount:     true,
+	contract.ActiveRequests:        true,
+	contract.ProcessCPUSeconds:     true,
+	contract.ProcessResidentMemory: true,
+	contract.ProcessOpenFDs:        true,
+	contract.ProcessMaxFDs:         true,
+	contract.TargetInfo:            true,
 	contract.ScrapeUp:              true,
 }
 

@@ -353,8 +353,10 @@ func checkExampleDefaults(t *testing.T, svc builtService) {
 	}
 }
 
-// goRuntime are the runtime metrics only a Go service exports.
-var goRuntime = []string{contract.GoGoroutines, contract.GoHeapBytes, contract.GoGCDuration}
+// goRuntime are the runtime, file descriptor and saturation metrics only
+// a Go service exports (the dashboard reads them).
+var goRuntime = []string{contract.GoGoroutines, contract.GoHeapBytes, contract.GoGCDuration,
+	contract.ProcessOpenFDs, contract.ProcessMaxFDs, contract.ActiveRequests}
 
 // checkMetrics parses the exposition with Prometheus' own parser and checks
 // every name of the contract against it.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/obsgen/obsgen/generators/rules"
 	"github.com/obsgen/obsgen/generators/slo"
 	"github.com/obsgen/obsgen/internal/contract"
 	"github.com/obsgen/obsgen/internal/spec"
@@ -148,18 +149,29 @@ func Build(s spec.Spec) Dashboard {
 	for _, o := range m.Objectives {
 		rec := o.Record(m.SLOWindow) + recordSelector(s)
 		target := o.Target / 100
-		b.add(4, 5, stat(fmt.Sprintf("%s SLO (%s%%)", title(o.Title), slo.Number(o.Target)),
-			fmt.Sprintf("Share of requests over the last %s that %s. Objective: %s%%.", slo.Dur(m.SLOWindow), o.Good, slo.Number(o.Target))+badNote(o),
+		// A responder looking at a red SLO panel is one click from what
+		// to do about it: the runbooks of the fastest page and of the
+		// spent budget.
+		links := []Link{
+			{Title: "Runbook: " + rules.BurnAlertName(o, m.Windows()[0]), Type: "link", URL: rules.RunbookURL(s, rules.BurnAlertName(o, m.Windows()[0])), TargetBlank: true},
+			{Title: "Runbook: " + rules.BudgetExhaustedAlertName(o), Type: "link", URL: rules.RunbookURL(s, rules.BudgetExhaustedAlertName(o)), TargetBlank: true},
+		}
+		slop := stat(fmt.Sprintf("%s over %s (SLO %s%%)", title(o.Title), slo.Dur(m.SLOWindow), slo.Number(o.Target)),
+			fmt.Sprintf("Share of requests over the last %s that %s. Objective: %s%%. A service younger than %s, or a Prometheus that kept less, shows the share over the data there is.", slo.Dur(m.SLOWindow), o.Good, slo.Number(o.Target), slo.Dur(m.SLOWindow))+badNote(o),
 			"percentunit", 3, steps("red", nil, "green", target),
-			promInstant("1 - "+rec)))
-		b.add(4, 5, stat(title(o.Title)+" error budget left",
+			promInstant("1 - "+rec))
+		slop.Links = links
+		b.add(4, 5, slop)
+		budget := stat(fmt.Sprintf("%s error budget left (%s)", title(o.Title), slo.Dur(m.SLOWindow)),
 			fmt.Sprintf("Share of the %s error budget (%s of requests) not yet spent over the last %s. Below zero the SLO is missed.", slo.Dur(m.SLOWindow), slo.Percent(o.Budget()), slo.Dur(m.SLOWindow)),
 			"percentunit", 1, steps("red", nil, "orange", 0.0, "green", 0.25),
-			promInstant(fmt.Sprintf("%s{%s=%q, %s=~\"$%s\", %s=%q}", slo.RecordBudgetRemaining, contract.LabelJob, svc, contract.LabelEnvironment, varEnvironment, slo.LabelSLO, o.Kind))))
+			promInstant(fmt.Sprintf("%s{%s=%q, %s=~\"$%s\", %s=%q}", slo.RecordBudgetRemaining, contract.LabelJob, svc, contract.LabelEnvironment, varEnvironment, slo.LabelSLO, o.Kind)))
+		budget.Links = links
+		b.add(4, 5, budget)
 	}
-	b.add(4, 5, stat("Requests", "Requests per second, all routes.", "reqps", 2, steps("blue", nil),
+	b.add(4, 5, stat("Requests (now)", "Requests per second, all routes, over the last rate interval.", "reqps", 2, steps("blue", nil),
 		promInstant(fmt.Sprintf("sum(rate(%s%s%s))", count, selector(s), rateWindow))))
-	b.add(4, 5, stat("5xx ratio", "Share of requests that failed with a 5xx status.", "percentunit", 2,
+	b.add(4, 5, stat("5xx ratio (now)", "Share of requests that failed with a 5xx status, over the last rate interval.", "percentunit", 2,
 		steps("green", nil, "red", m.Objectives[0].Budget()),
 		promInstant(errorRatio("", count+selector(s, errSel)+rateWindow, count+selector(s)+rateWindow))))
 
@@ -205,6 +217,17 @@ func Build(s spec.Spec) Dashboard {
 		b.add(8, 8, timeseries(name+" latency", fmt.Sprintf("%s request duration by route, from the histogram; the dots are exemplars, each a sampled request's trace. The dashed line is the latency SLO threshold (%s).", name, s.SLO.LatencyThreshold), "s",
 			steps("green", nil, "red", m.LatencySeconds), latency))
 	}
+
+	b.row("Saturation and process")
+	b.add(6, 7, timeseries("Requests in flight", "Requests being served right now, per instance: climbing while throughput stays flat means requests queue (a slow dependency, too few instances).", "short", nil,
+		prom(fmt.Sprintf("sum by (%s) (%s%s)", contract.LabelInstance, contract.ActiveRequests, selector(s)), "{{"+contract.LabelInstance+"}}")))
+	b.add(6, 7, timeseries("CPU", "CPU seconds used per second, per instance (1 = one core).", "short", nil,
+		prom(fmt.Sprintf("sum by (%s) (rate(%s%s%s))", contract.LabelInstance, contract.ProcessCPUSeconds, selector(s), rateWindow), "{{"+contract.LabelInstance+"}}")))
+	b.add(6, 7, timeseries("Resident memory", "Memory the process holds, per instance; compare with the container's limit.", "bytes", nil,
+		prom(fmt.Sprintf("sum by (%s) (%s%s)", contract.LabelInstance, contract.ProcessResidentMemory, selector(s)), "{{"+contract.LabelInstance+"}}")))
+	b.add(6, 7, timeseries("Open file descriptors", "Share of the file descriptor limit in use, per instance (Go services): sockets count, so a leak of connections shows here first.", "percentunit",
+		steps("green", nil, "orange", 0.8, "red", 0.95),
+		prom(fmt.Sprintf("max by (%s) (%s%s / %s%s)", contract.LabelInstance, contract.ProcessOpenFDs, selector(s), contract.ProcessMaxFDs, selector(s)), "{{"+contract.LabelInstance+"}}")))
 
 	b.row("Go runtime")
 	b.add(8, 7, timeseries("Goroutines", "Live goroutines per instance: a steady climb is a leak.", "short", nil,
@@ -274,9 +297,17 @@ func Build(s spec.Spec) Dashboard {
 				IncludeAll: true, Multi: true, AllValue: ".+",
 			},
 		}},
-		Annotations: Annotations{List: []Annotation{}},
-		Links:       []Link{},
-		Panels:      b.panels,
+		Annotations: Annotations{List: []Annotation{{
+			// A version that was not there a few minutes ago is a deploy:
+			// every panel shows when it happened.
+			Name: "Deploys", Datasource: promRef, Enable: true, IconColor: "purple", Step: "1m",
+			Expr: fmt.Sprintf("count by (%s) (%s{%s=%q, %s=~\"$%s\"}) unless count by (%s) (%s{%s=%q, %s=~\"$%s\"} offset 5m)",
+				contract.LabelServiceVersion, contract.TargetInfo, contract.LabelJob, svc, contract.LabelEnvironment, varEnvironment,
+				contract.LabelServiceVersion, contract.TargetInfo, contract.LabelJob, svc, contract.LabelEnvironment, varEnvironment),
+			TitleFormat: "deploy {{" + contract.LabelServiceVersion + "}}", TagKeys: contract.LabelServiceVersion,
+		}}},
+		Links:  []Link{},
+		Panels: b.panels,
 	}
 }
 

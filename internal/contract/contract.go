@@ -77,6 +77,11 @@ const (
 	ProcessCPUSeconds     = "process_cpu_seconds_total"
 	ProcessResidentMemory = "process_resident_memory_bytes"
 	ProcessStartTime      = "process_start_time_seconds"
+	// ProcessOpenFDs and ProcessMaxFDs come from Go's process collector
+	// (Linux); the Node exporter has no equivalent, so a Node service's
+	// file descriptor panel stays empty, like its Go runtime panels.
+	ProcessOpenFDs = "process_open_fds"
+	ProcessMaxFDs  = "process_max_fds"
 )
 
 // DefaultLatencyBuckets are otelhttp's boundaries (seconds) for
