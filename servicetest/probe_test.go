@@ -355,15 +355,29 @@ func checkServerMetrics(t *testing.T, r *running, route string) {
 func checkExemplars(t *testing.T, r *running) {
 	traceID := randomHex(16)
 	get(t, r.base+"/hello/exemplar", traceID)
-	om := scrape(t, r.metrics, "application/openmetrics-text; version=1.0.0")
+	// The request is recorded when the handler returns, which can be just
+	// after the client has its answer: look again for a moment.
+	var om string
 	found := false
-	for _, line := range strings.Split(om, "\n") {
-		if strings.HasPrefix(line, contract.RequestDurationBucket+"{") && strings.Contains(line, `# {trace_id="`+traceID+`"`) {
-			found = true
+	for deadline := time.Now().Add(3 * time.Second); !found && time.Now().Before(deadline); {
+		om = scrape(t, r.metrics, "application/openmetrics-text; version=1.0.0")
+		for _, line := range strings.Split(om, "\n") {
+			if strings.HasPrefix(line, contract.RequestDurationBucket+"{") && strings.Contains(line, `# {trace_id="`+traceID+`"`) {
+				found = true
+			}
+		}
+		if !found {
+			time.Sleep(100 * time.Millisecond)
 		}
 	}
 	if !found {
-		t.Errorf("no OpenMetrics exemplar with trace %s on %s", traceID, contract.RequestDurationBucket)
+		var with []string
+		for _, line := range strings.Split(om, "\n") {
+			if strings.HasPrefix(line, contract.RequestDurationBucket+"{") && strings.Contains(line, "# {") {
+				with = append(with, line)
+			}
+		}
+		t.Errorf("no OpenMetrics exemplar with trace %s on %s; bucket lines with exemplars:\n%s", traceID, contract.RequestDurationBucket, strings.Join(with, "\n"))
 	}
 	for range 100 {
 		scrape(t, r.metrics, "application/openmetrics-text; version=1.0.0")
