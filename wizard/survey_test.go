@@ -50,7 +50,16 @@ func newTerminalPeer(t *testing.T) (*terminalPeer, *os.File) {
 			}
 		}
 	}()
-	t.Cleanup(func() { ptm.Close(); tty.Close(); <-p.done })
+	t.Cleanup(func() {
+		ptm.Close()
+		tty.Close()
+		// A read blocked on a closed pty may not return: a failed test
+		// must report, not hang until the package times out.
+		select {
+		case <-p.done:
+		case <-time.After(2 * time.Second):
+		}
+	})
 	return p, tty
 }
 
@@ -72,6 +81,10 @@ func (p *terminalPeer) typeAfter(t *testing.T, want, keys string) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	// The prompt is drawn before survey puts the terminal in raw mode; keys
+	// typed in that gap go through the line discipline (Enter becomes a
+	// newline) and are lost to the prompt. A person is never that fast.
+	time.Sleep(200 * time.Millisecond)
 	if _, err := p.ptm.Write([]byte(keys)); err != nil {
 		t.Fatal(err)
 	}
