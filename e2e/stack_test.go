@@ -22,6 +22,7 @@ import (
 
 	"github.com/obsgen/obsgen/generators/loki"
 	"github.com/obsgen/obsgen/generators/otelcol"
+	"github.com/obsgen/obsgen/generators/prometheus"
 	"github.com/obsgen/obsgen/generators/stack"
 	"github.com/obsgen/obsgen/internal/cli"
 	"github.com/obsgen/obsgen/internal/contract"
@@ -348,8 +349,9 @@ func startPrometheus(t *testing.T, bin, cfgDir, work string, p ports, name strin
 	d := loadYAML(t, filepath.Join(promDir, "prometheus.yml"))
 	d.set([]any{loop(p.am)}, "alerting", "alertmanagers", 0, "static_configs", 0, "targets")
 	rewrite := map[string]string{
-		stack.Addr(e2eService, p.metrics):             loop(p.metrics),
-		stack.Addr("localhost", stack.PrometheusPort): loop(port),
+		stack.Addr(e2eService, p.metrics):                       loop(p.metrics),
+		stack.Addr("localhost", stack.PrometheusPort):           loop(port),
+		stack.Addr(stack.Collector, stack.CollectorMetricsPort): loop(p.colMetr),
 	}
 	jobs, _ := d.get("scrape_configs").([]any)
 	for i, j := range jobs {
@@ -693,6 +695,18 @@ func checkPrometheus(t *testing.T, ctx context.Context, base, cfgDir string, s s
 		}
 		if len(r) != 1 || r[0].Value[1] != "1" {
 			return fmt.Errorf("up{job=%q} = %v", job, r)
+		}
+		return nil
+	})
+	// The stack watches its collector: the generated job scrapes its
+	// telemetry port.
+	eventually(t, 45*time.Second, "the collector's target up", servers, func() error {
+		r, err := promQuery(ctx, base, fmt.Sprintf(`up{job=%q}`, prometheus.CollectorJob))
+		if err != nil {
+			return err
+		}
+		if len(r) != 1 || r[0].Value[1] != "1" {
+			return fmt.Errorf("up{job=%q} = %v", prometheus.CollectorJob, r)
 		}
 		return nil
 	})
