@@ -22,6 +22,7 @@ import (
 
 	"github.com/obsgen/obsgen/generators/loki"
 	"github.com/obsgen/obsgen/generators/otelcol"
+	"github.com/obsgen/obsgen/generators/prometheus"
 	"github.com/obsgen/obsgen/generators/stack"
 	"github.com/obsgen/obsgen/internal/cli"
 	"github.com/obsgen/obsgen/internal/contract"
@@ -37,7 +38,7 @@ const (
 // ports of one run, all on 127.0.0.1.
 type ports struct {
 	service, metrics                     int
-	prom                                 int
+	prom, promOld                        int
 	lokiHTTP, lokiGRPC                   int
 	colGRPC, colHTTP, colHealth, colMetr int
 	jgGRPC, jgHTTP, jgUI, jgQueryGRPC    int
@@ -49,7 +50,7 @@ func newPorts(t *testing.T) ports {
 	// Held listeners would be cleaner, but the servers bind themselves; the
 	// kernel does not hand the same free port out twice in a row.
 	p := ports{}
-	for _, f := range []*int{&p.service, &p.metrics, &p.prom, &p.lokiHTTP, &p.lokiGRPC, &p.colGRPC, &p.colHTTP,
+	for _, f := range []*int{&p.service, &p.metrics, &p.prom, &p.promOld, &p.lokiHTTP, &p.lokiGRPC, &p.colGRPC, &p.colHTTP,
 		&p.colHealth, &p.colMetr, &p.jgGRPC, &p.jgHTTP, &p.jgUI, &p.jgQueryGRPC, &p.jgHealth, &p.jgMetrics, &p.am} {
 		*f = freePort(t)
 	}
@@ -75,15 +76,18 @@ func TestStackEndToEnd(t *testing.T) {
 	}
 	goTool := testtool.Go(t)
 	began := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 
 	p := newPorts(t)
 	work := t.TempDir()
 	repo := filepath.Join(work, "repo")
 	logFile := filepath.Join(work, "logs", e2eService+".log")
-	if err := os.MkdirAll(filepath.Dir(logFile), 0o755); err != nil {
-		t.Fatal(err)
+	// The service's repository exists before obsgen runs in it, as a user's does.
+	for _, d := range []string{filepath.Dir(logFile), repo} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	// 1. obsgen init, as a user runs it (go get included), then build.
@@ -100,8 +104,11 @@ func TestStackEndToEnd(t *testing.T) {
 	jaeger := startJaeger(t, bins["jaeger"], cfgDir, work, p)
 	lokiProc := startLoki(t, bins["loki"], cfgDir, work, p)
 	collector := startCollector(t, bins["otelcol"], repo, s, work, p)
-	prom := startPrometheus(t, bins["prometheus"], cfgDir, work, p)
-	servers := []*proc{am, jaeger, lokiProc, collector, prom}
+	prom := startPrometheus(t, bins["prometheus"], cfgDir, work, p, "prometheus", p.prom, nil)
+	// A second Prometheus evaluates the rules of a96bf7a over the same
+	// scrapes, to compare their cost with the generated rules'.
+	promOld := startPrometheus(t, bins["prometheus"], cfgDir, work, p, "prometheus-old", p.promOld, func(dir string) { writeOldRules(t, dir) })
+	servers := []*proc{am, jaeger, lokiProc, collector, prom, promOld}
 
 	lokiURL := "http://" + loop(p.lokiHTTP)
 	promURL := "http://" + loop(p.prom)
@@ -111,6 +118,8 @@ func TestStackEndToEnd(t *testing.T) {
 	amURL := "http://" + loop(p.am)
 	eventually(t, 20*time.Second, "alertmanager ready", servers, func() error { return getJSON(ctx, amURL+"/-/ready", nil) })
 	eventually(t, 20*time.Second, "prometheus ready", servers, func() error { return getJSON(ctx, promURL+"/-/ready", nil) })
+	promOldURL := "http://" + loop(p.promOld)
+	eventually(t, 20*time.Second, "second prometheus ready", servers, func() error { return getJSON(ctx, promOldURL+"/-/ready", nil) })
 	eventually(t, 60*time.Second, "loki ready", servers, func() error { return getJSON(ctx, lokiURL+"/ready", nil) })
 	// The compose healthchecks probe the same endpoints polled above; Loki's
 	// image has no wget, so its healthcheck is `loki -health`: run it too.
@@ -202,6 +211,7 @@ func TestStackEndToEnd(t *testing.T) {
 	// 7. Metrics in Prometheus.
 	checkPrometheus(t, ctx, promURL, cfgDir, s, servers)
 	checkExemplars(t, ctx, promURL, jaegerURL, s, servers)
+	compareRuleCost(t, ctx, promURL, promOldURL)
 
 	// 8. The log alert the panics fire reaches Alertmanager through the
 	// Loki ruler, labelled like the Prometheus alerts.
@@ -325,17 +335,23 @@ func startCollector(t *testing.T, bin, repo string, s spec.Spec, work string, p 
 	return startProc(t, "otelcol", nil, bin, "--config="+cfg)
 }
 
-func startPrometheus(t *testing.T, bin, cfgDir, work string, p ports) *proc {
+// startPrometheus runs Prometheus on port as name, with a copy of the
+// generated folder that prep, when set, may change first.
+func startPrometheus(t *testing.T, bin, cfgDir, work string, p ports, name string, port int, prep func(dir string)) *proc {
 	// The whole folder, so rule_files resolve as they do in the stack.
-	promDir := filepath.Join(work, "prometheus")
+	promDir := filepath.Join(work, name)
 	if err := os.CopyFS(promDir, os.DirFS(filepath.Join(cfgDir, "prometheus"))); err != nil {
 		t.Fatal(err)
+	}
+	if prep != nil {
+		prep(promDir)
 	}
 	d := loadYAML(t, filepath.Join(promDir, "prometheus.yml"))
 	d.set([]any{loop(p.am)}, "alerting", "alertmanagers", 0, "static_configs", 0, "targets")
 	rewrite := map[string]string{
-		stack.Addr(e2eService, p.metrics):             loop(p.metrics),
-		stack.Addr("localhost", stack.PrometheusPort): loop(p.prom),
+		stack.Addr(e2eService, p.metrics):                       loop(p.metrics),
+		stack.Addr("localhost", stack.PrometheusPort):           loop(port),
+		stack.Addr(stack.Collector, stack.CollectorMetricsPort): loop(p.colMetr),
 	}
 	jobs, _ := d.get("scrape_configs").([]any)
 	for i, j := range jobs {
@@ -353,8 +369,8 @@ func startPrometheus(t *testing.T, bin, cfgDir, work string, p ports) *proc {
 	}
 	cfg := filepath.Join(promDir, "prometheus.yml")
 	d.write(cfg)
-	return startProc(t, "prometheus", nil, bin, "--config.file="+cfg,
-		"--storage.tsdb.path="+filepath.Join(work, "prom-data"), "--web.listen-address="+loop(p.prom),
+	return startProc(t, name, nil, bin, "--config.file="+cfg,
+		"--storage.tsdb.path="+filepath.Join(work, name+"-data"), "--web.listen-address="+loop(port),
 		"--enable-feature=exemplar-storage")
 }
 
@@ -679,6 +695,18 @@ func checkPrometheus(t *testing.T, ctx context.Context, base, cfgDir string, s s
 		}
 		if len(r) != 1 || r[0].Value[1] != "1" {
 			return fmt.Errorf("up{job=%q} = %v", job, r)
+		}
+		return nil
+	})
+	// The stack watches its collector: the generated job scrapes its
+	// telemetry port.
+	eventually(t, 45*time.Second, "the collector's target up", servers, func() error {
+		r, err := promQuery(ctx, base, fmt.Sprintf(`up{job=%q}`, prometheus.CollectorJob))
+		if err != nil {
+			return err
+		}
+		if len(r) != 1 || r[0].Value[1] != "1" {
+			return fmt.Errorf("up{job=%q} = %v", prometheus.CollectorJob, r)
 		}
 		return nil
 	})

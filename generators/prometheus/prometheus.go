@@ -7,6 +7,7 @@ import (
 	"path"
 
 	"github.com/obsgen/obsgen/generators"
+	"github.com/obsgen/obsgen/generators/stack"
 	"github.com/obsgen/obsgen/internal/spec"
 )
 
@@ -22,7 +23,11 @@ const Dir = "prometheus"
 
 type view struct {
 	Job, Environment, MetricsPath, Target string
+	CollectorJob, CollectorTarget         string
 }
+
+// CollectorJob is the scrape job of the collector's own metrics.
+const CollectorJob = stack.Collector
 
 func generate(s spec.Spec) ([]generators.File, error) {
 	v := view{
@@ -30,7 +35,9 @@ func generate(s spec.Spec) ([]generators.File, error) {
 		Environment: s.Service.Environment,
 		MetricsPath: s.Metrics.Path,
 		// In the compose stack the service is reachable by its service name.
-		Target: fmt.Sprintf("%s:%d", s.Service.Name, s.Metrics.Port),
+		Target:          fmt.Sprintf("%s:%d", s.Service.Name, s.Metrics.Port),
+		CollectorJob:    CollectorJob,
+		CollectorTarget: stack.Addr(stack.Collector, stack.CollectorMetricsPort),
 	}
 	f, err := generators.RenderFile("prometheus/prometheus.yml.tmpl", path.Join(s.Output.ConfigDir, Dir, "prometheus.yml"), generators.Owned, v)
 	if err != nil {
