@@ -69,3 +69,15 @@ func TestInitLeavesAnIgnoringGitignore(t *testing.T) {
 		t.Errorf(".gitignore changed:\n%s", got)
 	}
 }
+
+// init creates the folder it is pointed at, as before it read code there.
+func TestInitIntoAFolderThatDoesNotExist(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "new-service")
+	r := run(t, nil, "init", "--no-prompt", "--dir", dir, "--service-name", "checkout", "--skip-go-get")
+	if r.code != ExitOK {
+		t.Fatalf("init into a new folder: exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cmd", "checkout", "main.go")); err != nil {
+		t.Errorf("no example main: %v", err)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"go/ast"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
@@ -42,6 +44,10 @@ type mainPlan struct {
 // is a usage error naming it: nothing is written.
 func analyzeService(dir string, s spec.Spec) (*wiring, error) {
 	if s.Service.Language != "go" {
+		return &wiring{}, nil
+	}
+	// A folder init is about to create holds no code to read.
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		return &wiring{}, nil
 	}
 	found, err := analyze.Repo(dir, analyze.Options{Skip: []string{s.Output.CodeDir}, ObsgenImport: importPath(s)})
