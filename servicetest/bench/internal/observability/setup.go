@@ -31,6 +31,7 @@ func Setup(ctx context.Context) (shutdown func(context.Context) error, err error
 	if cfg.Version == unknownVersion {
 		logger.Warn("service version unknown: build with -ldflags \"-X github.com/obsgen/obsgen/servicetest/bench/internal/observability.version=<version>\"")
 	}
+	installStdLog(logger)
 
 	var stops, flushes []func(context.Context) error
 	shutdown = func(ctx context.Context) error {
