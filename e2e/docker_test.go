@@ -51,14 +51,19 @@ func checkDockerPipeline(t *testing.T, ctx context.Context, bin string, base spe
 	}
 
 	containers := filepath.Join(work, "docker", "containers")
-	own := dockerLines(t, serviceLog, func(l string) string {
-		return strings.Replace(l, `"service":"`+e2eService+`"`, `"service":"`+dockerService+`"`, 1)
-	})
-	writeContainerLog(t, containers, "1111", own)
+	// The service's container, labelled as the compose file labels it; its
+	// lines keep the overridden service name the process logged.
+	own := fileLines(t, serviceLog)
+	writeContainerLog(t, containers, "1111", map[string]string{stack.LogSourceLabel: dockerService}, own)
 	now := time.Now().UTC().Format(time.RFC3339Nano)
-	writeContainerLog(t, containers, "2222", []string{
+	writeContainerLog(t, containers, "2222", nil, []string{
 		`level=info ts=` + now + ` caller=loki.go:1 msg="a logfmt line of another container"`,
 		`{"time":"` + now + `","level":"error","msg":"json of another service","service":"prometheus"}`,
+	})
+	// Another container that logs the service's JSON under its name: not
+	// the service's container, so none of it is the service's.
+	writeContainerLog(t, containers, "3333", map[string]string{"com.example.team": "payments"}, []string{
+		`{"time":"` + now + `","level":"error","msg":"impersonation","service":"` + dockerService + `","marker":"impersonation"}`,
 	})
 
 	p := struct{ health, grpc, http, metrics int }{freePort(t), freePort(t), freePort(t), freePort(t)}
@@ -83,7 +88,7 @@ func checkDockerPipeline(t *testing.T, ctx context.Context, bin string, base spe
 
 	wantLines := 0
 	for _, l := range own {
-		if strings.Contains(l, `"service":"`+dockerService+`"`) && !strings.Contains(l, `"marker"`) {
+		if strings.HasPrefix(l, "{") && !strings.Contains(l, `"marker"`) {
 			wantLines++
 		}
 	}
@@ -110,8 +115,8 @@ func checkDockerPipeline(t *testing.T, ctx context.Context, bin string, base spe
 	t.Logf("compose mode: %d container lines shipped as in host mode", len(lines))
 }
 
-// dockerLines returns the lines of the service's log, each changed by edit.
-func dockerLines(t *testing.T, path string, edit func(string) string) []string {
+// fileLines returns the lines of the file at path.
+func fileLines(t *testing.T, path string) []string {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -122,18 +127,24 @@ func dockerLines(t *testing.T, path string, edit func(string) string) []string {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
-		out = append(out, edit(sc.Text()))
+		out = append(out, sc.Text())
 	}
 	return out
 }
 
 // writeContainerLog writes lines as Docker's json-file logging driver does:
-// one JSON object per line with the line (newline included) in "log".
-func writeContainerLog(t *testing.T, dir, id string, lines []string) {
+// one JSON object per line with the line (newline included) in "log", and
+// the labels the container's logging options list in "attrs".
+func writeContainerLog(t *testing.T, dir, id string, attrs map[string]string, lines []string) {
 	t.Helper()
 	var b strings.Builder
 	for _, l := range lines {
-		rec, err := json.Marshal(map[string]string{"log": l + "\n", "stream": "stdout", "time": time.Now().UTC().Format(time.RFC3339Nano)})
+		rec, err := json.Marshal(struct {
+			Log    string            `json:"log"`
+			Stream string            `json:"stream"`
+			Attrs  map[string]string `json:"attrs,omitempty"`
+			Time   string            `json:"time"`
+		}{l + "\n", "stdout", attrs, time.Now().UTC().Format(time.RFC3339Nano)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -33,6 +33,9 @@ import (
 const (
 	e2eService = "shop"
 	e2eEnv     = "e2e"
+	// What the running service is told it is, against the answers.
+	overriddenService = "shop-canary"
+	overriddenEnv     = "staging"
 )
 
 // ports of one run, all on 127.0.0.1.
@@ -151,12 +154,12 @@ func TestStackEndToEnd(t *testing.T) {
 	}
 	get(t, svcURL+"/hello/known", known)
 	// Lines a user's own code could write into the same file: the pipeline
-	// must drop a health-check access line, another service's line and a
-	// line that is not JSON.
+	// must drop a health-check access line and a line that is not JSON.
+	// (Every other line of the file is the service's, whatever its service
+	// field says: the process runs with overridden names.)
 	appendLines(t, logFile,
 		fmt.Sprintf(`{"time":%q,"level":"info","msg":"request","service":%q,"environment":%q,"path":%q,"route":%q,"marker":"health-line"}`,
 			time.Now().UTC().Format(time.RFC3339Nano), e2eService, e2eEnv, contract.HealthReadinessPath, contract.HealthReadinessPath),
-		fmt.Sprintf(`{"time":%q,"level":"error","msg":"x","service":"another-service","marker":"foreign-line"}`, time.Now().UTC().Format(time.RFC3339Nano)),
 		`plain text marker=plain-line`,
 	)
 	t.Logf("traffic sent: %s", time.Since(began).Round(time.Millisecond))
@@ -185,6 +188,7 @@ func TestStackEndToEnd(t *testing.T) {
 		return nil
 	})
 	checkLogLines(t, lines, e2eService, known)
+	checkOverriddenLines(t, lines)
 	checkLokiLabels(t, ctx, lokiURL)
 	checkLokiRules(t, ctx, lokiURL, s, servers)
 	checkDashboardLogQueries(t, ctx, lokiURL, cfgDir, len(lines), began)
@@ -383,6 +387,10 @@ func startService(t *testing.T, bin, logFile string, p ports) *proc {
 	cmd.Env = append(os.Environ(),
 		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+loop(p.colGRPC),
 		"OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1",
+		// The overrides the generated code honours: the stack must still
+		// ship, label and alert on every signal under its own names.
+		"OTEL_SERVICE_NAME="+overriddenService,
+		"OTEL_RESOURCE_ATTRIBUTES=deployment.environment.name="+overriddenEnv,
 		// The example main serves /panic only in development.
 		"DEV_ROUTES=true",
 	)
@@ -653,6 +661,13 @@ func jaegerHasTrace(ctx context.Context, base, id string) error {
 			Spans   []struct {
 				TraceID string `json:"traceID"`
 			} `json:"spans"`
+			Processes map[string]struct {
+				ServiceName string `json:"serviceName"`
+				Tags        []struct {
+					Key   string `json:"key"`
+					Value any    `json:"value"`
+				} `json:"tags"`
+			} `json:"processes"`
 		} `json:"data"`
 	}
 	if err := getJSON(ctx, base+"/api/traces/"+id, &resp); err != nil {
@@ -666,7 +681,33 @@ func jaegerHasTrace(ctx context.Context, base, id string) error {
 			return fmt.Errorf("trace %s holds a span of trace %s", id, sp.TraceID)
 		}
 	}
+	// The stack's names, as on the metrics and the log streams.
+	for _, p := range resp.Data[0].Processes {
+		env := ""
+		for _, tag := range p.Tags {
+			if tag.Key == "deployment.environment.name" {
+				env = fmt.Sprint(tag.Value)
+			}
+		}
+		if p.ServiceName != e2eService || env != e2eEnv {
+			return fmt.Errorf("trace %s is from service %q in %q, want %q in %q as the metrics say", id, p.ServiceName, env, e2eService, e2eEnv)
+		}
+	}
 	return nil
+}
+
+// checkOverriddenLines: the lines say what the process was told (the
+// override reached it) while their streams carry the stack's names, the
+// ones the metrics, rules and dashboard variables use.
+func checkOverriddenLines(t *testing.T, lines []lokiLine) {
+	t.Helper()
+	for _, l := range lines {
+		if l.json[contract.LogService] != overriddenService || l.json[contract.LogEnvironment] != overriddenEnv {
+			t.Errorf("line says service %v in %v, want the override %s in %s: %s",
+				l.json[contract.LogService], l.json[contract.LogEnvironment], overriddenService, overriddenEnv, l.line)
+			return
+		}
+	}
 }
 
 // promResult is an instant query's vector.

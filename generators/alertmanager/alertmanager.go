@@ -73,6 +73,33 @@ func Secrets(s spec.Spec) []Secret {
 	return nil
 }
 
+// HeartbeatSecret is the dead man's switch URL the Watchdog is posted to,
+// when alerts.heartbeat is on (the compose stack only).
+func HeartbeatSecret(s spec.Spec) (Secret, bool) {
+	return secret("heartbeat_url", "HEARTBEAT_URL", "URL of the dead man's switch (e.g. a healthchecks.io check or an Opsgenie heartbeat) Alertmanager posts the Watchdog alert to every minute"), s.Alerts.Heartbeat
+}
+
+// ReceiverHeartbeat takes the Watchdog alert: the dead man's switch, or
+// nobody when none is configured.
+const ReceiverHeartbeat = "heartbeat"
+
+// withHeartbeat routes the stack's always-firing Watchdog first, renotified
+// every minute, so the switch notices within minutes when the pipeline
+// (Prometheus, Alertmanager, their network) stops.
+func withHeartbeat(c Config, s spec.Spec) Config {
+	route := Route{
+		Receiver: ReceiverHeartbeat, Matchers: []string{matcher("alertname", rules.AlertWatchdog)},
+		GroupBy: []string{"alertname"}, GroupWait: "0s", GroupInterval: "1m", RepeatInterval: "1m",
+	}
+	c.Route.Routes = append([]Route{route}, c.Route.Routes...)
+	r := Receiver{Name: ReceiverHeartbeat}
+	if sec, ok := HeartbeatSecret(s); ok {
+		r.WebhookConfigs = []WebhookConfig{{SendResolved: false, URLFile: sec.File}}
+	}
+	c.Receivers = append(c.Receivers, r)
+	return c
+}
+
 // Config is the subset of Alertmanager's configuration obsgen writes.
 type Config struct {
 	Global       Global        `yaml:"global"`
@@ -252,14 +279,21 @@ func intro(s spec.Spec) string {
 		b += "# No receiver was chosen (alerts.receiver: none): alerts are only shown in\n" +
 			"# Alertmanager and Grafana. Set alerts.receiver and run `obsgen generate`.\n"
 	}
-	for _, sec := range Secrets(s) {
+	secrets := Secrets(s)
+	if sec, ok := HeartbeatSecret(s); ok {
+		secrets = append(secrets, sec)
+	} else {
+		b += "# Watchdog (always firing) goes to the heartbeat receiver, which has no\n" +
+			"# integration: set alerts.heartbeat to post it to a dead man's switch.\n"
+	}
+	for _, sec := range secrets {
 		b += fmt.Sprintf("# Secret %s (%s): read from %s; compose sets it from $%s.\n", sec.Name, sec.Description, sec.File, sec.Env)
 	}
 	return b + "\n"
 }
 
 func generate(s spec.Spec) ([]generators.File, error) {
-	b, err := generators.YAML(intro(s), Build(s))
+	b, err := generators.YAML(intro(s), withHeartbeat(Build(s), s))
 	if err != nil {
 		return nil, err
 	}

@@ -25,9 +25,11 @@ type view struct {
 	P             stack.LogPipeline
 	ID            string
 	OtherSelector string
-	HealthRegex   string
-	DropLabels    string
-	PushURL       string
+	// SourceKey and SourcePath extract the container label (Docker only).
+	SourceKey, SourcePath string
+	HealthRegex           string
+	DropLabels            string
+	PushURL               string
 }
 
 func generate(s spec.Spec) ([]generators.File, error) {
@@ -36,14 +38,17 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	for i, r := range p.HealthPaths {
 		paths[i] = regexp.QuoteMeta(r)
 	}
+	const sourceKey = "obsgen_source"
 	drop := []string{`"filename"`}
 	if p.Docker {
-		drop = append(drop, `"stream"`)
+		drop = append(drop, `"stream"`, `"`+sourceKey+`"`)
 	}
 	v := view{
 		P:             p,
 		ID:            strings.ReplaceAll(s.Service.Name, "-", "_"),
-		OtherSelector: fmt.Sprintf(`{filename=~".+", %s!=%q}`, p.LabelService, p.Service),
+		OtherSelector: fmt.Sprintf(`{filename=~".+", %s!=%q}`, sourceKey, p.Service),
+		SourceKey:     sourceKey,
+		SourcePath:    fmt.Sprintf("attrs.%q", p.SourceLabel),
 		HealthRegex:   "^(" + strings.Join(paths, "|") + ")$",
 		DropLabels:    "[" + strings.Join(drop, ", ") + "]",
 		PushURL:       fmt.Sprintf("http://%s/loki/api/v1/push", stack.Addr(stack.Loki, stack.LokiPort)),

@@ -75,6 +75,9 @@ func alertmanagerSecrets(s spec.Spec) []Secret {
 	for _, sec := range alertmanager.Secrets(s) {
 		out = append(out, Secret{Env: sec.Env, Name: sec.Name, Help: sec.Description, Required: true})
 	}
+	if sec, ok := alertmanager.HeartbeatSecret(s); ok {
+		out = append(out, Secret{Env: sec.Env, Name: sec.Name, Help: sec.Description, Required: true})
+	}
 	return out
 }
 
@@ -110,6 +113,7 @@ type service struct {
 	Build       *build               `yaml:"build,omitempty"`
 	User        string               `yaml:"user,omitempty"`
 	Command     []string             `yaml:"command,omitempty"`
+	Labels      map[string]string    `yaml:"labels,omitempty"`
 	Environment map[string]string    `yaml:"environment,omitempty"`
 	Secrets     []string             `yaml:"secrets,omitempty"`
 	Ports       []string             `yaml:"ports,omitempty"`
@@ -263,7 +267,14 @@ func Stack(s spec.Spec) ([]byte, error) {
 	if len(env) == 0 {
 		app.Environment = nil
 	}
-	f.Services[s.Service.Name] = readOnly(hardened(app))
+	app = readOnly(hardened(app))
+	if stack.LogDir(s) == "" {
+		// The collector keeps the lines that carry this label, whatever
+		// service name the process logs (see stack.LogSourceLabel).
+		app.Labels = map[string]string{stack.LogSourceLabel: s.Service.Name}
+		app.Logging.Options["labels"] = stack.LogSourceLabel
+	}
+	f.Services[s.Service.Name] = app
 
 	// The collector: traces in, the service's logs out to Loki.
 	colDeps := []string{stack.Loki}

@@ -11,6 +11,7 @@ import (
 	"github.com/obsgen/obsgen/generators/loki"
 	"github.com/obsgen/obsgen/generators/otelcol"
 	"github.com/obsgen/obsgen/generators/slo"
+	"github.com/obsgen/obsgen/generators/stack"
 	"github.com/obsgen/obsgen/internal/spec"
 )
 
@@ -78,9 +79,14 @@ func agentLogReceiver(s spec.Spec, compose m) (m, error) {
 	out := make([]any, 0, len(ops))
 	swapped := false
 	for _, op := range ops {
-		if o, ok := op.(m); ok && o["type"] == "container" {
+		o, _ := op.(m)
+		if o["type"] == "container" {
 			out = append(out, m{"type": "container", "id": "container", "add_metadata_from_filepath": true})
 			swapped = true
+			continue
+		}
+		// Docker's label filter: here the path glob selects the container.
+		if o["id"] == stack.NewLogPipeline(s).SourceFilterID {
 			continue
 		}
 		out = append(out, op)
@@ -144,6 +150,9 @@ func AgentConfig(s spec.Spec) (m, error) {
 		return nil, err
 	}
 	p := procs.(m)
+	// The chart sets the pod's service name and environment from the same
+	// answers; the agent ships spans as the pods name them.
+	delete(p, "resource/identity")
 	p["k8sattributes"] = m{
 		"auth_type":   "serviceAccount",
 		"passthrough": false,

@@ -85,14 +85,24 @@ func generate(s spec.Spec) ([]generators.File, error) {
 // runbookQuery is the query a runbook tells the responder to run: the
 // lines the alert counted.
 func runbookQuery(s spec.Spec, alert string) string {
-	if alert == AlertPanicLogged {
+	switch alert {
+	case AlertPanicLogged:
 		return PanicLines(s)
+	case AlertLogsStopped:
+		return Selector(s)
 	}
 	return Selector(s, contract.LokiLabelLevel+"="+quote(contract.LevelError))
 }
 
 // AlertPanicLogged names the alert on recovered panics.
 const AlertPanicLogged = "PanicLogged"
+
+// AlertLogsStopped names the alert on the service's logs no longer
+// arriving; logsStoppedAfter is how long Loki must have no line.
+const (
+	AlertLogsStopped = "LogsStopped"
+	logsStoppedAfter = "30m"
+)
 
 type runbookView struct {
 	Alert, Expr, For, Severity, Service, ErrorQuery string
@@ -175,6 +185,19 @@ func RuleSet(s spec.Spec) rules.RuleFile {
 					"summary":     svc + " recovered from a panic in " + env,
 					"description": "{{ $value }} panics were recovered and logged by " + svc + " in the last " + window + ". The request got a 500; the stack trace is in the log line and in Sentry.",
 					"runbook_url": rules.RunbookURL(s, AlertPanicLogged),
+				},
+			},
+			{
+				Alert: AlertLogsStopped,
+				// Every request writes an access line, so silence means the
+				// pipeline broke (collector, Loki, the file or the logging
+				// driver), or the service gets no traffic at all.
+				Expr:   fmt.Sprintf("absent_over_time(%s[%s])", Selector(s), logsStoppedAfter),
+				Labels: labels("ticket"),
+				Annotations: map[string]string{
+					"summary":     "No log line of " + s.Service.Name + " reached Loki for " + logsStoppedAfter + " in " + s.Service.Environment,
+					"description": "Loki has no line of " + s.Service.Name + " for " + logsStoppedAfter + ". Log alerts and log panels are blind until lines arrive again. Either the log pipeline is broken or the service received no request at all (health checks are not logged).",
+					"runbook_url": rules.RunbookURL(s, AlertLogsStopped),
 				},
 			},
 		},

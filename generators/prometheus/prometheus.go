@@ -23,7 +23,9 @@ const Dir = "prometheus"
 
 type view struct {
 	Job, Environment, MetricsPath, Target string
-	CollectorJob, CollectorTarget         string
+	// Stack are the stack's own components, scraped so it can alert on
+	// itself (rules.StackAlerts).
+	Stack []stack.Component
 }
 
 // CollectorJob is the scrape job of the collector's own metrics.
@@ -35,9 +37,8 @@ func generate(s spec.Spec) ([]generators.File, error) {
 		Environment: s.Service.Environment,
 		MetricsPath: s.Metrics.Path,
 		// In the compose stack the service is reachable by its service name.
-		Target:          fmt.Sprintf("%s:%d", s.Service.Name, s.Metrics.Port),
-		CollectorJob:    CollectorJob,
-		CollectorTarget: stack.Addr(stack.Collector, stack.CollectorMetricsPort),
+		Target: fmt.Sprintf("%s:%d", s.Service.Name, s.Metrics.Port),
+		Stack:  stack.Monitored(s),
 	}
 	f, err := generators.RenderFile("prometheus/prometheus.yml.tmpl", path.Join(s.Output.ConfigDir, Dir, "prometheus.yml"), generators.Owned, v)
 	if err != nil {

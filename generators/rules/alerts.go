@@ -40,6 +40,10 @@ type Alert struct {
 	// window is the burn-rate window of an SLO alert.
 	window    slo.Window
 	objective slo.Objective
+	// Stack alerts carry their own test inputs (stack.go).
+	fire, quiet []input
+	evalAt      time.Duration
+	alwaysFires bool
 }
 
 // Template placeholders of the annotations. Prometheus expands them when the

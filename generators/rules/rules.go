@@ -141,13 +141,15 @@ func Groups(s spec.Spec) []RuleGroup {
 
 const rulesIntro = `# SLO rules for %s: target health, then multi-window multi-burn-rate alerts
 # (SRE workbook) on the availability and latency SLOs, fed by recorded
-# bad-request ratios. Unit tests: ../tests/%s*.test.yml
+# bad-request ratios; last, the observability stack's own health (Watchdog,
+# collector, Alertmanager, rule evaluation). Unit tests: ../tests/%s*.test.yml
 # (cd ../tests && promtool test rules *.test.yml).
 
 `
 
 func generate(s spec.Spec) ([]generators.File, error) {
-	rules, err := generators.YAML("", RuleFile{Groups: Groups(s)})
+	// The compose stack's file also holds the stack's self-monitoring.
+	rules, err := generators.YAML("", RuleFile{Groups: append(Groups(s), StackGroup(s))})
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +163,7 @@ func generate(s spec.Spec) ([]generators.File, error) {
 		intro := fmt.Sprintf(testsIntro, s.Service.Name, set.File.EvaluationInterval)
 		files = append(files, generators.File{Path: set.Path, Content: append([]byte(intro), tests...), Owner: generators.Owned})
 	}
-	for _, a := range Alerts(s) {
+	for _, a := range append(Alerts(s), StackAlerts(s)...) {
 		f, err := generators.RenderFile("runbooks/runbook.md.tmpl", RunbookPath(s, a.Name), generators.Merged, runbookView{Alert: a, Service: s.Service.Name, Env: s.Service.Environment})
 		if err != nil {
 			return nil, err

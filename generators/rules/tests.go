@@ -155,7 +155,7 @@ func Tests(s spec.Spec) []TestSet {
 	ruleFiles := []string{path.Join("..", RulesDir, s.Service.Name+".rules.yml")}
 	// Groups are evaluated in file order, as Prometheus' own records-first
 	// layout expects; promtool needs it said.
-	order := GroupNames(s)
+	order := append(GroupNames(s), StackGroupName)
 	fast := TestFile{RuleFiles: ruleFiles, EvaluationInterval: "1m", GroupEvalOrder: order}
 	slow := TestFile{RuleFiles: ruleFiles, EvaluationInterval: "5m", GroupEvalOrder: order}
 	m := slo.New(s)
@@ -178,6 +178,7 @@ func Tests(s spec.Spec) []TestSet {
 			fast.Tests = append(fast.Tests, burnTests(a, f, m, time.Minute)...)
 		}
 	}
+	fast.Tests = append(fast.Tests, stackTests(s)...)
 	return []TestSet{{Path: TestsPath(s), File: fast}, {Path: SlowTestsPath(s), File: slow}}
 }
 

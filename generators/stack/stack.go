@@ -33,6 +33,8 @@ const (
 	JaegerOTLPPort = 4317
 	// JaegerHealthPort is Jaeger's healthcheckv2 extension.
 	JaegerHealthPort = 13133
+	// JaegerMetricsPort serves Jaeger's own metrics (service.telemetry).
+	JaegerMetricsPort = 8888
 
 	Tempo         = "tempo"
 	TempoPort     = 3200
@@ -119,6 +121,11 @@ const LokiTenant = "fake"
 // host; the pipelines keep only the service's own lines.
 const DockerLogGlob = "/var/lib/docker/containers/*/*-json.log"
 
+// LogSourceLabel is the container label that marks the service's own
+// container logs: compose sets it to the service name and lists it in the
+// json-file driver's labels option, which copies it into every line.
+const LogSourceLabel = "com.obsgen.logs"
+
 // LogPipeline is what both shippers (collector and Alloy) do with the
 // service's JSON log lines. Templates render it; they add no semantics.
 type LogPipeline struct {
@@ -129,6 +136,10 @@ type LogPipeline struct {
 	Docker bool
 	// Include is the file glob the shipper tails.
 	Include string
+	// SourceLabel is the container label compose puts on the service and
+	// its json-file driver writes into each line; SourceFilterID names the
+	// operator that keeps only lines carrying it (Docker only).
+	SourceLabel, SourceFilterID string
 
 	// JSON field names of the generated logger.
 	TimeField, LevelField, ServiceField, EnvironmentField, VersionField string
@@ -173,6 +184,8 @@ func NewLogPipeline(s spec.Spec) LogPipeline {
 	}
 	if p.Docker {
 		p.Include = DockerLogGlob
+		p.SourceLabel = LogSourceLabel
+		p.SourceFilterID = "only_this_container"
 	}
 	return p
 }
@@ -197,3 +210,22 @@ func TraceBackend(s spec.Spec) (host string, otlpPort int) {
 
 // Addr joins a compose host and port.
 func Addr(host string, port int) string { return fmt.Sprintf("%s:%d", host, port) }
+
+// Monitored are the stack's own components Prometheus scrapes, so the
+// stack can alert on itself: the collector, Loki, the trace backend,
+// Alertmanager and Grafana, each with the address of its metrics.
+// Scrape jobs are named as the containers.
+func Monitored(s spec.Spec) []Component {
+	out := []Component{{Collector, Addr(Collector, CollectorMetricsPort)}, {Loki, Addr(Loki, LokiPort)}}
+	if s.Tracing.Enabled {
+		if host, _ := TraceBackend(s); host == Tempo {
+			out = append(out, Component{Tempo, Addr(Tempo, TempoPort)})
+		} else {
+			out = append(out, Component{Jaeger, Addr(Jaeger, JaegerMetricsPort)})
+		}
+	}
+	return append(out, Component{Alertmanager, Addr(Alertmanager, AlertmanagerPort)}, Component{Grafana, Addr(Grafana, GrafanaPort)})
+}
+
+// Component is a container of the stack and where its metrics are served.
+type Component struct{ Job, Target string }

@@ -404,6 +404,12 @@ var fields = []Field{
 		},
 	},
 	{
+		Name: "alert-heartbeat", Path: "alerts.heartbeat", Advanced: true,
+		Prompt: "Send a heartbeat to a dead man's switch (e.g. healthchecks.io, Opsgenie heartbeats) every minute?",
+		Help:   "Alertmanager posts the always-firing Watchdog alert to the URL in the HEARTBEAT_URL secret; when Prometheus, Alertmanager or their network fail, the heartbeats stop and the switch's service notifies you. Off: Watchdog only shows in Alertmanager.",
+		ref:    func(s *Spec) any { return &s.Alerts.Heartbeat },
+	},
+	{
 		Name: "grafana-url", Path: "alerts.grafana_url", Advanced: true,
 		Prompt: "Grafana URL responders open",
 		Help:   "Alerts link to the service dashboard under it, e.g. https://grafana.example.com.",

@@ -155,6 +155,11 @@ type Alerts struct {
 	// the config folder in the repository's web view). Empty: alerts carry
 	// the runbook's path in the repository instead of a URL.
 	RunbookBaseURL string `yaml:"runbook_base_url,omitempty"`
+	// Heartbeat routes the always-firing Watchdog alert to a dead man's
+	// switch whose URL Alertmanager reads from a secret: when the
+	// heartbeats stop, the switch's service tells someone that alerting
+	// itself is down.
+	Heartbeat bool `yaml:"heartbeat"`
 }
 
 // Deploy says where the service and its observability stack run.

@@ -1,0 +1,321 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/obsgen/obsgen/generators/slo"
+	"github.com/obsgen/obsgen/generators/stack"
+	"github.com/obsgen/obsgen/internal/spec"
+)
+
+// The local stack watches itself: a Watchdog that always fires (routed to
+// a dead man's switch when alerts.heartbeat is on), and alerts for the
+// failures that silently blind every other alert: a telemetry container
+// that stops answering scrapes, a collector that cannot export or refuses
+// data, an Alertmanager that cannot notify, rules that fail to evaluate.
+// These rules exist for the compose stack only: on Kubernetes,
+// kube-prometheus-stack ships its own for the same components.
+
+// Names of the stack's self-monitoring alerts.
+const (
+	AlertWatchdog             = "Watchdog"
+	AlertStackTargetDown      = "ObservabilityTargetDown"
+	AlertExportStalled        = "CollectorExportStalled"
+	AlertDroppingData         = "CollectorDroppingData"
+	AlertRefusingData         = "CollectorRefusingData"
+	AlertNotificationsFailing = "AlertmanagerNotificationsFailing"
+	AlertRuleFailures         = "PrometheusRuleEvaluationFailures"
+	AlertLokiRuleFailures     = "LokiRuleEvaluationFailures"
+	// SeverityHeartbeat marks the Watchdog: Alertmanager routes it to the
+	// dead man's switch, never to a person.
+	SeverityHeartbeat = "heartbeat"
+)
+
+// StackGroupName is the rule group of the stack's self-monitoring alerts.
+const StackGroupName = "observability-stack"
+
+// Metric names of the stack's components the alerts read. The end-to-end
+// test checks each one against what the real component serves.
+const (
+	MetricCollectorQueueSize     = "otelcol_exporter_queue_size"
+	MetricCollectorSentLogs      = "otelcol_exporter_sent_log_records_total"
+	MetricCollectorSentSpans     = "otelcol_exporter_sent_spans_total"
+	MetricCollectorFailedLogs    = "otelcol_exporter_send_failed_log_records_total"
+	MetricCollectorFailedSpans   = "otelcol_exporter_send_failed_spans_total"
+	MetricCollectorRefusedLogs   = "otelcol_receiver_refused_log_records_total"
+	MetricCollectorRefusedSpans  = "otelcol_receiver_refused_spans_total"
+	MetricNotificationsFailed    = "alertmanager_notifications_failed_total"
+	MetricRuleEvaluationFailures = "prometheus_rule_evaluation_failures_total"
+	MetricLokiRuleFailures       = "loki_prometheus_rule_evaluation_failures_total"
+)
+
+// StackMetrics are the names StackAlerts read, all served by the stack's
+// components (not the service).
+var StackMetrics = []string{
+	MetricCollectorQueueSize, MetricCollectorSentLogs, MetricCollectorSentSpans,
+	MetricCollectorFailedLogs, MetricCollectorFailedSpans, MetricCollectorRefusedLogs, MetricCollectorRefusedSpans,
+	MetricNotificationsFailed, MetricRuleEvaluationFailures, MetricLokiRuleFailures,
+}
+
+// stackJobs are the scrape jobs of the stack's own components.
+func stackJobs(s spec.Spec) []string {
+	var jobs []string
+	for _, c := range stack.Monitored(s) {
+		jobs = append(jobs, c.Job)
+	}
+	return jobs
+}
+
+// sel is a selector of one job.
+func sel(job string) string { return fmt.Sprintf("{job=%q}", job) }
+
+// StackAlerts returns the stack's self-monitoring alerts for s. Each
+// carries the input series that make it fire and ones that keep it quiet,
+// from which its promtool tests are generated.
+func StackAlerts(s spec.Spec) []Alert {
+	col := sel(stack.Collector)
+	jobs := stackJobs(s)
+	flat := func(v string, n int) string { return fmt.Sprintf("%sx%d", v, n) }
+	grow := func(n int) string { return fmt.Sprintf("0+60x%d", n) }
+	target := func(job, addr string, kv ...string) map[string]string {
+		return with(map[string]string{"job": job, "instance": addr}, kv...)
+	}
+	colTarget := func(kv ...string) map[string]string {
+		return target(stack.Collector, stack.Addr(stack.Collector, stack.CollectorMetricsPort), kv...)
+	}
+	exporter := func(metric, exp, values string) input {
+		return input{metric, colTarget("exporter", exp), values}
+	}
+	receiver := func(metric, recv, values string) input {
+		return input{metric, colTarget("receiver", recv), values}
+	}
+	loki := target(stack.Loki, stack.Addr(stack.Loki, stack.LokiPort))
+	am := target(stack.Alertmanager, stack.Addr(stack.Alertmanager, stack.AlertmanagerPort), "integration", "slack")
+	prom := target(stack.Prometheus, "localhost:9090", "rule_group", "rules/x.rules.yml;x-slo")
+	lokiRules := with(loki, "rule_group", "/loki/rules/fake/x.rules.yml;x-logs")
+	lokiExp := "otlp_http/loki"
+	alerts := []Alert{
+		{
+			Name: AlertWatchdog, Severity: SeverityHeartbeat,
+			Expr:    "vector(1)",
+			Summary: "Alerting works: this alert always fires",
+			Description: "Watchdog fires as long as Prometheus evaluates rules and Alertmanager receives alerts. " +
+				"A dead man's switch that stops receiving it knows the alerting path itself is broken.",
+			Meaning:     "Nothing is wrong: Watchdog is the heartbeat of the alerting pipeline. Its absence is the incident.",
+			Threshold:   "always fires",
+			Checks:      []string{"If the dead man's switch reports missing heartbeats: is Prometheus up (`docker compose ps prometheus`), does it reach Alertmanager (Status > Runtime & Build Information, Alertmanagers), is Alertmanager up, and does it reach the heartbeat URL (`docker compose logs alertmanager`)?"},
+			alwaysFires: true,
+			evalAt:      time.Minute,
+		},
+		{
+			Name: AlertStackTargetDown, Severity: slo.SeverityTicket,
+			Expr:        fmt.Sprintf("up{job=~%q} == 0", strings.Join(jobs, "|")),
+			For:         5 * time.Minute,
+			Summary:     "{{ $labels.job }} of the observability stack is down",
+			Description: "Prometheus has failed to scrape {{ $labels.job }} ({{ $labels.instance }}) for 5m. While it is down its part of the stack (logs, traces, alert delivery or dashboards) is missing or stale.",
+			Meaning:     "A component of the observability stack does not answer: the signals it carries are missing, and alerts that depend on them cannot fire.",
+			Threshold:   "up == 0 for one of " + strings.Join(jobs, ", ") + " for 5m",
+			Checks: []string{
+				"`docker compose ps` and `docker compose logs --tail=100 <job>`: did the container exit, run out of memory (`docker inspect <job> --format '{{ .State.OOMKilled }}'`) or fail its healthcheck?",
+				"Restart it with `docker compose up -d <job>`; the collector queues logs on disk meanwhile, so a short outage loses nothing.",
+			},
+			kept:   []string{"job", "instance"},
+			fire:   []input{{"up", loki, flat("0", 10)}},
+			quiet:  []input{{"up", loki, "1 0x3 1x6"}},
+			evalAt: 8 * time.Minute,
+		},
+		{
+			Name: AlertExportStalled, Severity: slo.SeverityTicket,
+			Expr: fmt.Sprintf("sum by (job, exporter) (%s%s) > 0\nunless on (job, exporter)\n(\n  sum by (job, exporter) (rate(%s%s[2m])) > 0\n  or\n  sum by (job, exporter) (rate(%s%s[2m])) > 0\n)",
+				MetricCollectorQueueSize, col, MetricCollectorSentLogs, col, MetricCollectorSentSpans, col),
+			For:         10 * time.Minute,
+			Summary:     "The collector has exported nothing through {{ $labels.exporter }} for 10m while data waits",
+			Description: "Items wait in the queue of {{ $labels.exporter }} and none was sent for 10m: its backend is down or refuses them. Logs wait on disk and are sent when it is back; spans wait in memory and are dropped after 5m of retries.",
+			Meaning:     "The collector cannot deliver to a backend (Loki, or the trace backend). Dashboards and log alerts show old data; nothing is lost yet for logs.",
+			Threshold:   "queue size > 0 and nothing sent in the last 2m, for 10m",
+			Checks: []string{
+				"Which backend? The alert's `exporter` label: otlp_http/loki is Loki, otlp_grpc/* the trace backend. Is it up (`docker compose ps`)?",
+				"The collector's log says why exports fail: `docker compose logs --tail=50 " + stack.Collector + "`.",
+			},
+			kept: []string{"job", "exporter"},
+			fire: []input{
+				exporter(MetricCollectorQueueSize, lokiExp, "0+100x15"),
+				exporter(MetricCollectorSentLogs, lokiExp, flat("5000", 15)),
+			},
+			quiet: []input{
+				exporter(MetricCollectorQueueSize, lokiExp, flat("200", 15)),
+				exporter(MetricCollectorSentLogs, lokiExp, grow(15)),
+			},
+			evalAt: 12 * time.Minute,
+		},
+		{
+			Name: AlertDroppingData, Severity: slo.SeverityTicket,
+			Expr: fmt.Sprintf("sum by (job, exporter) (rate(%s%s[5m])) > 0\nor\nsum by (job, exporter) (rate(%s%s[5m])) > 0",
+				MetricCollectorFailedLogs, col, MetricCollectorFailedSpans, col),
+			For:         5 * time.Minute,
+			Summary:     "The collector is dropping data it could not send through {{ $labels.exporter }}",
+			Description: "{{ $labels.exporter }} gave up on items after its retries: they are lost. Spans are dropped after 5m of a trace backend outage; logs only when their disk queue fails.",
+			Meaning:     "Telemetry is being lost for good: traces (or logs) of this period will be missing.",
+			Threshold:   "send_failed rate > 0 for 5m",
+			Checks: []string{
+				"`docker compose logs --tail=50 " + stack.Collector + "` names the error the backend returns.",
+				"Bring the backend back first; then check whether the collector's volume has space (`docker compose exec " + stack.Collector + " /busybox df -h /var/lib/otelcol`).",
+			},
+			kept:   []string{"job", "exporter"},
+			fire:   []input{exporter(MetricCollectorFailedSpans, "otlp_grpc/jaeger", grow(12))},
+			quiet:  []input{exporter(MetricCollectorFailedSpans, "otlp_grpc/jaeger", flat("7", 12))},
+			evalAt: 10 * time.Minute,
+		},
+		{
+			Name: AlertRefusingData, Severity: slo.SeverityTicket,
+			Expr: fmt.Sprintf("sum by (job, receiver) (rate(%s%s[5m])) > 0\nor\nsum by (job, receiver) (rate(%s%s[5m])) > 0",
+				MetricCollectorRefusedLogs, col, MetricCollectorRefusedSpans, col),
+			For:         5 * time.Minute,
+			Summary:     "The collector refuses data at {{ $labels.receiver }}",
+			Description: "{{ $labels.receiver }} refuses incoming data, most often because the memory limiter is above its limit: services' spans are dropped at the door.",
+			Meaning:     "The collector is overloaded (memory limiter) or its pipeline is blocked; senders lose data.",
+			Threshold:   "refused rate > 0 for 5m",
+			Checks: []string{
+				"Memory: `docker stats --no-stream " + stack.Collector + "` against its limit; a blocked exporter (see " + AlertExportStalled + ") fills memory too.",
+				"Raise the container's memory limit in the compose file (the memory limiter takes 80% of it), or lower the traffic sampled.",
+			},
+			kept:   []string{"job", "receiver"},
+			fire:   []input{receiver(MetricCollectorRefusedSpans, "otlp", grow(12))},
+			quiet:  []input{receiver(MetricCollectorRefusedSpans, "otlp", flat("0", 12))},
+			evalAt: 10 * time.Minute,
+		},
+		{
+			Name: AlertNotificationsFailing, Severity: slo.SeverityTicket,
+			Expr:        fmt.Sprintf("sum by (job, integration) (rate(%s%s[5m])) > 0", MetricNotificationsFailed, sel(stack.Alertmanager)),
+			For:         5 * time.Minute,
+			Summary:     "Alertmanager cannot deliver notifications through {{ $labels.integration }}",
+			Description: "Notifications through {{ $labels.integration }} fail: alerts fire but nobody hears of them. If it is the only integration, this alert does not arrive either: the dead man's switch (alerts.heartbeat) is what tells you.",
+			Meaning:     "Alerts are not reaching people. Treat the receiver as down until a notification gets through.",
+			Threshold:   "notifications_failed rate > 0 for 5m",
+			Checks: []string{
+				"`docker compose logs --tail=50 " + stack.Alertmanager + "` shows the receiver's error (a revoked webhook, a wrong routing key, an unreachable SMTP relay).",
+				"Check the secret file the receiver reads (`docker compose exec " + stack.Alertmanager + " ls /run/secrets`) and the value set in observability.env.",
+			},
+			kept:   []string{"job", "integration"},
+			fire:   []input{{MetricNotificationsFailed, am, grow(12)}},
+			quiet:  []input{{MetricNotificationsFailed, am, flat("3", 12)}},
+			evalAt: 10 * time.Minute,
+		},
+		{
+			Name: AlertRuleFailures, Severity: slo.SeverityTicket,
+			Expr:        fmt.Sprintf("sum by (job, rule_group) (increase(%s%s[5m])) > 0", MetricRuleEvaluationFailures, sel(stack.Prometheus)),
+			For:         5 * time.Minute,
+			Summary:     "Prometheus fails to evaluate rules of {{ $labels.rule_group }}",
+			Description: "Rules of {{ $labels.rule_group }} fail to evaluate: their records have gaps and their alerts cannot fire.",
+			Meaning:     "Some SLO records or alerts are not computed: the alerts built on them are blind.",
+			Threshold:   "rule evaluation failures in the last 5m, for 5m",
+			Checks: []string{
+				"Status > Rules in Prometheus shows the failing rule and its error (often many-to-many matching after a label change, or a query timeout).",
+				"`promtool check rules` and `promtool test rules` in the prometheus folder catch most of it before a deploy.",
+			},
+			kept:   []string{"job", "rule_group"},
+			fire:   []input{{MetricRuleEvaluationFailures, prom, "0+2x12"}},
+			quiet:  []input{{MetricRuleEvaluationFailures, prom, flat("4", 12)}},
+			evalAt: 10 * time.Minute,
+		},
+		{
+			Name: AlertLokiRuleFailures, Severity: slo.SeverityTicket,
+			Expr:        fmt.Sprintf("sum by (job, rule_group) (increase(%s%s[5m])) > 0", MetricLokiRuleFailures, sel(stack.Loki)),
+			For:         5 * time.Minute,
+			Summary:     "Loki's ruler fails to evaluate {{ $labels.rule_group }}",
+			Description: "The log alerts of {{ $labels.rule_group }} fail to evaluate in Loki's ruler: they cannot fire.",
+			Meaning:     "The log-based alerts (error ratio, panics, logs stopped) are blind.",
+			Threshold:   "Loki rule evaluation failures in the last 5m, for 5m",
+			Checks: []string{
+				"`docker compose logs --tail=100 " + stack.Loki + "` shows the ruler's error for the group.",
+				"Run the rule's query in Grafana Explore (Loki): a query that times out or hits a limit fails the same way.",
+			},
+			kept:   []string{"job", "rule_group"},
+			fire:   []input{{MetricLokiRuleFailures, lokiRules, "0+1x12"}},
+			quiet:  []input{{MetricLokiRuleFailures, lokiRules, flat("0", 12)}},
+			evalAt: 10 * time.Minute,
+		},
+	}
+	for i := range alerts {
+		a := &alerts[i]
+		a.Labels = map[string]string{slo.LabelSeverity: a.Severity, slo.LabelService: s.Service.Name}
+		a.RunbookURL = RunbookURL(s, a.Name)
+		a.Dashboard = DashboardURL(s)
+	}
+	return alerts
+}
+
+// StackGroup is the rule group of StackAlerts.
+func StackGroup(s spec.Spec) RuleGroup {
+	g := RuleGroup{Name: StackGroupName}
+	for _, a := range StackAlerts(s) {
+		r := Rule{Alert: a.Name, Expr: a.Expr, Labels: a.Labels, Annotations: a.annotations()}
+		if a.For > 0 {
+			r.For = slo.Dur(a.For)
+		}
+		g.Rules = append(g.Rules, r)
+	}
+	return g
+}
+
+// input is one input series of a stack alert's tests.
+type input struct {
+	metric string
+	labels map[string]string
+	values string
+}
+
+func seriesOf(in []input) []Series {
+	out := make([]Series, len(in))
+	for i, x := range in {
+		out[i] = Series{Series: seriesName(x.metric, x.labels), Values: x.values}
+	}
+	return out
+}
+
+// stackTests are a firing and a quiet test per stack alert, from the input
+// series the alert carries. The Watchdog has no quiet case: it always fires.
+func stackTests(s spec.Spec) []TestGroup {
+	var out []TestGroup
+	for _, a := range StackAlerts(s) {
+		out = append(out, TestGroup{
+			Name: a.Name + " fires", Interval: slo.Dur(inputStep), InputSeries: seriesOf(a.fire),
+			AlertRuleTests: []AlertTest{{EvalTime: minutes(a.evalAt), Alertname: a.Name, ExpAlerts: []ExpAlert{a.expectedFrom(a.fire)}}},
+		})
+		if !a.alwaysFires {
+			out = append(out, TestGroup{
+				Name: a.Name + " stays quiet", Interval: slo.Dur(inputStep), InputSeries: seriesOf(a.quiet),
+				AlertRuleTests: []AlertTest{none(a.evalAt, a.Name)},
+			})
+		}
+	}
+	return out
+}
+
+// expectedFrom is the alert as it fires on the first of its inputs: the
+// kept labels of that series, the alert's labels, and its annotations with
+// those labels expanded as Prometheus expands them.
+func (a Alert) expectedFrom(in []input) ExpAlert {
+	labels := map[string]string{}
+	var pairs []string
+	if len(in) > 0 {
+		for _, k := range a.kept {
+			labels[k] = in[0].labels[k]
+			pairs = append(pairs, "{{ $labels."+k+" }}", in[0].labels[k])
+		}
+	}
+	for k, v := range a.Labels {
+		labels[k] = v
+	}
+	r := strings.NewReplacer(pairs...)
+	ann := map[string]string{}
+	for k, v := range a.annotations() {
+		ann[k] = r.Replace(v)
+	}
+	return ExpAlert{ExpLabels: labels, ExpAnnotations: ann}
+}
+
+// AlwaysFires reports whether the alert is a heartbeat with no quiet state.
+func (a Alert) AlwaysFires() bool { return a.alwaysFires }
