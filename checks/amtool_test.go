@@ -51,6 +51,9 @@ func TestAmtoolRoutes(t *testing.T) {
 				"severity=page":   alertmanager.ReceiverPage,
 				"severity=ticket": alertmanager.ReceiverTicket,
 				"alertname=Other": alertmanager.ReceiverTicket,
+				// The heartbeat never reaches a person, whatever its labels.
+				"alertname=Watchdog severity=heartbeat": alertmanager.ReceiverHeartbeat,
+				"alertname=Watchdog severity=page":      alertmanager.ReceiverHeartbeat,
 			} {
 				args := []string{"config", "routes", "test", "--config.file=" + cfg, "service=" + sc.Spec.Service.Name}
 				args = append(args, strings.Fields(labels)...)

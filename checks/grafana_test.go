@@ -133,7 +133,7 @@ func unknownMetrics(qs []query, recorded map[string]bool) ([]string, error) {
 		for _, n := range names {
 			// The stack's own alerts read the components' metrics; e2e
 			// checks those names against the real servers.
-			if !contractMetrics[n] && !recorded[n] && !slices.Contains(rules.StackMetrics, n) {
+			if !contractMetrics[n] && !recorded[n] && !slices.ContainsFunc(rules.StackMetrics, func(m rules.StackMetric) bool { return m.Name == n }) {
 				bad = append(bad, q.where+": "+n)
 			}
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/obsgen/obsgen/generators/loki"
 	"github.com/obsgen/obsgen/generators/otelcol"
 	"github.com/obsgen/obsgen/generators/prometheus"
+	"github.com/obsgen/obsgen/generators/rules"
 	"github.com/obsgen/obsgen/generators/stack"
 	"github.com/obsgen/obsgen/internal/cli"
 	"github.com/obsgen/obsgen/internal/contract"
@@ -46,7 +47,7 @@ type ports struct {
 	colGRPC, colHTTP, colHealth, colMetr int
 	jgGRPC, jgHTTP, jgUI, jgQueryGRPC    int
 	jgHealth, jgMetrics                  int
-	am                                   int
+	am, grafana                          int
 }
 
 func newPorts(t *testing.T) ports {
@@ -54,7 +55,7 @@ func newPorts(t *testing.T) ports {
 	// kernel does not hand the same free port out twice in a row.
 	p := ports{}
 	for _, f := range []*int{&p.service, &p.metrics, &p.prom, &p.promOld, &p.lokiHTTP, &p.lokiGRPC, &p.colGRPC, &p.colHTTP,
-		&p.colHealth, &p.colMetr, &p.jgGRPC, &p.jgHTTP, &p.jgUI, &p.jgQueryGRPC, &p.jgHealth, &p.jgMetrics, &p.am} {
+		&p.colHealth, &p.colMetr, &p.jgGRPC, &p.jgHTTP, &p.jgUI, &p.jgQueryGRPC, &p.jgHealth, &p.jgMetrics, &p.am, &p.grafana} {
 		*f = freePort(t)
 	}
 	return p
@@ -236,7 +237,86 @@ func TestStackEndToEnd(t *testing.T) {
 		}
 		return fmt.Errorf("%d alerts, none is PanicLogged", len(alerts))
 	})
+
+	// 9. The stack watches itself: every metric its alerts read is served
+	// by the real component and scraped; with Loki down and the service
+	// still logging, the collector's export-stalled condition holds.
+	checkStackMetrics(t, ctx, promURL, servers)
+	checkExportStalls(t, ctx, s, promURL, svcURL, lokiProc, servers)
 	t.Logf("total: %s", time.Since(began).Round(time.Millisecond))
+}
+
+// checkStackMetrics asks Prometheus which names each stack job serves.
+func checkStackMetrics(t *testing.T, ctx context.Context, promURL string, servers []*proc) {
+	t.Helper()
+	eventually(t, 60*time.Second, "the stack alerts' metrics scraped from the real components", servers, func() error {
+		var missing []string
+		for _, m := range rules.StackMetrics {
+			r, err := promQuery(ctx, promURL, fmt.Sprintf("count(%s{job=%q})", m.Name, m.Job))
+			if err != nil {
+				return err
+			}
+			if len(r) == 0 {
+				missing = append(missing, m.Job+": "+m.Name)
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("not served: %s", strings.Join(missing, ", "))
+		}
+		return nil
+	})
+}
+
+// checkExportStalls stops Loki while requests keep coming and waits for
+// the export-stalled alert's condition (its expression, before its for).
+func checkExportStalls(t *testing.T, ctx context.Context, s spec.Spec, promURL, svcURL string, lokiProc *proc, servers []*proc) {
+	t.Helper()
+	var stalled rules.Alert
+	for _, a := range rules.StackAlerts(s) {
+		if a.Name == rules.AlertExportStalled {
+			stalled = a
+		}
+	}
+	// Before the outage the condition does not hold: the check can fail.
+	if r, err := promQuery(ctx, promURL, stalled.Expr); err != nil || len(r) != 0 {
+		t.Fatalf("%s condition with Loki up: %v %v", stalled.Name, r, err)
+	}
+	lokiProc.stop()
+	var alive []*proc
+	for _, p := range servers {
+		if p != lokiProc {
+			alive = append(alive, p)
+		}
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(200 * time.Millisecond):
+				// Lines to queue; failures show in the checks above.
+				if resp, err := client.Get(svcURL + "/hello/outage"); err == nil {
+					resp.Body.Close()
+				}
+			}
+		}
+	}()
+	began := time.Now()
+	eventually(t, 4*time.Minute, stalled.Name+" condition with Loki down", alive, func() error {
+		r, err := promQuery(ctx, promURL, stalled.Expr)
+		if err != nil {
+			return err
+		}
+		for _, x := range r {
+			if x.Metric["exporter"] == "otlp_http/loki" {
+				return nil
+			}
+		}
+		return fmt.Errorf("no series for otlp_http/loki: %v", r)
+	})
+	t.Logf("%s condition true %s after Loki stopped", stalled.Name, time.Since(began).Round(time.Second))
 }
 
 // initService runs `obsgen init` in an empty folder with the e2e answers.
@@ -356,6 +436,12 @@ func startPrometheus(t *testing.T, bin, cfgDir, work string, p ports, name strin
 		stack.Addr(e2eService, p.metrics):                       loop(p.metrics),
 		stack.Addr("localhost", stack.PrometheusPort):           loop(port),
 		stack.Addr(stack.Collector, stack.CollectorMetricsPort): loop(p.colMetr),
+		stack.Addr(stack.Loki, stack.LokiPort):                 loop(p.lokiHTTP),
+		stack.Addr(stack.Jaeger, stack.JaegerMetricsPort):      loop(p.jgMetrics),
+		stack.Addr(stack.Alertmanager, stack.AlertmanagerPort): loop(p.am),
+		// No Grafana runs here (none builds on the test machines): its
+		// target stays down, as it would in a broken stack.
+		stack.Addr(stack.Grafana, stack.GrafanaPort): loop(p.grafana),
 	}
 	jobs, _ := d.get("scrape_configs").([]any)
 	for i, j := range jobs {

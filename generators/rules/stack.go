@@ -53,11 +53,15 @@ const (
 
 // StackMetrics are the names StackAlerts read, all served by the stack's
 // components (not the service).
-var StackMetrics = []string{
-	MetricCollectorQueueSize, MetricCollectorSentLogs, MetricCollectorSentSpans,
-	MetricCollectorFailedLogs, MetricCollectorFailedSpans, MetricCollectorRefusedLogs, MetricCollectorRefusedSpans,
-	MetricNotificationsFailed, MetricRuleEvaluationFailures, MetricLokiRuleFailures,
+var StackMetrics = []StackMetric{
+	{MetricCollectorQueueSize, stack.Collector}, {MetricCollectorSentLogs, stack.Collector}, {MetricCollectorSentSpans, stack.Collector},
+	{MetricCollectorFailedLogs, stack.Collector}, {MetricCollectorFailedSpans, stack.Collector},
+	{MetricCollectorRefusedLogs, stack.Collector}, {MetricCollectorRefusedSpans, stack.Collector},
+	{MetricNotificationsFailed, stack.Alertmanager}, {MetricRuleEvaluationFailures, stack.Prometheus}, {MetricLokiRuleFailures, stack.Loki},
 }
+
+// StackMetric is a metric name and the scrape job that serves it.
+type StackMetric struct{ Name, Job string }
 
 // stackJobs are the scrape jobs of the stack's own components.
 func stackJobs(s spec.Spec) []string {
