@@ -300,6 +300,28 @@ func productionProblems(s spec.Spec, p *types.Project) []string {
 			add("%s: the root filesystem is writable (read_only)", name)
 		}
 	}
+	// The service reaches the collector and is reached by Prometheus;
+	// nothing else of the stack is on its networks.
+	if app, ok := p.Services[s.Service.Name]; ok {
+		for name, sv := range p.Services {
+			if name == s.Service.Name {
+				continue
+			}
+			shared := false
+			for n := range sv.Networks {
+				if _, ok := app.Networks[n]; ok {
+					shared = true
+				}
+			}
+			reach := name == stack.Collector || name == stack.Prometheus
+			switch {
+			case shared && !reach:
+				add("service %s shares a network with %s: it can reach its API", s.Service.Name, name)
+			case !shared && reach:
+				add("service %s shares no network with %s, which it must reach or be scraped by", s.Service.Name, name)
+			}
+		}
+	}
 	return out
 }
 
@@ -317,6 +339,7 @@ func TestProductionProblemsRejects(t *testing.T) {
 		{"short stop grace", "stop_grace_period: 30s", "stop_grace_period: 10s", "shorter than its drain"},
 		{"no GOMEMLIMIT", "GOMEMLIMIT:", "X_GOMEMLIMIT:", "no GOMEMLIMIT"},
 		{"writable root", "read_only: true", "read_only: false", "writable"},
+		{"service on the telemetry network", "      - app\n", "      - app\n      - telemetry\n", "can reach its API"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -436,14 +436,28 @@ func startPrometheus(t *testing.T, bin, cfgDir, work string, p ports, name strin
 		stack.Addr(e2eService, p.metrics):                       loop(p.metrics),
 		stack.Addr("localhost", stack.PrometheusPort):           loop(port),
 		stack.Addr(stack.Collector, stack.CollectorMetricsPort): loop(p.colMetr),
-		stack.Addr(stack.Loki, stack.LokiPort):                 loop(p.lokiHTTP),
-		stack.Addr(stack.Jaeger, stack.JaegerMetricsPort):      loop(p.jgMetrics),
-		stack.Addr(stack.Alertmanager, stack.AlertmanagerPort): loop(p.am),
+		stack.Addr(stack.Loki, stack.LokiPort):                  loop(p.lokiHTTP),
+		stack.Addr(stack.Jaeger, stack.JaegerMetricsPort):       loop(p.jgMetrics),
+		stack.Addr(stack.Alertmanager, stack.AlertmanagerPort):  loop(p.am),
 		// No Grafana runs here (none builds on the test machines): its
 		// target stays down, as it would in a broken stack.
 		stack.Addr(stack.Grafana, stack.GrafanaPort): loop(p.grafana),
 	}
 	jobs, _ := d.get("scrape_configs").([]any)
+	for _, j := range jobs {
+		// The service's replicas are found by compose's DNS; here the one
+		// replica is on loopback.
+		job := j.(map[string]any)
+		if dns, ok := job["dns_sd_configs"].([]any); ok {
+			sd := dns[0].(map[string]any)
+			names, _ := sd["names"].([]any)
+			if len(names) != 1 || fmt.Sprint(names[0]) != e2eService || fmt.Sprint(sd["port"]) != strconv.Itoa(p.metrics) {
+				t.Fatalf("prometheus.yml: unexpected dns_sd_configs %v", dns)
+			}
+			delete(job, "dns_sd_configs")
+			job["static_configs"] = []any{map[string]any{"targets": []any{stack.Addr(e2eService, p.metrics)}}}
+		}
+	}
 	for i, j := range jobs {
 		scs, _ := j.(map[string]any)["static_configs"].([]any)
 		for k, sc := range scs {

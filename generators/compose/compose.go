@@ -104,8 +104,30 @@ func Secrets(s spec.Spec) []Secret {
 type file struct {
 	Name     string                   `yaml:"name"`
 	Services map[string]service       `yaml:"services"`
+	Networks map[string]struct{}      `yaml:"networks"`
 	Volumes  map[string]struct{}      `yaml:"volumes,omitempty"`
 	Secrets  map[string]composeSecret `yaml:"secrets,omitempty"`
+}
+
+// The stack's two networks. The service is on the app network only, with
+// the two containers it must meet: the collector (it sends spans there)
+// and Prometheus (it scrapes the service). Loki, the trace backend,
+// Alertmanager and Grafana are on the telemetry network only, out of the
+// service's reach: a compromised service cannot silence alerts or read logs.
+const (
+	netApp       = "app"
+	netTelemetry = "telemetry"
+)
+
+// networksOf says which networks a container of the stack joins.
+func networksOf(name, service string) []string {
+	switch name {
+	case service:
+		return []string{netApp}
+	case stack.Collector, stack.Prometheus:
+		return []string{netApp, netTelemetry}
+	}
+	return []string{netTelemetry}
 }
 
 type service struct {
@@ -128,6 +150,7 @@ type service struct {
 	CapDrop     []string             `yaml:"cap_drop,omitempty"`
 	CapAdd      []string             `yaml:"cap_add,omitempty"`
 	SecurityOpt []string             `yaml:"security_opt,omitempty"`
+	Networks    []string             `yaml:"networks,omitempty"`
 	StopGrace   string               `yaml:"stop_grace_period,omitempty"`
 }
 
@@ -415,6 +438,11 @@ func Stack(s spec.Spec) ([]byte, error) {
 	})
 	f.Volumes["grafana-data"] = struct{}{}
 
+	for name, sv := range f.Services {
+		sv.Networks = networksOf(name, s.Service.Name)
+		f.Services[name] = sv
+	}
+	f.Networks = map[string]struct{}{netApp: {}, netTelemetry: {}}
 	if len(f.Secrets) == 0 {
 		f.Secrets = nil
 	}

@@ -3,7 +3,6 @@
 package prometheus
 
 import (
-	"fmt"
 	"path"
 
 	"github.com/obsgen/obsgen/generators"
@@ -22,11 +21,15 @@ var Generator = generators.Generator{
 const Dir = "prometheus"
 
 type view struct {
-	Job, Environment, MetricsPath, Target string
+	Job, Environment, MetricsPath, Host string
+	Port                                int
 	// Stack are the stack's own components, scraped so it can alert on
 	// itself (rules.StackAlerts).
 	Stack []stack.Component
 }
+
+// ConfigPath is where prometheus.yml goes.
+func ConfigPath(s spec.Spec) string { return path.Join(s.Output.ConfigDir, Dir, "prometheus.yml") }
 
 // CollectorJob is the scrape job of the collector's own metrics.
 const CollectorJob = stack.Collector
@@ -37,10 +40,11 @@ func generate(s spec.Spec) ([]generators.File, error) {
 		Environment: s.Service.Environment,
 		MetricsPath: s.Metrics.Path,
 		// In the compose stack the service is reachable by its service name.
-		Target: fmt.Sprintf("%s:%d", s.Service.Name, s.Metrics.Port),
-		Stack:  stack.Monitored(s),
+		Host:  s.Service.Name,
+		Port:  s.Metrics.Port,
+		Stack: stack.Monitored(s),
 	}
-	f, err := generators.RenderFile("prometheus/prometheus.yml.tmpl", path.Join(s.Output.ConfigDir, Dir, "prometheus.yml"), generators.Owned, v)
+	f, err := generators.RenderFile("prometheus/prometheus.yml.tmpl", ConfigPath(s), generators.Owned, v)
 	if err != nil {
 		return nil, err
 	}
