@@ -25,8 +25,8 @@ var Generator = generators.Generator{
 }
 
 type view struct {
-	Service, Answers, Script, Install   string
-	Prometheus, Alertmanager, Collector string
+	Service, Answers, Script, ScriptArg, Install string
+	Prometheus, Alertmanager, Collector          string
 }
 
 func generate(s spec.Spec) ([]generators.File, error) {
@@ -35,7 +35,7 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	}
 	v := view{
 		Service: s.Service.Name, Answers: generators.AnswersFile,
-		Script:  compose.CheckScriptPath(s),
+		Script: compose.CheckScriptPath(s), ScriptArg: compose.ShellQuote(compose.CheckScriptPath(s)),
 		Install: Module + "@" + version(s.ObsgenVersion),
 		// The images of the local stack: the workflow checks with the
 		// versions that run the config.
