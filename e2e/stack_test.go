@@ -394,7 +394,9 @@ func startLoki(t *testing.T, bin, cfgDir, work string, p ports) *proc {
 	return startProc(t, "loki", nil, bin, "-config.file="+cfg)
 }
 
-func startCollector(t *testing.T, bin, repo string, s spec.Spec, work string, p ports) *proc {
+// startCollector runs the collector with the generated config, addresses
+// rewritten to loopback; extra are more command-line arguments (--set=...).
+func startCollector(t *testing.T, bin, repo string, s spec.Spec, work string, p ports, extra ...string) *proc {
 	generated := filepath.Join(repo, otelcol.ConfigPath(s))
 	if out, err := run(bin, "validate", "--config="+generated); err != nil {
 		t.Fatalf("otelcol validate on the generated config: %v\n%s", err, out)
@@ -416,7 +418,7 @@ func startCollector(t *testing.T, bin, repo string, s spec.Spec, work string, p 
 	if out, err := run(bin, "validate", "--config="+cfg); err != nil {
 		t.Fatalf("otelcol validate on the rewritten config: %v\n%s", err, out)
 	}
-	return startProc(t, "otelcol", nil, bin, "--config="+cfg)
+	return startProc(t, "otelcol", nil, bin, append([]string{"--config=" + cfg}, extra...)...)
 }
 
 // startPrometheus runs Prometheus on port as name, with a copy of the

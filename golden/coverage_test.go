@@ -22,7 +22,7 @@ func TestScenariosCoverEveryChoice(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, key := range []string{"framework", "alert-receiver", "trace-backend", "otlp-protocol", "sentry", "tracing", "deploy-target"} {
+		for _, key := range []string{"framework", "alert-receiver", "trace-backend", "otlp-protocol", "sentry", "tracing", "deploy-target", "ci-github-actions"} {
 			f, _ := spec.Lookup(key)
 			seen[key+"="+f.Get(s)] = true
 		}
@@ -34,6 +34,8 @@ func TestScenariosCoverEveryChoice(t *testing.T) {
 		"otlp-protocol":  spec.Protocols,
 		"sentry":         {"true", "false"},
 		"tracing":        {"true", "false"},
+		// ci-github-actions=true adds .github/workflows/observability.yml.
+		"ci-github-actions": {"true", "false"},
 	}
 	for key, values := range want {
 		for _, v := range values {

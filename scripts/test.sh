@@ -14,9 +14,13 @@ CACHE=${OBSGEN_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/obsgen-tools}
 
 scripts/tools.sh
 
-# The existing-service fixtures that use go-sqlite3 build with cgo.
-if ! command -v gcc >/dev/null 2>&1; then
-	apt-get update -qq && apt-get install -y -qq --no-install-recommends gcc libc6-dev
+# The existing-service fixtures that use go-sqlite3 build with cgo; the
+# generated CI workflow's run: scripts are checked with shellcheck.
+apt_pkgs=()
+command -v gcc >/dev/null 2>&1 || apt_pkgs+=(gcc libc6-dev)
+command -v shellcheck >/dev/null 2>&1 || apt_pkgs+=(shellcheck)
+if [[ ${#apt_pkgs[@]} -gt 0 ]]; then
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends "${apt_pkgs[@]}"
 fi
 export OBSGEN_TOOLS_BIN="$CACHE/bin"
 export PATH="$OBSGEN_TOOLS_BIN:$PATH"

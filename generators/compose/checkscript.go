@@ -30,9 +30,9 @@ type checkView struct {
 	Rules, PromConfig, Tests, Alertmanager, Collector string
 }
 
-// shellQuote quotes a path for sh: obsgen's paths are validated, but a
+// ShellQuote quotes a path for sh: obsgen's paths are validated, but a
 // folder name may still hold a space.
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+func ShellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 func generateCheckScript(s spec.Spec) ([]generators.File, error) {
 	self := CheckScriptPath(s)
@@ -40,11 +40,11 @@ func generateCheckScript(s spec.Spec) ([]generators.File, error) {
 	v := checkView{
 		Service: s.Service.Name, Self: self, Up: strings.TrimSuffix(up, "/"), Answers: generators.AnswersFile,
 		// The glob stays outside the quotes so the shell expands it.
-		Rules:        shellQuote(path.Dir(rules.RulesPath(s))+"/") + "*.rules.yml",
-		PromConfig:   shellQuote(path.Join(s.Output.ConfigDir, prometheus.Dir, "prometheus.yml")),
-		Tests:        shellQuote(path.Dir(rules.TestsPath(s))),
-		Alertmanager: shellQuote(alertmanager.Path(s)),
-		Collector:    shellQuote(otelcol.ConfigPath(s)),
+		Rules:        ShellQuote(path.Dir(rules.RulesPath(s))+"/") + "*.rules.yml",
+		PromConfig:   ShellQuote(path.Join(s.Output.ConfigDir, prometheus.Dir, "prometheus.yml")),
+		Tests:        ShellQuote(path.Dir(rules.TestsPath(s))),
+		Alertmanager: ShellQuote(alertmanager.Path(s)),
+		Collector:    ShellQuote(otelcol.ConfigPath(s)),
 	}
 	f, err := generators.RenderFile("compose/check.sh.tmpl", self, generators.Owned, v)
 	if err != nil {

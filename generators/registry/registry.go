@@ -10,6 +10,7 @@ import (
 	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/generators/alertmanager"
 	"github.com/obsgen/obsgen/generators/alloy"
+	"github.com/obsgen/obsgen/generators/ci"
 	"github.com/obsgen/obsgen/generators/compose"
 	"github.com/obsgen/obsgen/generators/gocode"
 	"github.com/obsgen/obsgen/generators/grafana"
@@ -38,6 +39,7 @@ var All = []generators.Generator{
 	alertmanager.Generator, // who gets woken up, and for what
 	grafana.Generator,      // dashboard and provisioning
 	compose.CheckScript,    // one script for the project's CI to check all of it
+	ci.Generator,           // a workflow running that script (ci.github_actions)
 	kubernetes.Generator,   // Helm chart and cluster objects (deploy.target: kubernetes)
 }
 

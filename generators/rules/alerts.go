@@ -31,10 +31,13 @@ type Alert struct {
 	Description string
 	RunbookURL  string
 	Dashboard   string
-	// Meaning, Threshold and Checks feed the runbook.
+	// Meaning, Threshold, Checks and Mitigations feed the runbook.
 	Meaning   string
 	Threshold string
 	Checks    []string
+	// Mitigations are the steps that stop what this alert is about; the
+	// runbook adds only the silencing rule every alert shares.
+	Mitigations []string
 	// kept is the set of series labels the expression keeps, for tests.
 	kept []string
 	// window is the burn-rate window of an SLO alert.
@@ -123,6 +126,11 @@ func Alerts(s spec.Spec) []Alert {
 				"Does the metrics endpoint answer? `docker compose exec " + stack.Prometheus + " wget -qO- http://" + svc + ":" + fmt.Sprint(s.Metrics.Port) + s.Metrics.Path + " | head` asks from Prometheus' own container.",
 				"Prometheus' view of the targets: Status > Targets, or `" + up + "` in the query UI; the scrape error is in the target's last error.",
 			},
+			Mitigations: []string{
+				"If the process crashed or is wedged, start it again (`docker compose up -d " + svc + "` in the compose stack); if it exits again, the reason is in the last lines before the exit.",
+				"If it went down with a deploy or a config change (a missing secret or variable shows in the first log lines), roll back to the last release that was up.",
+				"If the service answers users but Prometheus cannot scrape it (the metrics check above fails from Prometheus' container only), fix the network path or the metrics port " + fmt.Sprint(s.Metrics.Port) + ": users are not affected, but every other alert of " + svc + " is blind until the targets are scraped again.",
+			},
 			kept: []string{contract.LabelJob, contract.LabelEnvironment},
 		},
 		{
@@ -138,6 +146,10 @@ func Alerts(s spec.Spec) []Alert {
 				"Find the instance in the alert's `instance` label and check its process and logs.",
 				"Compare with the other instances on the dashboard (Go runtime row, filtered by instance).",
 			},
+			Mitigations: []string{
+				"Restart or replace the one instance in the alert's `instance` label; the other targets keep serving, so no rollback is needed unless every new instance fails the same way.",
+				"If that instance is gone for good (scaled down, moved), the target is stale: fix service discovery or the static targets so Prometheus stops scraping it, and the alert resolves.",
+			},
 			kept: []string{contract.LabelJob, contract.LabelInstance, contract.LabelEnvironment, slo.LabelService},
 		},
 		{
@@ -152,6 +164,10 @@ func Alerts(s spec.Spec) []Alert {
 			Checks: []string{
 				"Check Status > Configuration and Status > Targets in Prometheus: is there a job named `" + svc + "`?",
 				"Run `promtool check config prometheus.yml` in the prometheus folder after any change to it.",
+			},
+			Mitigations: []string{
+				"Restore the scrape job: revert the last change to prometheus.yml (job `" + svc + "`, its targets or relabelling), check it with promtool, then restart Prometheus (`docker compose restart " + stack.Prometheus + "` in the compose stack) so the target comes back.",
+				"Until Prometheus scrapes " + svc + " again, no SLO alert can fire: watch its error logs in Loki and its health endpoint by hand, and say so in the incident channel.",
 			},
 			kept: []string{contract.LabelJob},
 		},
@@ -179,6 +195,7 @@ func Alerts(s spec.Spec) []Alert {
 				kept:      []string{contract.LabelJob, contract.LabelEnvironment},
 				window:    w, objective: o,
 			}
+			a.Mitigations = burnMitigations(o, w, svc, m.Exhaustion(w.Burn))
 			if o.Kind == "availability" {
 				a.Checks = []string{
 					"Which routes fail? The dashboard's error ratio by route panel, or `sum by (" + contract.LabelRoute + ", " + contract.LabelStatus + ") (rate(" + contract.RequestDurationCount + "{" + m.JobSelector + ", " + contract.LabelStatus + "=~\"5..\"}[5m]))`.",
@@ -211,8 +228,9 @@ func Alerts(s spec.Spec) []Alert {
 				"Read the burn-rate panel over the last " + slo.Dur(m.SLOWindow) + ": one incident or a steady leak?",
 				"Agree with the service's owners what the SLO policy says now: freeze risky deploys, spend the time on reliability work until the budget recovers.",
 			},
-			kept:      []string{contract.LabelJob, contract.LabelEnvironment, slo.LabelSLO},
-			objective: o,
+			Mitigations: budgetMitigations(o, svc),
+			kept:        []string{contract.LabelJob, contract.LabelEnvironment, slo.LabelSLO},
+			objective:   o,
 		})
 	}
 	for i := range alerts {
@@ -224,6 +242,48 @@ func Alerts(s spec.Spec) []Alert {
 		a.RunbookURL = RunbookURL(s, a.Name)
 	}
 	return alerts
+}
+
+// burnMitigations are the steps that stop an SLO's budget from burning: a
+// page burns it in hours and calls for the fastest fix, a ticket is a
+// leak to fix in a normal change.
+func burnMitigations(o slo.Objective, w slo.Window, svc, exhaustion string) []string {
+	page := w.Severity == slo.SeverityPage
+	if o.Kind == "availability" {
+		if page {
+			return []string{
+				"Roll back the deploy or config change that started the failing requests: at this burn rate the whole availability budget is spent in " + exhaustion + ", and a rollback is faster than a fix.",
+				"If one route or one dependency fails, switch that feature off or serve a fallback (feature flag, cached answer) so the other routes stop spending the availability budget; fail fast on a dead dependency (short timeouts) instead of letting requests queue.",
+				"If the 5xx come from overload, add instances or capacity to " + svc + " first; look for the cause once the availability error ratio is back under the budget.",
+			}
+		}
+		return []string{
+			"A slow availability leak: find the failing route and error from the checks above and fix it forward in a normal change; roll back only if the leak started with the last deploy.",
+			"If the failures come from a dependency, open a ticket with its owners with the trace IDs of failing requests, and add a retry with backoff or a fallback where the call allows it.",
+		}
+	}
+	if page {
+		return []string{
+			"Roll back the deploy that made the routes slow: at this burn rate the whole latency budget is spent in " + exhaustion + ".",
+			"If the slow traces show one slow dependency, lower its timeout or serve a cached or degraded answer so requests stop waiting on it; shed load (the rate limit) rather than queue.",
+			"If the runtime row shows saturation (CPU throttling, GC, goroutines piling up), scale " + svc + " out or raise its CPU limit, then look for the cause of the latency.",
+		}
+	}
+	return []string{
+		"A slow latency creep: profile the slowest route (the slow traces' longest spans, pprof) and fix it forward; growing data (a query without an index, calls in a loop) is the usual cause.",
+		"If a dependency got slower, open a ticket with its owners with the trace IDs of slow requests, and cache or batch those calls where the data allows it.",
+	}
+}
+
+// budgetMitigations apply the SLO policy once a budget is spent.
+func budgetMitigations(o slo.Objective, svc string) []string {
+	out := []string{"Deploy only fixes that protect the " + o.Title + " SLO of " + svc + " until the window rolls past the bad period and the " + o.Title + " budget is positive again."}
+	if o.Kind == "availability" {
+		out = append(out, "Spend the freed time on what spent the availability budget: the routes and errors of the burn-rate alerts that fired in the window, with a test for each failure mode fixed.")
+	} else {
+		out = append(out, "Spend the freed time on the slowest routes of the window: the latency budget recovers only as slow requests leave the window, so each fix shows there with a delay.")
+	}
+	return append(out, "If users are content with what they got, the objective may be too strict: change it in obsgen.yaml (slo.*) with the owners' agreement rather than living with a spent "+o.Title+" budget.")
 }
 
 func slowTraces(s spec.Spec) string {

@@ -109,6 +109,7 @@ func StackAlerts(s spec.Spec) []Alert {
 				"A dead man's switch that stops receiving it knows the alerting path itself is broken.",
 			Meaning:     "Nothing is wrong: Watchdog is the heartbeat of the alerting pipeline. Its absence is the incident.",
 			Threshold:   "always fires",
+			Mitigations: []string{"Nothing to do while it fires. When the dead man's switch says the heartbeat stopped: bring back whichever of Prometheus, Alertmanager or the heartbeat URL's network failed, then check that the alerts that should have fired meanwhile reached you (Alertmanager's UI lists them)."},
 			Checks:      []string{"If the dead man's switch reports missing heartbeats: is Prometheus up (`docker compose ps prometheus`), does it reach Alertmanager (Status > Runtime & Build Information, Alertmanagers), is Alertmanager up, and does it reach the heartbeat URL (`docker compose logs alertmanager`)?"},
 			alwaysFires: true,
 			evalAt:      time.Minute,
@@ -121,6 +122,10 @@ func StackAlerts(s spec.Spec) []Alert {
 			Description: "Prometheus has failed to scrape {{ $labels.job }} ({{ $labels.instance }}) for 5m. While it is down its part of the stack (logs, traces, alert delivery or dashboards) is missing or stale.",
 			Meaning:     "A component of the observability stack does not answer: the signals it carries are missing, and alerts that depend on them cannot fire.",
 			Threshold:   "up == 0 for one of " + strings.Join(jobs, ", ") + " for 5m",
+			Mitigations: []string{
+				"Bring the component of the observability stack back (`docker compose up -d <job>`); if it keeps exiting, raise its memory limit or free its volume's disk, whichever its last log lines name.",
+				"Until it is back, say in the incident channel which signal is missing (logs for loki, traces for the trace backend, notifications for alertmanager, dashboards for grafana) so nobody reads its silence as health.",
+			},
 			Checks: []string{
 				"`docker compose ps` and `docker compose logs --tail=100 <job>`: did the container exit, run out of memory (`docker inspect <job> --format '{{ .State.OOMKilled }}'`) or fail its healthcheck?",
 				"Restart it with `docker compose up -d <job>`; the collector queues logs on disk meanwhile, so a short outage loses nothing.",
@@ -139,6 +144,10 @@ func StackAlerts(s spec.Spec) []Alert {
 			Description: "Items wait in the queue of {{ $labels.exporter }} and none was sent for 10m: its backend is down or refuses them. Logs wait on disk and are sent when it is back; spans wait in memory and are dropped after 5m of retries.",
 			Meaning:     "The collector cannot deliver to a backend (Loki, or the trace backend). Dashboards and log alerts show old data; nothing is lost yet for logs.",
 			Threshold:   "queue size > 0 and nothing sent in the last 2m, for 10m",
+			Mitigations: []string{
+				"Start or fix the backend the collector exports to; the collector then sends what waits in its queue by itself, oldest first; do not restart the collector for it, nothing is gained.",
+				"If the backend refuses the data (4xx in the collector's log: a limit, a tenant, an auth header), fix that setting: retries will not get through.",
+			},
 			Checks: []string{
 				"Which backend? The alert's `exporter` label: otlp_http/loki is Loki, otlp_grpc/* the trace backend. Is it up (`docker compose ps`)?",
 				"The collector's log says why exports fail: `docker compose logs --tail=50 " + stack.Collector + "`.",
@@ -163,6 +172,10 @@ func StackAlerts(s spec.Spec) []Alert {
 			Description: "{{ $labels.exporter }} gave up on items after its retries: they are lost. Spans are dropped after 5m of a trace backend outage; logs only when their disk queue fails.",
 			Meaning:     "Telemetry is being lost for good: traces (or logs) of this period will be missing.",
 			Threshold:   "send_failed rate > 0 for 5m",
+			Mitigations: []string{
+				"Bring the backend back first: the collector is dropping what it could not send through the exporter, and keeps dropping until the backend answers.",
+				"If outages of the trace backend are common, give its exporter a disk queue and longer retries, as the logs exporter has.",
+			},
 			Checks: []string{
 				"`docker compose logs --tail=50 " + stack.Collector + "` names the error the backend returns.",
 				"Bring the backend back first; then check whether the collector's volume has space (`docker compose exec " + stack.Collector + " /busybox df -h /var/lib/otelcol`).",
@@ -181,6 +194,10 @@ func StackAlerts(s spec.Spec) []Alert {
 			Description: "{{ $labels.receiver }} refuses incoming data, most often because the memory limiter is above its limit: services' spans are dropped at the door.",
 			Meaning:     "The collector is overloaded (memory limiter) or its pipeline is blocked; senders lose data.",
 			Threshold:   "refused rate > 0 for 5m",
+			Mitigations: []string{
+				"Free the collector: if an export is stalled, fix that backend first (the queue fills memory); otherwise give the collector more memory, since it refuses data while above its memory limiter.",
+				"Lower what the services send meanwhile (tracing.sample_ratio) if the load itself is the cause.",
+			},
 			Checks: []string{
 				"Memory: `docker stats --no-stream " + stack.Collector + "` against its limit; a blocked exporter (see " + AlertExportStalled + ") fills memory too.",
 				"Raise the container's memory limit in the compose file (the memory limiter takes 80% of it), or lower the traffic sampled.",
@@ -198,6 +215,10 @@ func StackAlerts(s spec.Spec) []Alert {
 			Description: "Notifications through {{ $labels.integration }} fail: alerts fire but nobody hears of them. If it is the only integration, this alert does not arrive either: the dead man's switch (alerts.heartbeat) is what tells you.",
 			Meaning:     "Alerts are not reaching people. Treat the receiver as down until a notification gets through.",
 			Threshold:   "notifications_failed rate > 0 for 5m",
+			Mitigations: []string{
+				"Fix the receiver's credentials or endpoint (rotate the webhook or key, set it in observability.env, `docker compose up -d " + stack.Alertmanager + "`); Alertmanager delivers what is still firing at the next group interval.",
+				"Until notifications go through, someone watches Alertmanager's UI for firing alerts.",
+			},
 			Checks: []string{
 				"`docker compose logs --tail=50 " + stack.Alertmanager + "` shows the receiver's error (a revoked webhook, a wrong routing key, an unreachable SMTP relay).",
 				"Check the secret file the receiver reads (`docker compose exec " + stack.Alertmanager + " ls /run/secrets`) and the value set in observability.env.",
@@ -215,6 +236,9 @@ func StackAlerts(s spec.Spec) []Alert {
 			Description: "Rules of {{ $labels.rule_group }} fail to evaluate: their records have gaps and their alerts cannot fire.",
 			Meaning:     "Some SLO records or alerts are not computed: the alerts built on them are blind.",
 			Threshold:   "rule evaluation failures in the last 5m, for 5m",
+			Mitigations: []string{
+				"Revert the last change to the rule files or to the labels of the scraped metrics, check with `promtool check rules`, and reload Prometheus (`docker compose restart " + stack.Prometheus + "`) so it evaluates the rules again.",
+			},
 			Checks: []string{
 				"Status > Rules in Prometheus shows the failing rule and its error (often many-to-many matching after a label change, or a query timeout).",
 				"`promtool check rules` and `promtool test rules` in the prometheus folder catch most of it before a deploy.",
@@ -232,6 +256,9 @@ func StackAlerts(s spec.Spec) []Alert {
 			Description: "The log alerts of {{ $labels.rule_group }} fail to evaluate in Loki's ruler: they cannot fire.",
 			Meaning:     "The log-based alerts (error ratio, panics, logs stopped) are blind.",
 			Threshold:   "Loki rule evaluation failures in the last 5m, for 5m",
+			Mitigations: []string{
+				"Fix or revert the Loki rule file the ruler fails to evaluate and restart Loki (`docker compose restart " + stack.Loki + "`); if its query hits a limit, narrow the query's selector rather than raising the limit.",
+			},
 			Checks: []string{
 				"`docker compose logs --tail=100 " + stack.Loki + "` shows the ruler's error for the group.",
 				"Run the rule's query in Grafana Explore (Loki): a query that times out or hits a limit fails the same way.",

@@ -547,6 +547,12 @@ var fields = []Field{
 			return nil
 		},
 	},
+	{
+		Name: "ci-github-actions", Path: "ci.github_actions", Advanced: true,
+		Prompt: "Add a GitHub Actions workflow that checks the observability config?",
+		Help:   "Writes .github/workflows/observability.yml: it installs obsgen, promtool, amtool and the collector and runs check.sh on every push and pull request.",
+		ref:    func(s *Spec) any { return &s.CI.GitHubActions },
+	},
 }
 
 // Answers about running in production: the edge, shutdown, redaction and

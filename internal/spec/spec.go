@@ -26,6 +26,8 @@ type Spec struct {
 	Alerts        Alerts  `yaml:"alerts"`
 	Deploy        Deploy  `yaml:"deploy"`
 	Output        Output  `yaml:"output"`
+	// CI holds the answers about the project's own CI.
+	CI CI `yaml:"ci,omitempty"`
 	// Kubernetes is used only with deploy.target: kubernetes.
 	Kubernetes Kubernetes `yaml:"kubernetes"`
 
@@ -204,6 +206,13 @@ type Kubernetes struct {
 type Output struct {
 	CodeDir   string `yaml:"code_dir"`
 	ConfigDir string `yaml:"config_dir"`
+}
+
+// CI says which CI systems get a workflow that runs the generated checks.
+type CI struct {
+	// GitHubActions writes .github/workflows/observability.yml, which runs
+	// the config folder's check.sh with its tools installed.
+	GitHubActions bool `yaml:"github_actions,omitempty"`
 }
 
 // Node describes a Node.js service: how it installs packages, whether it is
