@@ -10,81 +10,85 @@ import (
 	"time"
 )
 
-// TestNodeOverhead compares the generated instrumentation with the
+// BenchmarkNodeOverhead compares the generated instrumentation with the
 // hand-wired canonical setup (sdk-node + pino + @sentry/node, see
-// nodebench/) on the same Express app, under autocannon: requests per
-// second and p99 latency must be within 10 % of it. Both runs export
-// traces to the same receiver with the same sampler. It takes about two
-// minutes, so it runs only with OBSGEN_NODE_BENCH=1; docs/node.md has the
-// numbers.
-func TestNodeOverhead(t *testing.T) {
-	if os.Getenv("OBSGEN_NODE_BENCH") == "" {
-		t.Skip("a benchmark: set OBSGEN_NODE_BENCH=1 to run it")
-	}
-	node := requireTool(t, "node")
-	npm := requireTool(t, "npm")
-	dir := writeNodeService(t, "bench", "express", "commonjs", false)
-	npmRun(t, npm, dir, "install", "--no-audit", "--no-fund", "--prefer-offline")
-	initNodeService(t, dir, "svc-bench", "grpc")
-	npmRun(t, npm, dir, "install", "--no-save", "--no-audit", "--no-fund", "--prefer-offline", "autocannon@9.0.0")
+// nodebench/) on the same Express app, under autocannon (10 connections,
+// 10 s measured after 3 s of warm-up). Both variants export traces to the
+// same receiver with the same sampler and write their JSON lines to a file.
+// Each of the b.N iterations measures both once, alternating, and the
+// reported metrics are the means; the ratios say how far the generated
+// module is from the canonical one (the target is within 10 %). Run it
+// with
+//
+//	go test -run '^$' -bench NodeOverhead -benchtime 3x ./servicetest/
+//
+// from the servicetest module (about a minute per iteration).
+func BenchmarkNodeOverhead(b *testing.B) {
+	node := requireTool(b, "node")
+	npm := requireTool(b, "npm")
+	dir := writeNodeService(b, "bench", "express", "commonjs", false)
+	npmRun(b, npm, dir, "install", "--no-audit", "--no-fund", "--prefer-offline")
+	initNodeService(b, dir, "svc-bench", "grpc")
+	npmRun(b, npm, dir, "install", "--no-save", "--no-audit", "--no-fund", "--prefer-offline", "autocannon@9.0.0")
 	for _, f := range []string{"canonical.cjs", "canonical-app.cjs", "generated-app.cjs", "load.cjs"} {
-		b, err := os.ReadFile(filepath.Join("nodebench", f))
+		data, err := os.ReadFile(filepath.Join("nodebench", f))
 		if err != nil {
-			t.Fatal(err)
+			b.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
+		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+			b.Fatal(err)
 		}
 	}
-	traces := startTraceReceiver(t, "grpc")
-	sentry := startSentry(t)
+	traces := startTraceReceiver(b, "grpc")
+	sentry := startSentry(b)
 	variants := map[string][]string{
 		"generated": {"--import", "./src/observability/register.cjs", "generated-app.cjs"},
 		"canonical": {"--import", "./canonical.cjs", "canonical-app.cjs"},
 	}
-	type result struct{ RPS, P99 float64 }
-	sum := map[string]result{}
-	const rounds = 2
-	for i := 0; i < rounds; i++ {
+	sum := map[string]loadResult{}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
 		for _, name := range []string{"generated", "canonical"} {
-			r := measure(t, node, dir, variants[name], traces.addr, sentry.addr)
-			t.Logf("%s round %d: %.0f req/s, p99 %.0f ms", name, i+1, r.RPS, r.P99)
+			r := measureNode(b, node, dir, variants[name], traces.addr, sentry.addr)
+			b.Logf("%s iteration %d: %.0f req/s, p99 %.0f ms", name, i+1, r.RPS, r.P99)
 			s := sum[name]
-			sum[name] = result{s.RPS + r.RPS/rounds, s.P99 + r.P99/rounds}
+			sum[name] = loadResult{s.RPS + r.RPS/float64(b.N), s.P99 + r.P99/float64(b.N)}
 		}
 	}
+	b.StopTimer()
 	g, c := sum["generated"], sum["canonical"]
-	t.Logf("mean: generated %.0f req/s p99 %.1f ms; canonical %.0f req/s p99 %.1f ms; req/s ratio %.3f, p99 ratio %.3f",
-		g.RPS, g.P99, c.RPS, c.P99, g.RPS/c.RPS, g.P99/max(c.P99, 1))
-	if g.RPS < 0.9*c.RPS {
-		t.Errorf("generated %.0f req/s is more than 10%% below the canonical %.0f", g.RPS, c.RPS)
-	}
-	// p99 is in whole milliseconds: allow one of rounding.
-	if g.P99 > 1.1*c.P99+1 {
-		t.Errorf("generated p99 %.1f ms is more than 10%% above the canonical %.1f ms", g.P99, c.P99)
-	}
+	b.ReportMetric(g.RPS, "generated-req/s")
+	b.ReportMetric(c.RPS, "canonical-req/s")
+	b.ReportMetric(g.P99, "generated-p99-ms")
+	b.ReportMetric(c.P99, "canonical-p99-ms")
+	b.ReportMetric(g.RPS/c.RPS, "req/s-ratio")
+	b.ReportMetric(g.P99/max(c.P99, 1), "p99-ratio")
+	// The wall time per iteration is the fixed load duration: meaningless.
+	b.ReportMetric(0, "ns/op")
 }
 
-func measure(t *testing.T, node, dir string, args []string, otlp, sentry string) (r struct{ RPS, P99 float64 }) {
-	port, metricsPort := freePort(t), freePort(t)
+type loadResult struct{ RPS, P99 float64 }
+
+// measureNode starts one variant, drives it with load.cjs and stops it.
+func measureNode(b *testing.B, node, dir string, args []string, otlp, sentry string) loadResult {
+	port, metricsPort := freePort(b), freePort(b)
 	cmd := exec.Command(node, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "PORT="+port, "OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1", "OTEL_EXPORTER_PROMETHEUS_PORT="+metricsPort,
 		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+otlp, "OTEL_TRACES_SAMPLER=parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG=0.1",
 		"SENTRY_DSN=http://public@"+sentry+"/1")
-	// Both write their JSON lines to the same sink: a file, as in production.
-	out, err := os.Create(filepath.Join(t.TempDir(), "stdout.log"))
+	out, err := os.Create(filepath.Join(b.TempDir(), "stdout.log"))
 	if err != nil {
-		t.Fatal(err)
+		b.Fatal(err)
 	}
 	defer out.Close()
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		b.Fatal(err)
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 	url := "http://127.0.0.1:" + port + "/hello/bench"
-	waitFor(t, 90*time.Second, "benchmark service", func() bool {
+	waitFor(b, 90*time.Second, "benchmark service", func() bool {
 		resp, err := http.Get(url)
 		if err != nil {
 			return false
@@ -94,18 +98,16 @@ func measure(t *testing.T, node, dir string, args []string, otlp, sentry string)
 	})
 	load := exec.Command(node, "load.cjs", url, "10")
 	load.Dir = dir
-	b, err := load.Output()
+	data, err := load.Output()
 	if err != nil {
-		t.Fatalf("autocannon: %v\n%s", err, b)
+		b.Fatalf("autocannon: %v\n%s", err, data)
 	}
-	var res struct{ RPS, P99 float64 }
 	var raw struct {
 		RPS float64 `json:"rps"`
 		P99 float64 `json:"p99"`
 	}
-	if err := json.Unmarshal(b, &raw); err != nil {
-		t.Fatalf("autocannon output %q: %v", b, err)
+	if err := json.Unmarshal(data, &raw); err != nil {
+		b.Fatalf("autocannon output %q: %v", data, err)
 	}
-	res.RPS, res.P99 = raw.RPS, raw.P99
-	return res
+	return loadResult{raw.RPS, raw.P99}
 }
