@@ -56,6 +56,7 @@ func TestGeneratedNodeServices(t *testing.T) {
 			start = time.Now()
 			checkNodeService(t, node, dir, args, svc.protocol)
 			checkNodeCrash(t, node, dir, args)
+			checkNodeEdgeVariant(t, node, npm, dir, svc.ts)
 			t.Logf("run checks: %s", time.Since(start).Round(time.Millisecond))
 		})
 	}
@@ -123,43 +124,55 @@ func startArgs(t *testing.T, dir string) []string {
 	return args
 }
 
-func checkNodeService(t *testing.T, node, dir string, args []string, protocol string) {
-	traces := startTraceReceiver(t, protocol)
-	sentry := startSentry(t)
+// nodeRun is a Node service the test started.
+type nodeRun struct {
+	cmd           *exec.Cmd
+	exited        chan error
+	base, metrics string
+	logs          *lineBuffer
+}
+
+// startNode starts node with args in dir, on free ports, with env added,
+// and waits until it is ready. It is killed when the test ends.
+func startNode(t *testing.T, node, dir string, args []string, env ...string) *nodeRun {
 	port, metricsPort := freePort(t), freePort(t)
-	logs := &lineBuffer{}
-	cmd := exec.Command(node, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"PORT="+port,
-		"OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1",
-		"OTEL_EXPORTER_PROMETHEUS_PORT="+metricsPort,
-		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+traces.addr,
-		"OTEL_BSP_SCHEDULE_DELAY=100",
-		"SENTRY_DSN=http://public@"+sentry.addr+"/1",
-	)
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
+	r := &nodeRun{logs: &lineBuffer{}, exited: make(chan error, 1),
+		base: "http://127.0.0.1:" + port, metrics: "http://127.0.0.1:" + metricsPort + "/metrics"}
+	r.cmd = exec.Command(node, args...)
+	r.cmd.Dir = dir
+	r.cmd.Env = append(append(os.Environ(), "PORT="+port, "OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1", "OTEL_EXPORTER_PROMETHEUS_PORT="+metricsPort), env...)
+	r.cmd.Stdout, r.cmd.Stderr = r.logs, r.logs
+	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	go func() { r.exited <- r.cmd.Wait() }()
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
+		_ = r.cmd.Process.Kill()
 		if t.Failed() {
-			t.Logf("service output:\n%s", logs.String())
+			t.Logf("service output:\n%s", r.logs.String())
 		}
 	})
-	base := "http://127.0.0.1:" + port
 	// Loading the SDKs takes seconds on a busy machine.
 	waitFor(t, 90*time.Second, "service ready", func() bool {
-		resp, err := http.Get(base + contract.HealthReadinessPath)
+		resp, err := http.Get(r.base + contract.HealthReadinessPath)
 		if err != nil {
 			return false
 		}
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
+	return r
+}
+
+func checkNodeService(t *testing.T, node, dir string, args []string, protocol string) {
+	traces := startTraceReceiver(t, protocol)
+	sentry := startSentry(t)
+	run := startNode(t, node, dir, args,
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+traces.addr,
+		"OTEL_BSP_SCHEDULE_DELAY=100",
+		"SENTRY_DSN=http://public@"+sentry.addr+"/1",
+	)
+	base, logs, cmd, exited := run.base, run.logs, run.cmd, run.exited
 
 	traceID := randomHex(16)
 	resp := get(t, base+"/hello/ana", traceID)
@@ -208,7 +221,8 @@ func checkNodeService(t *testing.T, node, dir string, args []string, protocol st
 		t.Errorf("health check was logged: %v", l)
 	}
 
-	checkExposition(t, "http://127.0.0.1:"+metricsPort+"/metrics", nodeRoute)
+	checkExposition(t, run.metrics, nodeRoute)
+	checkNodeEdgeDefaults(t, base)
 
 	// Exactly one tracer provider: the SDK's, not Sentry's, and no
 	// duplicate registration of the global.
@@ -311,33 +325,8 @@ func writeNodeService(t testing.TB, name, framework, moduleType string, ts bool)
 // flushed, and the process exits 1 within the flush bound.
 func checkNodeCrash(t *testing.T, node, dir string, args []string) {
 	sentry := startSentry(t)
-	port := freePort(t)
-	logs := &lineBuffer{}
-	cmd := exec.Command(node, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PORT="+port, "OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1", "OTEL_EXPORTER_PROMETHEUS_PORT="+freePort(t),
-		"OTEL_TRACES_EXPORTER=none", "SENTRY_DSN=http://public@"+sentry.addr+"/1")
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		if t.Failed() {
-			t.Logf("crashing service output:\n%s", logs.String())
-		}
-	})
-	base := "http://127.0.0.1:" + port
-	waitFor(t, 90*time.Second, "service ready", func() bool {
-		resp, err := http.Get(base + contract.HealthReadinessPath)
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
+	run := startNode(t, node, dir, args, "OTEL_TRACES_EXPORTER=none", "SENTRY_DSN=http://public@"+sentry.addr+"/1")
+	base, logs, exited := run.base, run.logs, run.exited
 	t0 := time.Now()
 	get(t, base+"/crash", "")
 	select {
