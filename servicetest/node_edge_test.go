@@ -117,26 +117,7 @@ func checkNodeEdgeVariant(t *testing.T, node, npm, dir string, ts bool) {
 		t.Errorf("%s = %v, want the client's ID", contract.LogClientRequestID, access[contract.LogClientRequestID])
 	}
 	// Of 100 requests flagged sampled by the client, about 30 % are.
-	sampled := 0
-	for i := range 100 {
-		req := request(t, r.base+"/hello/s", randomHex(16))
-		req.Header.Set("X-Forwarded-For", fmt.Sprintf("spoofed.by.client, 198.51.100.%d", 10+i))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		id := resp.Header.Get(contract.HeaderRequestID)
-		waitFor(t, 5*time.Second, "access line", func() bool {
-			l := r.logs.find(func(l map[string]any) bool {
-				return l[contract.LogMessage] == contract.AccessLogMessage && l[contract.LogRequestID] == id
-			})
-			if l != nil && l[contract.LogTraceSampled] == true {
-				sampled++
-			}
-			return l != nil
-		})
-	}
+	sampled := clientSampled(t, r.base, r.logs)
 	if sampled > 60 {
 		t.Errorf("%d of 100 client-flagged requests were sampled: the client's flag decides, not the 30%% ratio", sampled)
 	}
@@ -154,21 +135,7 @@ func checkNodeEdgeVariant(t *testing.T, node, npm, dir string, ts bool) {
 
 	// One client (the address the trusted proxy saw, not what the client
 	// wrote left of it) is limited; another is not.
-	var limited *http.Response
-	for range 100 {
-		req, _ := http.NewRequest(http.MethodGet, r.base+"/hello/flood", nil)
-		req.Header.Set("X-Forwarded-For", "spoofed.by.client, 203.0.113.7")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusTooManyRequests {
-			limited = resp
-			break
-		}
-	}
+	limited := floodUntilLimited(t, r.base+"/hello/flood", "spoofed.by.client, 203.0.113.7")
 	if limited == nil || limited.Header.Get("Retry-After") == "" {
 		t.Fatalf("100 requests from one client at once: no 429 with Retry-After (%v)", limited)
 	}
@@ -194,4 +161,50 @@ func checkNodeEdgeVariant(t *testing.T, node, npm, dir string, ts bool) {
 	if l := r.logs.find(func(l map[string]any) bool { return l[contract.LogHTTPStatus] == 429.0 }); l != nil {
 		t.Errorf("a refusal has an access line: %v", l)
 	}
+}
+
+// clientSampled sends 100 requests with a sampled traceparent, each from
+// its own client behind one proxy (and a spoofed entry left of it), and
+// counts those whose access line says the trace was sampled.
+func clientSampled(t *testing.T, base string, logs *lineBuffer) int {
+	sampled := 0
+	for i := range 100 {
+		req := request(t, base+"/hello/s", randomHex(16))
+		req.Header.Set("X-Forwarded-For", fmt.Sprintf("spoofed.by.client, 198.51.100.%d", 10+i))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		id := resp.Header.Get(contract.HeaderRequestID)
+		waitFor(t, 5*time.Second, "the access line of request "+id, func() bool {
+			l := logs.find(func(l map[string]any) bool {
+				return l[contract.LogMessage] == contract.AccessLogMessage && l[contract.LogRequestID] == id
+			})
+			if l != nil && l[contract.LogTraceSampled] == true {
+				sampled++
+			}
+			return l != nil
+		})
+	}
+	return sampled
+}
+
+// floodUntilLimited sends up to 100 requests at once as the client behind
+// xff and returns the first 429, or nil.
+func floodUntilLimited(t *testing.T, url, xff string) *http.Response {
+	for range 100 {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("X-Forwarded-For", xff)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusTooManyRequests {
+			return resp
+		}
+	}
+	return nil
 }
