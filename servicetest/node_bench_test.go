@@ -1,13 +1,16 @@
 package servicetest
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -44,40 +47,70 @@ func BenchmarkNodeOverhead(b *testing.B) {
 	}
 	traces := startTraceReceiver(b, "grpc")
 	sentry := startSentry(b)
-	urls := map[string]string{
+	svcs := map[string]benchService{
 		"generated": startBenchService(b, node, dir, []string{"--import", "./src/observability/register.cjs", "generated-app.cjs"}, traces.addr, sentry.addr),
 		"canonical": startBenchService(b, node, dir, []string{"--import", "./canonical.cjs", "canonical-app.cjs"}, traces.addr, sentry.addr),
 	}
 	const rounds = 6
-	rps, p99 := map[string][]float64{}, map[string][]float64{}
+	rps, p99, cpu := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		// Warm-up: JIT, connection pools, the exporters' first batches.
-		for _, url := range urls {
-			loadNode(b, node, dir, url, 3)
+		for _, svc := range svcs {
+			loadNode(b, node, dir, svc.url, 3)
 		}
 		for round := range rounds {
 			for _, name := range []string{"generated", "canonical"} {
-				r := loadNode(b, node, dir, urls[name], 5)
-				b.Logf("%s round %d: %.0f req/s, p99 %.0f ms", name, round+1, r.RPS, r.P99)
+				cpu0 := cpuSeconds(b, svcs[name].pid)
+				r := loadNode(b, node, dir, svcs[name].url, 5)
+				perReq := (cpuSeconds(b, svcs[name].pid) - cpu0) / r.Total * 1e6
+				b.Logf("%s round %d: %.0f req/s, p99 %.0f ms, %.0f µs CPU per request", name, round+1, r.RPS, r.P99, perReq)
 				rps[name] = append(rps[name], r.RPS)
 				p99[name] = append(p99[name], r.P99)
+				cpu[name] = append(cpu[name], perReq)
 			}
 		}
 	}
 	b.StopTimer()
-	g, c := loadResult{median(rps["generated"]), median(p99["generated"])}, loadResult{median(rps["canonical"]), median(p99["canonical"])}
+	g := loadResult{RPS: median(rps["generated"]), P99: median(p99["generated"])}
+	c := loadResult{RPS: median(rps["canonical"]), P99: median(p99["canonical"])}
 	b.ReportMetric(g.RPS, "generated-req/s")
 	b.ReportMetric(c.RPS, "canonical-req/s")
 	b.ReportMetric(g.P99, "generated-p99-ms")
 	b.ReportMetric(c.P99, "canonical-p99-ms")
 	b.ReportMetric(g.RPS/c.RPS, "req/s-ratio")
 	b.ReportMetric(g.P99/max(c.P99, 1), "p99-ratio")
+	// CPU time the service spent per request: far less sensitive to the
+	// neighbours' load than throughput, which waits for a core.
+	gc, cc := median(cpu["generated"]), median(cpu["canonical"])
+	b.ReportMetric(gc, "generated-cpu-µs/req")
+	b.ReportMetric(cc, "canonical-cpu-µs/req")
+	b.ReportMetric(gc/cc, "cpu-ratio")
 	// The wall time per iteration is the fixed load duration: meaningless.
 	b.ReportMetric(0, "ns/op")
 }
 
-type loadResult struct{ RPS, P99 float64 }
+type loadResult struct{ RPS, P99, Total float64 }
+
+// benchService is a variant running for the benchmark.
+type benchService struct {
+	url string
+	pid int
+}
+
+// cpuSeconds is the user and system CPU time process pid has used
+// (/proc/PID/stat, in clock ticks of 1/100 s on Linux).
+func cpuSeconds(b *testing.B, pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Fields after the command name (which may hold spaces) in parentheses.
+	f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+2:]))
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (utime + stime) / 100
+}
 
 func median(v []float64) float64 {
 	s := slices.Clone(v)
@@ -91,9 +124,8 @@ func median(v []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// startBenchService starts one variant until the benchmark ends and
-// returns the URL of its route.
-func startBenchService(b *testing.B, node, dir string, args []string, otlp, sentry string) string {
+// startBenchService starts one variant until the benchmark ends.
+func startBenchService(b *testing.B, node, dir string, args []string, otlp, sentry string) benchService {
 	port, metricsPort := freePort(b), freePort(b)
 	cmd := exec.Command(node, args...)
 	cmd.Dir = dir
@@ -118,7 +150,7 @@ func startBenchService(b *testing.B, node, dir string, args []string, otlp, sent
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-	return url
+	return benchService{url: url, pid: cmd.Process.Pid}
 }
 
 // loadNode drives url with load.cjs for seconds.
@@ -130,11 +162,15 @@ func loadNode(b *testing.B, node, dir, url string, seconds int) loadResult {
 		b.Fatalf("autocannon: %v\n%s", err, data)
 	}
 	var raw struct {
-		RPS float64 `json:"rps"`
-		P99 float64 `json:"p99"`
+		RPS   float64 `json:"rps"`
+		P99   float64 `json:"p99"`
+		Total float64 `json:"total"`
 	}
 	if err := json.Unmarshal(data, &raw); err != nil {
 		b.Fatalf("autocannon output %q: %v", data, err)
 	}
-	return loadResult{raw.RPS, raw.P99}
+	if raw.Total == 0 {
+		b.Fatalf("autocannon sent no request: %s", data)
+	}
+	return loadResult{raw.RPS, raw.P99, raw.Total}
 }
