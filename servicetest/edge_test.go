@@ -100,22 +100,7 @@ func checkUntrusted(t *testing.T, r *running) {
 		}
 	}
 	// Of 100 requests flagged sampled by the client, about 30 % are.
-	sampled := 0
-	for i := range 100 {
-		req := request(t, r.base+"/hello/s", randomHex(16))
-		req.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d", 10+i))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		id := resp.Header.Get(contract.HeaderRequestID)
-		if l := r.logs.find(func(l map[string]any) bool {
-			return l[contract.LogMessage] == contract.AccessLogMessage && l[contract.LogRequestID] == id
-		}); l != nil && l[contract.LogTraceSampled] == true {
-			sampled++
-		}
-	}
+	sampled := clientSampled(t, r.base, r.logs)
 	if sampled > 60 {
 		t.Errorf("%d of 100 client-flagged requests were sampled: the client's flag decides, not the 30%% ratio", sampled)
 	}
@@ -157,21 +142,7 @@ func checkIdentity(t *testing.T, r *running) {
 }
 
 func checkRateLimit(t *testing.T, r *running) {
-	var limited *http.Response
-	for range 100 {
-		req, _ := http.NewRequest(http.MethodGet, r.base+"/hello/flood", nil)
-		req.Header.Set("X-Forwarded-For", "spoofed.by.client, 203.0.113.7")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusTooManyRequests {
-			limited = resp
-			break
-		}
-	}
+	limited := floodUntilLimited(t, r.base+"/hello/flood", "spoofed.by.client, 203.0.113.7")
 	if limited == nil || limited.Header.Get("Retry-After") == "" {
 		t.Fatalf("100 requests from one client at once: no 429 with Retry-After (%v)", limited)
 	}

@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/obsgen/obsgen/generators/nodecode"
 	"github.com/obsgen/obsgen/internal/cli"
 	"github.com/obsgen/obsgen/internal/contract"
+	"github.com/obsgen/obsgen/internal/nodefixture"
 	"github.com/obsgen/obsgen/internal/testtool"
 )
 
@@ -56,6 +56,7 @@ func TestGeneratedNodeServices(t *testing.T) {
 			start = time.Now()
 			checkNodeService(t, node, dir, args, svc.protocol)
 			checkNodeCrash(t, node, dir, args)
+			checkNodeEdgeVariant(t, node, npm, dir, svc.ts)
 			t.Logf("run checks: %s", time.Since(start).Round(time.Millisecond))
 		})
 	}
@@ -63,7 +64,7 @@ func TestGeneratedNodeServices(t *testing.T) {
 
 // requireTool finds a program in PATH: the test is skipped without it
 // locally and fails under CI.
-func requireTool(t *testing.T, name string) string {
+func requireTool(t testing.TB, name string) string {
 	p, err := exec.LookPath(name)
 	if err != nil {
 		testtool.Missing(t, name+" is not in PATH: install Node.js 20 or later")
@@ -71,19 +72,9 @@ func requireTool(t *testing.T, name string) string {
 	return p
 }
 
-// npmEnv shares one npm cache between the test's installs (and with the
-// developer's), and prefers it over the registry, so only a cold machine
-// pays for downloads.
-func npmEnv() []string {
-	return append(os.Environ(), "npm_config_prefer_offline=true", "npm_config_update_notifier=false", "npm_config_fund=false", "npm_config_audit=false")
-}
-
-func npmRun(t *testing.T, npm, dir string, args ...string) {
+func npmRun(t testing.TB, npm, dir string, args ...string) {
 	t.Helper()
-	cmd := exec.Command(npm, args...)
-	cmd.Dir = dir
-	cmd.Env = npmEnv()
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if out, err := nodefixture.NPM(npm, dir, args...); err != nil {
 		t.Fatalf("npm %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 }
@@ -92,7 +83,7 @@ func npmRun(t *testing.T, npm, dir string, args ...string) {
 // would: it detects Node, the framework, TypeScript and the module type
 // from package.json, installs the pinned packages and edits the start
 // script.
-func initNodeService(t *testing.T, dir, name, protocol string) {
+func initNodeService(t testing.TB, dir, name, protocol string) {
 	t.Setenv("npm_config_prefer_offline", "true")
 	var out, errOut bytes.Buffer
 	code := cli.Main([]string{"init", "--no-prompt", "--dir", dir, "--service-name", name,
@@ -108,16 +99,14 @@ func initNodeService(t *testing.T, dir, name, protocol string) {
 	}
 }
 
-// startArgs reads the start script obsgen wrote into package.json and
-// returns node's arguments: the service is started exactly as npm start
-// would, but as a direct child, so the test's SIGTERM reaches it.
+// startArgs returns node's arguments from the start script obsgen wrote,
+// after checking the pinned packages are exact versions.
 func startArgs(t *testing.T, dir string) []string {
 	data, err := os.ReadFile(filepath.Join(dir, "package.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var pkg struct {
-		Scripts      map[string]string `json:"scripts"`
 		Dependencies map[string]string `json:"dependencies"`
 	}
 	if err := json.Unmarshal(data, &pkg); err != nil {
@@ -128,50 +117,62 @@ func startArgs(t *testing.T, dir string) []string {
 			t.Errorf("package.json dependency %s = %q, want an exact version", want, v)
 		}
 	}
-	fields := strings.Fields(pkg.Scripts["start"])
-	if len(fields) < 4 || fields[0] != "node" || fields[1] != "--import" {
-		t.Fatalf("start script %q does not load the generated module first", pkg.Scripts["start"])
-	}
-	return fields[1:]
-}
-
-func checkNodeService(t *testing.T, node, dir string, args []string, protocol string) {
-	traces := startTraceReceiver(t, protocol)
-	sentry := startSentry(t)
-	port, metricsPort := freePort(t), freePort(t)
-	logs := &lineBuffer{}
-	cmd := exec.Command(node, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"PORT="+port,
-		"OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1",
-		"OTEL_EXPORTER_PROMETHEUS_PORT="+metricsPort,
-		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+traces.addr,
-		"OTEL_BSP_SCHEDULE_DELAY=100",
-		"SENTRY_DSN=http://public@"+sentry.addr+"/1",
-	)
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
+	args, err := nodefixture.StartArgs(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	return args
+}
+
+// nodeRun is a Node service the test started.
+type nodeRun struct {
+	cmd           *exec.Cmd
+	exited        chan error
+	base, metrics string
+	logs          *lineBuffer
+}
+
+// startNode starts node with args in dir, on free ports, with env added,
+// and waits until it is ready. It is killed when the test ends.
+func startNode(t *testing.T, node, dir string, args []string, env ...string) *nodeRun {
+	port, metricsPort := freePort(t), freePort(t)
+	r := &nodeRun{logs: &lineBuffer{}, exited: make(chan error, 1),
+		base: "http://127.0.0.1:" + port, metrics: "http://127.0.0.1:" + metricsPort + "/metrics"}
+	r.cmd = exec.Command(node, args...)
+	r.cmd.Dir = dir
+	r.cmd.Env = append(append(os.Environ(), "PORT="+port, "OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1", "OTEL_EXPORTER_PROMETHEUS_PORT="+metricsPort), env...)
+	r.cmd.Stdout, r.cmd.Stderr = r.logs, r.logs
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { r.exited <- r.cmd.Wait() }()
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
+		_ = r.cmd.Process.Kill()
 		if t.Failed() {
-			t.Logf("service output:\n%s", logs.String())
+			t.Logf("service output:\n%s", r.logs.String())
 		}
 	})
-	base := "http://127.0.0.1:" + port
 	// Loading the SDKs takes seconds on a busy machine.
 	waitFor(t, 90*time.Second, "service ready", func() bool {
-		resp, err := http.Get(base + contract.HealthReadinessPath)
+		resp, err := http.Get(r.base + contract.HealthReadinessPath)
 		if err != nil {
 			return false
 		}
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
+	return r
+}
+
+func checkNodeService(t *testing.T, node, dir string, args []string, protocol string) {
+	traces := startTraceReceiver(t, protocol)
+	sentry := startSentry(t)
+	run := startNode(t, node, dir, args,
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+traces.addr,
+		"OTEL_BSP_SCHEDULE_DELAY=100",
+		"SENTRY_DSN=http://public@"+sentry.addr+"/1",
+	)
+	base, logs, cmd, exited := run.base, run.logs, run.cmd, run.exited
 
 	traceID := randomHex(16)
 	resp := get(t, base+"/hello/ana", traceID)
@@ -220,7 +221,8 @@ func checkNodeService(t *testing.T, node, dir string, args []string, protocol st
 		t.Errorf("health check was logged: %v", l)
 	}
 
-	checkExposition(t, "http://127.0.0.1:"+metricsPort+"/metrics", nodeRoute)
+	checkExposition(t, run.metrics, nodeRoute)
+	checkNodeEdgeDefaults(t, base)
 
 	// Exactly one tracer provider: the SDK's, not Sentry's, and no
 	// duplicate registration of the global.
@@ -310,170 +312,21 @@ func checkNodeService(t *testing.T, node, dir string, args []string, protocol st
 	}
 }
 
-// writeNodeService writes a small real service: package.json, the app, and
-// for TypeScript a tsconfig.json, the way such a repo looks before obsgen.
-func writeNodeService(t *testing.T, name, framework, moduleType string, ts bool) string {
+// writeNodeService writes the fixture service into a fresh folder.
+func writeNodeService(t testing.TB, name, framework, moduleType string, ts bool) string {
 	dir := t.TempDir()
-	fw := nodecode.Frameworks[framework]
-	pkg := map[string]any{
-		"name": "svc-" + name, "version": "1.4.2", "private": true, "type": moduleType,
-		"dependencies": map[string]string{fw.Name: fw.Version},
-	}
-	main := "server.js"
-	if ts {
-		main = "dist/server.js"
-		dev := map[string]string{}
-		for _, d := range nodecode.TypeScript {
-			dev[d.Name] = d.Version
-		}
-		if framework == "express" {
-			dev["@types/express"] = "5.0.6"
-		}
-		pkg["devDependencies"] = dev
-		pkg["scripts"] = map[string]string{"build": "tsc -p .", "start": "node " + main}
-	} else {
-		pkg["main"] = main
-	}
-	data, _ := json.MarshalIndent(pkg, "", "  ")
-	files := map[string]string{"package.json": string(data)}
-	src := nodeApp(framework, moduleType == "module" || ts, ts)
-	if ts {
-		files["src/server.ts"] = src
-		files["tsconfig.json"] = `{
-  // The usual Node setup: src compiled to dist.
-  "compilerOptions": {
-    "target": "es2022", "module": "nodenext", "moduleResolution": "nodenext",
-    "rootDir": "src", "outDir": "dist", "strict": true, "esModuleInterop": true,
-    "skipLibCheck": true, "types": ["node"]
-  },
-  "include": ["src"]
-}
-`
-	} else {
-		files[main] = src
-	}
-	for p, c := range files {
-		full := filepath.Join(dir, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := nodefixture.Write(dir, name, framework, moduleType, ts); err != nil {
+		t.Fatal(err)
 	}
 	return dir
-}
-
-// nodeApp is the service's own code: a route with a parameter, one that
-// throws, and one that says which tracer provider is global.
-func nodeApp(framework string, esm, ts bool) string {
-	ext := ".cjs"
-	switch {
-	case ts:
-		ext = ".js"
-	case esm:
-		ext = ".mjs"
-	}
-	mod := "./src/observability/" + framework + ext
-	if ts {
-		mod = "./observability/" + framework + ext
-	}
-	var b strings.Builder
-	if framework == "express" {
-		if esm {
-			fmt.Fprintf(&b, "import express from 'express';\nimport { trace } from '@opentelemetry/api';\nimport { observe, errorHandler, closeOnShutdown, logger } from '%s';\n", mod)
-		} else {
-			fmt.Fprintf(&b, "'use strict';\nconst express = require('express');\nconst { trace } = require('@opentelemetry/api');\nconst { observe, errorHandler, closeOnShutdown, logger } = require('%s');\n", mod)
-		}
-		b.WriteString(`
-const app = express();
-observe(app);
-app.get('/hello/:name', (req, res) => {
-  logger.info({ password: 'hunter2' }, 'saying hello');
-  res.json({ hello: req.params.name });
-});
-app.get('/panic', () => {
-  throw new Error('example panic');
-});
-app.get('/crash', (_req, res) => {
-  setImmediate(() => {
-    throw new Error('crash example');
-  });
-  res.json({ crashing: true });
-});
-app.get('/debug/tracer-provider', (_req, res) => {
-  res.json({ provider: (trace.getTracerProvider()` + tsOnly(ts, " as any") + `).getDelegate().constructor.name });
-});
-app.use(errorHandler);
-closeOnShutdown(app.listen(Number(process.env.PORT), '127.0.0.1'));
-`)
-		return b.String()
-	}
-	if esm {
-		fmt.Fprintf(&b, "import Fastify from 'fastify';\nimport { trace } from '@opentelemetry/api';\nimport { observe, logger } from '%s';\n", mod)
-	} else {
-		fmt.Fprintf(&b, "'use strict';\nconst Fastify = require('fastify');\nconst { trace } = require('@opentelemetry/api');\nconst { observe, logger } = require('%s');\n", mod)
-	}
-	b.WriteString(`
-const app = Fastify();
-observe(app);
-app.get('/hello/:name', async (req) => {
-  logger.info({ password: 'hunter2' }, 'saying hello');
-  return { hello: (req.params` + tsOnly(ts, " as { name: string }") + `).name };
-});
-app.get('/panic', async () => {
-  throw new Error('example panic');
-});
-app.get('/crash', async () => {
-  setImmediate(() => {
-    throw new Error('crash example');
-  });
-  return { crashing: true };
-});
-app.get('/debug/tracer-provider', async () => ({ provider: (trace.getTracerProvider()` + tsOnly(ts, " as any") + `).getDelegate().constructor.name }));
-await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
-`)
-	return b.String()
-}
-
-func tsOnly(ts bool, s string) string {
-	if ts {
-		return s
-	}
-	return ""
 }
 
 // checkNodeCrash: an uncaught exception is logged, reported to Sentry and
 // flushed, and the process exits 1 within the flush bound.
 func checkNodeCrash(t *testing.T, node, dir string, args []string) {
 	sentry := startSentry(t)
-	port := freePort(t)
-	logs := &lineBuffer{}
-	cmd := exec.Command(node, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PORT="+port, "OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1", "OTEL_EXPORTER_PROMETHEUS_PORT="+freePort(t),
-		"OTEL_TRACES_EXPORTER=none", "SENTRY_DSN=http://public@"+sentry.addr+"/1")
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		if t.Failed() {
-			t.Logf("crashing service output:\n%s", logs.String())
-		}
-	})
-	base := "http://127.0.0.1:" + port
-	waitFor(t, 90*time.Second, "service ready", func() bool {
-		resp, err := http.Get(base + contract.HealthReadinessPath)
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
+	run := startNode(t, node, dir, args, "OTEL_TRACES_EXPORTER=none", "SENTRY_DSN=http://public@"+sentry.addr+"/1")
+	base, logs, exited := run.base, run.logs, run.exited
 	t0 := time.Now()
 	get(t, base+"/crash", "")
 	select {

@@ -523,7 +523,7 @@ func (g grpcTraces) Export(_ context.Context, req *coltrace.ExportTraceServiceRe
 	return &coltrace.ExportTraceServiceResponse{}, nil
 }
 
-func startTraceReceiver(t *testing.T, protocol string) *traceReceiver {
+func startTraceReceiver(t testing.TB, protocol string) *traceReceiver {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -562,7 +562,7 @@ type sentryServer struct {
 	events []map[string]any
 }
 
-func startSentry(t *testing.T) *sentryServer {
+func startSentry(t testing.TB) *sentryServer {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -707,7 +707,7 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -716,7 +716,7 @@ func freePort(t *testing.T) string {
 	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
 }
 
-func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
+func waitFor(t testing.TB, limit time.Duration, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for !ok() {

@@ -1,0 +1,180 @@
+// Package nodefixture writes the Node services the tests generate for: a
+// small Express or Fastify app, as a repository looks before obsgen runs
+// in it. servicetest runs every variant; e2e runs one through the stack.
+package nodefixture
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/obsgen/obsgen/generators/nodecode"
+)
+
+// Write writes a small real service into dir: package.json, the app, and
+// for TypeScript a tsconfig.json, the way such a repo looks before obsgen.
+// The package is named svc-<name>; framework is express or fastify,
+// moduleType commonjs or module.
+func Write(dir, name, framework, moduleType string, ts bool) error {
+	fw := nodecode.Frameworks[framework]
+	pkg := map[string]any{
+		"name": "svc-" + name, "version": "1.4.2", "private": true, "type": moduleType,
+		"dependencies": map[string]string{fw.Name: fw.Version},
+	}
+	main := "server.js"
+	if ts {
+		main = "dist/server.js"
+		dev := map[string]string{}
+		for _, d := range nodecode.TypeScript {
+			dev[d.Name] = d.Version
+		}
+		if framework == "express" {
+			dev["@types/express"] = "5.0.6"
+		}
+		pkg["devDependencies"] = dev
+		pkg["scripts"] = map[string]string{"build": "tsc -p .", "start": "node " + main}
+	} else {
+		pkg["main"] = main
+	}
+	data, _ := json.MarshalIndent(pkg, "", "  ")
+	files := map[string]string{"package.json": string(data)}
+	src := nodeApp(framework, moduleType == "module" || ts, ts)
+	if ts {
+		files["src/server.ts"] = src
+		files["tsconfig.json"] = `{
+  // The usual Node setup: src compiled to dist.
+  "compilerOptions": {
+    "target": "es2022", "module": "nodenext", "moduleResolution": "nodenext",
+    "rootDir": "src", "outDir": "dist", "strict": true, "esModuleInterop": true,
+    "skipLibCheck": true, "types": ["node"]
+  },
+  "include": ["src"]
+}
+`
+	} else {
+		files[main] = src
+	}
+	for p, c := range files {
+		full := filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nodeApp is the service's own code: a route with a parameter, one that
+// throws, and one that says which tracer provider is global.
+func nodeApp(framework string, esm, ts bool) string {
+	ext := ".cjs"
+	switch {
+	case ts:
+		ext = ".js"
+	case esm:
+		ext = ".mjs"
+	}
+	mod := "./src/observability/" + framework + ext
+	if ts {
+		mod = "./observability/" + framework + ext
+	}
+	var b strings.Builder
+	if framework == "express" {
+		if esm {
+			fmt.Fprintf(&b, "import express from 'express';\nimport { trace } from '@opentelemetry/api';\nimport { observe, errorHandler, closeOnShutdown, logger } from '%s';\n", mod)
+		} else {
+			fmt.Fprintf(&b, "'use strict';\nconst express = require('express');\nconst { trace } = require('@opentelemetry/api');\nconst { observe, errorHandler, closeOnShutdown, logger } = require('%s');\n", mod)
+		}
+		b.WriteString(`
+const app = express();
+observe(app);
+app.get('/hello/:name', (req, res) => {
+  logger.info({ password: 'hunter2' }, 'saying hello');
+  res.json({ hello: req.params.name });
+});
+app.get('/panic', () => {
+  throw new Error('example panic');
+});
+app.get('/crash', (_req, res) => {
+  setImmediate(() => {
+    throw new Error('crash example');
+  });
+  res.json({ crashing: true });
+});
+app.get('/debug/tracer-provider', (_req, res) => {
+  res.json({ provider: (trace.getTracerProvider()` + tsOnly(ts, " as any") + `).getDelegate().constructor.name });
+});
+app.use(errorHandler);
+closeOnShutdown(app.listen(Number(process.env.PORT), '127.0.0.1'));
+`)
+		return b.String()
+	}
+	if esm {
+		fmt.Fprintf(&b, "import Fastify from 'fastify';\nimport { trace } from '@opentelemetry/api';\nimport { observe, logger } from '%s';\n", mod)
+	} else {
+		fmt.Fprintf(&b, "'use strict';\nconst Fastify = require('fastify');\nconst { trace } = require('@opentelemetry/api');\nconst { observe, logger } = require('%s');\n", mod)
+	}
+	b.WriteString(`
+const app = Fastify();
+observe(app);
+app.get('/hello/:name', async (req) => {
+  logger.info({ password: 'hunter2' }, 'saying hello');
+  return { hello: (req.params` + tsOnly(ts, " as { name: string }") + `).name };
+});
+app.get('/panic', async () => {
+  throw new Error('example panic');
+});
+app.get('/crash', async () => {
+  setImmediate(() => {
+    throw new Error('crash example');
+  });
+  return { crashing: true };
+});
+app.get('/debug/tracer-provider', async () => ({ provider: (trace.getTracerProvider()` + tsOnly(ts, " as any") + `).getDelegate().constructor.name }));
+await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
+`)
+	return b.String()
+}
+
+func tsOnly(ts bool, s string) string {
+	if ts {
+		return s
+	}
+	return ""
+}
+
+// StartArgs reads the start script obsgen wrote into dir's package.json
+// and returns node's arguments: a test starts the service exactly as npm
+// start would, but as a direct child, so its SIGTERM reaches node.
+func StartArgs(dir string) ([]string, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "package.json"))
+	if err != nil {
+		return nil, err
+	}
+	var pkg struct {
+		Scripts map[string]string `json:"scripts"`
+	}
+	if err := json.Unmarshal(data, &pkg); err != nil {
+		return nil, err
+	}
+	fields := strings.Fields(pkg.Scripts["start"])
+	if len(fields) < 4 || fields[0] != "node" || fields[1] != "--import" {
+		return nil, fmt.Errorf("start script %q does not load the generated module first", pkg.Scripts["start"])
+	}
+	return fields[1:], nil
+}
+
+// NPM runs npm with args in dir and returns its combined output. One npm
+// cache is shared between the tests' installs (and with the developer's)
+// and preferred over the registry, so only a cold machine downloads.
+func NPM(npm, dir string, args ...string) ([]byte, error) {
+	cmd := exec.Command(npm, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "npm_config_prefer_offline=true", "npm_config_update_notifier=false", "npm_config_fund=false", "npm_config_audit=false")
+	return cmd.CombinedOutput()
+}
