@@ -218,6 +218,9 @@ func TestSlackPagesAndTicketsUseTwoWebhooks(t *testing.T) {
 	}
 	files := map[string]string{}
 	for _, r := range cfg.Receivers {
+		if r.Name == alertmanager.ReceiverHeartbeat {
+			continue // the dead man's switch, never Slack
+		}
 		if len(r.SlackConfigs) != 1 {
 			t.Fatalf("receiver %s has %d slack configs", r.Name, len(r.SlackConfigs))
 		}

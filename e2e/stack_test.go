@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -252,6 +253,7 @@ func TestStackEndToEnd(t *testing.T) {
 	// still logging, the collector's export-stalled condition holds.
 	checkStackMetrics(t, ctx, promURL, servers)
 	checkExportStalls(t, ctx, s, promURL, svcURL, lokiProc, servers)
+	checkFailureCounters(t, ctx, bins["otelcol"], repo, s)
 	t.Logf("total: %s", time.Since(began).Round(time.Millisecond))
 }
 
@@ -261,12 +263,55 @@ func checkStackMetrics(t *testing.T, ctx context.Context, promURL string, server
 	eventually(t, 60*time.Second, "the stack alerts' metrics scraped from the real components", servers, func() error {
 		var missing []string
 		for _, m := range rules.StackMetrics {
+			if m.OnFailure {
+				continue // checkFailureCounters
+			}
 			r, err := promQuery(ctx, promURL, fmt.Sprintf("count(%s{job=%q})", m.Name, m.Job))
 			if err != nil {
 				return err
 			}
 			if len(r) == 0 {
 				missing = append(missing, m.Job+": "+m.Name)
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("not served: %s", strings.Join(missing, ", "))
+		}
+		return nil
+	})
+}
+
+// checkFailureCounters: the counters a collector creates only when an
+// export fails are served under the names the stack alerts read. A second
+// collector with the generated config, backends that do not exist, no
+// queues and retries shortened by flags fails the log file's lines and one
+// span.
+func checkFailureCounters(t *testing.T, ctx context.Context, bin, repo string, s spec.Spec) {
+	t.Helper()
+	p := newPorts(t)
+	var flags []string
+	for _, e := range []string{"otlp_grpc/jaeger", "otlp_http/loki"} {
+		flags = append(flags, "--set=exporters::"+e+"::retry_on_failure::initial_interval=100ms",
+			"--set=exporters::"+e+"::retry_on_failure::max_elapsed_time=1s",
+			"--set=exporters::"+e+"::sending_queue::enabled=false")
+	}
+	col := startCollector(t, bin, repo, s, t.TempDir(), p, flags...)
+	span := `{"resourceSpans":[{"resource":{},"scopeSpans":[{"spans":[{"traceId":"` + randomHex(16) + `","spanId":"` + randomHex(8) +
+		`","name":"failing","kind":2,"startTimeUnixNano":"1","endTimeUnixNano":"2"}]}]}]}`
+	eventually(t, 60*time.Second, "the failure counters on a collector whose backends are down", []*proc{col}, func() error {
+		resp, err := client.Post("http://"+loop(p.colHTTP)+"/v1/traces", "application/json", strings.NewReader(span))
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		body, err := getText(ctx, "http://"+loop(p.colMetr)+"/metrics")
+		if err != nil {
+			return err
+		}
+		var missing []string
+		for _, m := range rules.StackMetrics {
+			if m.OnFailure && !regexp.MustCompile(`(?m)^`+m.Name+`\{`).MatchString(body) {
+				missing = append(missing, m.Name)
 			}
 		}
 		if len(missing) > 0 {
@@ -1085,4 +1130,22 @@ func readDashboards(t *testing.T, cfgDir string) []any {
 		docs = append(docs, doc)
 	}
 	return docs
+}
+
+// getText GETs url and returns a 200 response's body.
+func getText(ctx context.Context, url string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return string(b), err
 }

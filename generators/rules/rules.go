@@ -41,6 +41,11 @@ func SlowTestsPath(s spec.Spec) string {
 	return path.Join(s.Output.ConfigDir, prometheus.Dir, TestsDir, s.Service.Name+".slow-burn.test.yml")
 }
 
+// StackTestsPath is the promtool unit test file of the stack's own alerts.
+func StackTestsPath(s spec.Spec) string {
+	return path.Join(s.Output.ConfigDir, prometheus.Dir, TestsDir, StackGroupName+".test.yml")
+}
+
 // RuleFile is the rule file format Prometheus loads.
 type RuleFile struct {
 	Groups []RuleGroup `yaml:"groups"`

@@ -54,14 +54,18 @@ const (
 // StackMetrics are the names StackAlerts read, all served by the stack's
 // components (not the service).
 var StackMetrics = []StackMetric{
-	{MetricCollectorQueueSize, stack.Collector}, {MetricCollectorSentLogs, stack.Collector}, {MetricCollectorSentSpans, stack.Collector},
-	{MetricCollectorFailedLogs, stack.Collector}, {MetricCollectorFailedSpans, stack.Collector},
-	{MetricCollectorRefusedLogs, stack.Collector}, {MetricCollectorRefusedSpans, stack.Collector},
-	{MetricNotificationsFailed, stack.Alertmanager}, {MetricRuleEvaluationFailures, stack.Prometheus}, {MetricLokiRuleFailures, stack.Loki},
+	{MetricCollectorQueueSize, stack.Collector, false}, {MetricCollectorSentLogs, stack.Collector, false}, {MetricCollectorSentSpans, stack.Collector, false},
+	{MetricCollectorFailedLogs, stack.Collector, true}, {MetricCollectorFailedSpans, stack.Collector, true},
+	{MetricCollectorRefusedLogs, stack.Collector, false}, {MetricCollectorRefusedSpans, stack.Collector, false},
+	{MetricNotificationsFailed, stack.Alertmanager, false}, {MetricRuleEvaluationFailures, stack.Prometheus, false}, {MetricLokiRuleFailures, stack.Loki, false},
 }
 
 // StackMetric is a metric name and the scrape job that serves it.
-type StackMetric struct{ Name, Job string }
+// OnFailure names are served only once the failure they count happened.
+type StackMetric struct {
+	Name, Job string
+	OnFailure bool
+}
 
 // stackJobs are the scrape jobs of the stack's own components.
 func stackJobs(s spec.Spec) []string {

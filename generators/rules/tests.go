@@ -178,8 +178,10 @@ func Tests(s spec.Spec) []TestSet {
 			fast.Tests = append(fast.Tests, burnTests(a, f, m, time.Minute)...)
 		}
 	}
-	fast.Tests = append(fast.Tests, stackTests(s)...)
-	return []TestSet{{Path: TestsPath(s), File: fast}, {Path: SlowTestsPath(s), File: slow}}
+	// The stack's own alerts in a file of their own: the Kubernetes target
+	// has the service's groups only and runs the other two files.
+	own := TestFile{RuleFiles: ruleFiles, EvaluationInterval: "1m", GroupEvalOrder: order, Tests: stackTests(s)}
+	return []TestSet{{Path: TestsPath(s), File: fast}, {Path: SlowTestsPath(s), File: slow}, {Path: StackTestsPath(s), File: own}}
 }
 
 func minutes(d time.Duration) string { return slo.Dur(d) }
