@@ -292,6 +292,7 @@ func checkFailureCounters(t *testing.T, ctx context.Context, bin, repo string, s
 	var flags []string
 	for _, e := range []string{"otlp_grpc/jaeger", "otlp_http/loki"} {
 		flags = append(flags, "--set=exporters::"+e+"::retry_on_failure::initial_interval=100ms",
+			"--set=exporters::"+e+"::retry_on_failure::max_interval=200ms",
 			"--set=exporters::"+e+"::retry_on_failure::max_elapsed_time=1s",
 			"--set=exporters::"+e+"::sending_queue::enabled=false")
 	}
