@@ -76,6 +76,17 @@ func stackJobs(s spec.Spec) []string {
 	return jobs
 }
 
+// risen is the condition of an alert on failure counters: any of metrics
+// of the job in sel rose over the last 5m (fn is rate or increase), per job
+// and by.
+func risen(fn, by, sel string, metrics ...string) string {
+	parts := make([]string, len(metrics))
+	for i, m := range metrics {
+		parts[i] = fmt.Sprintf("sum by (job, %s) (%s(%s%s[5m])) > 0", by, fn, m, sel)
+	}
+	return strings.Join(parts, "\nor\n")
+}
+
 // sel is a selector of one job.
 func sel(job string) string { return fmt.Sprintf("{job=%q}", job) }
 
@@ -169,8 +180,7 @@ func StackAlerts(s spec.Spec) []Alert {
 		},
 		{
 			Name: AlertDroppingData, Severity: slo.SeverityTicket,
-			Expr: fmt.Sprintf("sum by (job, exporter) (rate(%s%s[5m])) > 0\nor\nsum by (job, exporter) (rate(%s%s[5m])) > 0",
-				MetricCollectorFailedLogs, col, MetricCollectorFailedSpans, col),
+			Expr:        risen("rate", "exporter", col, MetricCollectorFailedLogs, MetricCollectorFailedSpans),
 			For:         5 * time.Minute,
 			Summary:     "The collector is dropping data it could not send through {{ $labels.exporter }}",
 			Description: "{{ $labels.exporter }} gave up on items after its retries: they are lost. Spans are dropped after 5m of a trace backend outage; logs only when their disk queue fails.",
@@ -191,8 +201,7 @@ func StackAlerts(s spec.Spec) []Alert {
 		},
 		{
 			Name: AlertRefusingData, Severity: slo.SeverityTicket,
-			Expr: fmt.Sprintf("sum by (job, receiver) (rate(%s%s[5m])) > 0\nor\nsum by (job, receiver) (rate(%s%s[5m])) > 0",
-				MetricCollectorRefusedLogs, col, MetricCollectorRefusedSpans, col),
+			Expr:        risen("rate", "receiver", col, MetricCollectorRefusedLogs, MetricCollectorRefusedSpans),
 			For:         5 * time.Minute,
 			Summary:     "The collector refuses data at {{ $labels.receiver }}",
 			Description: "{{ $labels.receiver }} refuses incoming data, most often because the memory limiter is above its limit: services' spans are dropped at the door.",
@@ -213,7 +222,7 @@ func StackAlerts(s spec.Spec) []Alert {
 		},
 		{
 			Name: AlertNotificationsFailing, Severity: slo.SeverityTicket,
-			Expr:        fmt.Sprintf("sum by (job, integration) (rate(%s%s[5m])) > 0", MetricNotificationsFailed, sel(stack.Alertmanager)),
+			Expr:        risen("rate", "integration", sel(stack.Alertmanager), MetricNotificationsFailed),
 			For:         5 * time.Minute,
 			Summary:     "Alertmanager cannot deliver notifications through {{ $labels.integration }}",
 			Description: "Notifications through {{ $labels.integration }} fail: alerts fire but nobody hears of them. If it is the only integration, this alert does not arrive either: the dead man's switch (alerts.heartbeat) is what tells you.",
@@ -234,7 +243,7 @@ func StackAlerts(s spec.Spec) []Alert {
 		},
 		{
 			Name: AlertRuleFailures, Severity: slo.SeverityTicket,
-			Expr:        fmt.Sprintf("sum by (job, rule_group) (increase(%s%s[5m])) > 0", MetricRuleEvaluationFailures, sel(stack.Prometheus)),
+			Expr:        risen("increase", "rule_group", sel(stack.Prometheus), MetricRuleEvaluationFailures),
 			For:         5 * time.Minute,
 			Summary:     "Prometheus fails to evaluate rules of {{ $labels.rule_group }}",
 			Description: "Rules of {{ $labels.rule_group }} fail to evaluate: their records have gaps and their alerts cannot fire.",
@@ -254,7 +263,7 @@ func StackAlerts(s spec.Spec) []Alert {
 		},
 		{
 			Name: AlertLokiRuleFailures, Severity: slo.SeverityTicket,
-			Expr:        fmt.Sprintf("sum by (job, rule_group) (increase(%s%s[5m])) > 0", MetricLokiRuleFailures, sel(stack.Loki)),
+			Expr:        risen("increase", "rule_group", sel(stack.Loki), MetricLokiRuleFailures),
 			For:         5 * time.Minute,
 			Summary:     "Loki's ruler fails to evaluate {{ $labels.rule_group }}",
 			Description: "The log alerts of {{ $labels.rule_group }} fail to evaluate in Loki's ruler: they cannot fire.",
