@@ -157,3 +157,26 @@ func TestDisabledForCompose(t *testing.T) {
 		t.Fatalf("compose target: %d files, %v", len(files), err)
 	}
 }
+
+// The agent reads pod logs, which carry no Docker attrs: the compose
+// pipeline's container-label filter would drop every line there. The pod
+// log path selects the container instead.
+func TestAgentKeepsPodLinesWithoutDockerLabels(t *testing.T) {
+	s := k8sSpec("none")
+	cfg, err := AgentConfig(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv, err := lookup(cfg, "receivers", "file_log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range recv.(m)["operators"].([]any) {
+		if o, _ := op.(m); o["type"] == "filter" && o["id"] != "drop_health_checks" {
+			t.Errorf("agent keeps filter %v: pod lines have no Docker attrs", o)
+		}
+	}
+	if inc := recv.(m)["include"]; !reflect.DeepEqual(inc, []any{podLogGlob(s)}) {
+		t.Errorf("agent reads %v, want only the service container's pod logs %s", inc, podLogGlob(s))
+	}
+}
