@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/obsgen/obsgen/generators/loki"
 	"github.com/obsgen/obsgen/internal/contract"
 	"github.com/obsgen/obsgen/internal/nodefixture"
 	"github.com/obsgen/obsgen/internal/testtool"
@@ -110,27 +108,7 @@ func TestNodeStackEndToEnd(t *testing.T) {
 	t.Logf("traffic sent: %s", time.Since(began).Round(time.Millisecond))
 
 	// 5. Logs in Loki.
-	var lines []lokiLine
-	eventually(t, 60*time.Second, "the errors and the known request in Loki", servers, func() error {
-		var err error
-		lines, err = queryLoki(ctx, lokiURL, loki.Selector(s), began)
-		if err != nil {
-			return err
-		}
-		panics, sawKnown := 0, false
-		for _, l := range lines {
-			if l.json[contract.LogMessage] == contract.LogPanicMessage {
-				panics++
-			}
-			if l.meta[contract.LokiMetaTraceID] == known {
-				sawKnown = true
-			}
-		}
-		if panics < 3 || !sawKnown {
-			return fmt.Errorf("%d lines, %d errors, known trace seen: %v", len(lines), panics, sawKnown)
-		}
-		return nil
-	})
+	lines := awaitLokiLines(t, ctx, lokiURL, s, began, known, servers)
 	checkLogLines(t, lines, e2eService, known)
 	checkLokiLabels(t, ctx, lokiURL)
 	checkLokiRules(t, ctx, lokiURL, s, servers)

@@ -176,28 +176,7 @@ func TestStackEndToEnd(t *testing.T) {
 	t.Logf("traffic sent: %s", time.Since(began).Round(time.Millisecond))
 
 	// 5. Logs in Loki: labels, structured metadata, time, filtering.
-	sel := loki.Selector(s)
-	var lines []lokiLine
-	eventually(t, 60*time.Second, "the panic and the known request in Loki", servers, func() error {
-		var err error
-		lines, err = queryLoki(ctx, lokiURL, sel, began)
-		if err != nil {
-			return err
-		}
-		panics, sawKnown := 0, false
-		for _, l := range lines {
-			if l.json[contract.LogMessage] == contract.LogPanicMessage {
-				panics++
-			}
-			if l.meta[contract.LokiMetaTraceID] == known {
-				sawKnown = true
-			}
-		}
-		if panics < 3 || !sawKnown {
-			return fmt.Errorf("%d lines, %d panics, known trace seen: %v", len(lines), panics, sawKnown)
-		}
-		return nil
-	})
+	lines := awaitLokiLines(t, ctx, lokiURL, s, began, known, servers)
 	checkLogLines(t, lines, e2eService, known)
 	checkOverriddenLines(t, lines)
 	checkLokiLabels(t, ctx, lokiURL)
@@ -1149,4 +1128,33 @@ func getText(ctx context.Context, url string) (string, error) {
 		err = fmt.Errorf("GET %s: %s", url, resp.Status)
 	}
 	return string(b), err
+}
+
+// awaitLokiLines waits until Loki holds the service's lines since began,
+// with at least 3 recovered panics (or thrown errors) and a line of the
+// known trace, and returns them.
+func awaitLokiLines(t *testing.T, ctx context.Context, lokiURL string, s spec.Spec, began time.Time, known string, servers []*proc) []lokiLine {
+	t.Helper()
+	var lines []lokiLine
+	eventually(t, 60*time.Second, "the panics and the known request in Loki", servers, func() error {
+		var err error
+		lines, err = queryLoki(ctx, lokiURL, loki.Selector(s), began)
+		if err != nil {
+			return err
+		}
+		panics, sawKnown := 0, false
+		for _, l := range lines {
+			if l.json[contract.LogMessage] == contract.LogPanicMessage {
+				panics++
+			}
+			if l.meta[contract.LokiMetaTraceID] == known {
+				sawKnown = true
+			}
+		}
+		if panics < 3 || !sawKnown {
+			return fmt.Errorf("%d lines, %d panics, known trace seen: %v", len(lines), panics, sawKnown)
+		}
+		return nil
+	})
+	return lines
 }
