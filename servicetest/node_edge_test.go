@@ -116,6 +116,13 @@ func checkNodeEdgeVariant(t *testing.T, node, npm, dir string, ts bool) {
 	if access[contract.LogClientRequestID] != "client-chosen-42" {
 		t.Errorf("%s = %v, want the client's ID", contract.LogClientRequestID, access[contract.LogClientRequestID])
 	}
+	// The handler's own line carries it too, as on the Go side.
+	own2 := r.logs.find(func(l map[string]any) bool {
+		return l[contract.LogMessage] == "saying hello" && l[contract.LogRequestID] == own
+	})
+	if own2 == nil || own2[contract.LogClientRequestID] != "client-chosen-42" {
+		t.Errorf("the handler's line %v has no %s of the client's ID", own2, contract.LogClientRequestID)
+	}
 	// Of 100 requests flagged sampled by the client, about 30 % are.
 	sampled := clientSampled(t, r.base, r.logs)
 	if sampled > 60 {

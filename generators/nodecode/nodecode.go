@@ -7,6 +7,7 @@
 package nodecode
 
 import (
+	"bytes"
 	"encoding/json"
 	"path"
 	"strconv"
@@ -197,6 +198,7 @@ func generate(s spec.Spec) ([]generators.File, error) {
 		if err != nil {
 			return nil, err
 		}
+		f.Content = bytes.ReplaceAll(f.Content, []byte(typeOnly+"\n"), nil)
 		files = append(files, f)
 	}
 	if s.Deploy.Target == "compose" {
@@ -239,10 +241,14 @@ func (v view) Local(file, names string) string {
 // Types imports TypeScript types; nothing for JavaScript.
 func (v view) Types(mod, names string) string {
 	if !v.TS {
-		return ""
+		return typeOnly
 	}
 	return "import type { " + names + " } from '" + mod + "';"
 }
+
+// typeOnly stands for a type import in JavaScript: generate drops it with
+// its line, so the import block has no empty lines.
+const typeOnly = "\x00type-only"
 
 // T is a TypeScript-only fragment (a type annotation).
 func (v view) T(s string) string {
