@@ -100,11 +100,12 @@ func checkUntrusted(t *testing.T, r *running) {
 		}
 	}
 	// Of 100 requests flagged sampled by the client, about 30 % are.
-	sampled := clientSampled(t, r.base, r.logs)
+	sampled, links := clientSampled(t, r.base, r.logs)
 	if sampled > 60 {
 		t.Errorf("%d of 100 client-flagged requests were sampled: the client's flag decides, not the 30%% ratio", sampled)
 	}
 	t.Logf("client-flagged sampled requests kept: %d of 100", sampled)
+	checkClientLinks(t, r.traces, links)
 }
 
 func checkIdentity(t *testing.T, r *running) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -124,11 +125,12 @@ func checkNodeEdgeVariant(t *testing.T, node, npm, dir string, ts bool) {
 		t.Errorf("the handler's line %v has no %s of the client's ID", own2, contract.LogClientRequestID)
 	}
 	// Of 100 requests flagged sampled by the client, about 30 % are.
-	sampled := clientSampled(t, r.base, r.logs)
+	sampled, links := clientSampled(t, r.base, r.logs)
 	if sampled > 60 {
 		t.Errorf("%d of 100 client-flagged requests were sampled: the client's flag decides, not the 30%% ratio", sampled)
 	}
 	t.Logf("client-flagged sampled requests kept: %d of 100", sampled)
+	checkClientLinks(t, traces, links)
 	// The span's client address is the one the trusted proxy saw.
 	var sp span
 	waitFor(t, 10*time.Second, "a sampled span with a client address", func() bool {
@@ -173,10 +175,11 @@ func checkNodeEdgeVariant(t *testing.T, node, npm, dir string, ts bool) {
 // clientSampled sends 100 requests with a sampled traceparent, each from
 // its own client behind one proxy (and a spoofed entry left of it), and
 // counts those whose access line says the trace was sampled.
-func clientSampled(t *testing.T, base string, logs *lineBuffer) int {
-	sampled := 0
+func clientSampled(t *testing.T, base string, logs *lineBuffer) (sampled int, links map[string]string) {
+	links = map[string]string{}
 	for i := range 100 {
-		req := request(t, base+"/hello/s", randomHex(16))
+		inbound := randomHex(16)
+		req := request(t, base+"/hello/s", inbound)
 		req.Header.Set("X-Forwarded-For", fmt.Sprintf("spoofed.by.client, 198.51.100.%d", 10+i))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -190,11 +193,32 @@ func clientSampled(t *testing.T, base string, logs *lineBuffer) int {
 			})
 			if l != nil && l[contract.LogTraceSampled] == true {
 				sampled++
+				links[l[contract.LogTraceID].(string)] = inbound
 			}
 			return l != nil
 		})
 	}
-	return sampled
+	return sampled, links
+}
+
+// checkClientLinks: the span of a sampled untrusted request (links maps
+// its trace ID to the client's) is a new trace that links to the client's.
+func checkClientLinks(t *testing.T, traces *traceReceiver, links map[string]string) {
+	if len(links) == 0 {
+		t.Fatal("none of the client-flagged requests was sampled")
+	}
+	for own, inbound := range links {
+		var sp span
+		waitFor(t, 10*time.Second, "the span of a sampled untrusted request", func() bool {
+			var ok bool
+			sp, ok = traces.find(func(s span) bool { return s.traceID == own })
+			return ok
+		})
+		if !slices.Contains(sp.links, inbound) {
+			t.Errorf("span links %v, want the client's trace %s", sp.links, inbound)
+		}
+		return
+	}
 }
 
 // floodUntilLimited sends up to 100 requests at once as the client behind
