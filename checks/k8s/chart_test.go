@@ -219,16 +219,27 @@ func env(c map[string]any) map[string]map[string]any {
 }
 
 // TestDeploymentContract: what the issue asks of the pod, read from the
-// real render: GOMEMLIMIT follows the limit, the DSN is a Secret reference
+// real render: the runtime's memory limit follows the container's, the DSN is a Secret reference
 // (never a value), the resource attributes come from the downward API.
 func TestDeploymentContract(t *testing.T) {
 	helm := testtool.Require(t, "helm")
 	for _, sc := range scenarios(t) {
 		t.Run(sc.Name, func(t *testing.T) {
-			for set, want := range map[string]string{"256Mi": "230MiB", "1Gi": "921MiB", "512Mi": "460MiB"} {
+			// The runtime's own memory limit below the container's: Go's
+			// GOMEMLIMIT, V8's heap limit for Node (GOMEMLIMIT means
+			// nothing to it).
+			limitEnv, other, wants := "GOMEMLIMIT", "NODE_OPTIONS", map[string]string{"256Mi": "230MiB", "1Gi": "921MiB", "512Mi": "460MiB"}
+			if sc.Spec.Service.Language == "node" {
+				limitEnv, other = other, limitEnv
+				wants = map[string]string{"256Mi": "--max-old-space-size=192", "1Gi": "--max-old-space-size=768", "512Mi": "--max-old-space-size=384"}
+			}
+			for set, want := range wants {
 				e := env(container(t, render(t, helm, sc, []string{"resources.limits.memory=" + set})))
-				if got := e["GOMEMLIMIT"]["value"]; got != want {
-					t.Errorf("limit %s: GOMEMLIMIT %v, want %s", set, got, want)
+				if got := e[limitEnv]["value"]; got != want {
+					t.Errorf("limit %s: %s %v, want %s", set, limitEnv, got, want)
+				}
+				if e[other] != nil {
+					t.Errorf("%s is set for a %s service: %v", other, sc.Spec.Service.Language, e[other])
 				}
 			}
 			e := env(container(t, render(t, helm, sc, nil)))

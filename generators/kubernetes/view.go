@@ -71,6 +71,29 @@ type view struct {
 	DashboardFolder                 string
 	Files                           map[string]string
 	LokiURL                         string
+	// The runtime's memory limit, a share of the container's: Go's
+	// GOMEMLIMIT, or V8's heap limit for Node.
+	Memory memoryLimit
+}
+
+// memoryLimit is how the chart passes the runtime its memory limit: the
+// variable Env set to the helper's MiB, through Format when set.
+type memoryLimit struct {
+	Env, Helper, Key, Format, Unit, Doc string
+	Default, Min, Max                   int
+}
+
+func memoryLimitFor(s spec.Spec) memoryLimit {
+	if s.Service.Language == "node" {
+		// The old space is most of a Node process, not all of it (young
+		// generation, code, buffers): a lower share than Go's.
+		return memoryLimit{Env: "NODE_OPTIONS", Helper: "heapLimit", Key: "heapLimitPercent", Format: "--max-old-space-size=%s",
+			Doc:     "V8's heap limit (--max-old-space-size, in MiB) is this share of resources.limits.memory, so the garbage collector works harder before the kernel's OOM killer would",
+			Default: 75, Min: 25, Max: 90}
+	}
+	return memoryLimit{Env: "GOMEMLIMIT", Helper: "goMemLimit", Key: "goMemLimitPercent", Unit: "MiB",
+		Doc:     "GOMEMLIMIT is this share of resources.limits.memory",
+		Default: 90, Min: 50, Max: 100}
 }
 
 func newView(s spec.Spec) view {
@@ -99,6 +122,7 @@ func newView(s spec.Spec) view {
 		PortMetrics:         PortMetrics,
 		DashboardFolder:     DashboardFolder,
 		LokiURL:             LokiURL(s),
+		Memory:              memoryLimitFor(s),
 		Files: map[string]string{
 			"PrometheusRules":    PrometheusRulesFile,
 			"LokiRules":          LokiRulesFile,
