@@ -98,3 +98,35 @@ func TestKubernetesScenariosCoverEveryChoice(t *testing.T) {
 		}
 	}
 }
+
+// TestScenariosCoverEveryYesNoAnswer: each yes/no answer is in a
+// generating scenario both ways, where it matters (its When holds), so
+// neither branch of a template it switches goes unpinned and unchecked.
+func TestScenariosCoverEveryYesNoAnswer(t *testing.T) {
+	scenarios, err := Generating()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, sc := range scenarios {
+		s, err := sc.Spec()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range spec.Fields() {
+			if f.Type() == "bool" && (f.When == nil || f.When(s)) {
+				seen[f.Name+"="+f.Get(s)] = true
+			}
+		}
+	}
+	for _, f := range spec.Fields() {
+		if f.Type() != "bool" {
+			continue
+		}
+		for _, v := range []string{"true", "false"} {
+			if !seen[f.Name+"="+v] {
+				t.Errorf("no generating golden scenario has %s=%s where it matters: add one", f.Name, v)
+			}
+		}
+	}
+}
