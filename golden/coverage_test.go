@@ -12,16 +12,8 @@ import (
 // every variant of every output is pinned here and checked by the real
 // tools that load the scenarios.
 func TestScenariosCoverEveryChoice(t *testing.T) {
-	scenarios, err := Generating()
-	if err != nil {
-		t.Fatal(err)
-	}
 	seen := map[string]bool{}
-	for _, sc := range scenarios {
-		s, err := sc.Spec()
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, s := range generatingSpecs(t) {
 		for _, key := range []string{"framework", "alert-receiver", "trace-backend", "otlp-protocol", "sentry", "tracing", "deploy-target", "ci-github-actions"} {
 			f, _ := spec.Lookup(key)
 			seen[key+"="+f.Get(s)] = true
@@ -54,16 +46,8 @@ func TestScenariosCoverEveryChoice(t *testing.T) {
 // and Sentry on and off, and each optional backend answer set and unset,
 // in a scenario the Kubernetes checks load.
 func TestKubernetesScenariosCoverEveryChoice(t *testing.T) {
-	scenarios, err := Generating()
-	if err != nil {
-		t.Fatal(err)
-	}
 	seen := map[string]bool{}
-	for _, sc := range scenarios {
-		s, err := sc.Spec()
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, s := range generatingSpecs(t) {
 		if s.Deploy.Target != "kubernetes" {
 			continue
 		}
@@ -103,16 +87,8 @@ func TestKubernetesScenariosCoverEveryChoice(t *testing.T) {
 // generating scenario both ways, where it matters (its When holds), so
 // neither branch of a template it switches goes unpinned and unchecked.
 func TestScenariosCoverEveryYesNoAnswer(t *testing.T) {
-	scenarios, err := Generating()
-	if err != nil {
-		t.Fatal(err)
-	}
 	seen := map[string]bool{}
-	for _, sc := range scenarios {
-		s, err := sc.Spec()
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, s := range generatingSpecs(t) {
 		for _, f := range spec.Fields() {
 			if f.Type() == "bool" && (f.When == nil || f.When(s)) {
 				seen[f.Name+"="+f.Get(s)] = true
@@ -129,4 +105,22 @@ func TestScenariosCoverEveryYesNoAnswer(t *testing.T) {
 			}
 		}
 	}
+}
+
+// generatingSpecs is the answers of every scenario that generates files.
+func generatingSpecs(t *testing.T) []spec.Spec {
+	t.Helper()
+	scenarios, err := Generating()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []spec.Spec
+	for _, sc := range scenarios {
+		s, err := sc.Spec()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
 }
