@@ -17,31 +17,38 @@ import (
 	"time"
 )
 
-// BenchmarkNodeOverhead compares the generated instrumentation with the
-// hand-wired canonical setup (sdk-node + pino + @sentry/node, see
-// nodebench/) on the same Express app, under autocannon (10 connections
-// per variant). Both variants run side by side, export traces to the same
-// receiver with the same sampler and write their JSON lines to a file.
-// Where taskset exists, both services are on the first core and the load
-// generators on the second, so the load generators never take the
-// services' time.
+// BenchmarkNodeOverhead compares the generated instrumentation with two
+// hand-wired setups of the same pieces (sdk-node + pino + @sentry/node,
+// see nodebench/) on the same Express app, under autocannon (10
+// connections per variant):
+//   - contract: wired by hand to keep the generated module's contract
+//     (request IDs, the route on the stable metric, the SLO buckets, the
+//     security headers, the service's log fields, active requests). The
+//     target (within 10 %) is against this one: it is the cost of the
+//     generated code over writing the same behaviour by hand.
+//   - canonical: the documentation's first examples, which keep less of
+//     the contract. The ratio against it is what the contract itself costs.
+//
+// All variants run side by side, export traces to the same receiver with
+// the same sampler and write their JSON lines to a file. Where taskset
+// exists, the services are on the first core and the load generators on
+// the second, so the load generators never take the services' time.
 //
 // The machine's speed drifts between runs seconds apart by more than the
 // variants differ, so each comparison is made within a round, and the
-// ratios reported are the medians of the rounds' generated/canonical
-// ratios (the target is within 10 %):
-//   - shared: both variants are loaded at once for 5 s. They get the same
+// ratios reported are the medians of the rounds' generated/other ratios:
+//   - shared: all variants are loaded at once for 5 s. They get the same
 //     share of the same core at the same moments, so the ratio of their
 //     requests per second is the inverse ratio of their work per request.
 //   - alone: each variant has the core to itself for 3 s, one after the
-//     other, in ABBA order so that what a run leaves behind (exports,
-//     garbage) weighs on both alike.
+//     other, in each of the six orders in turn, so that what a run leaves
+//     behind (exports, garbage) weighs on all alike.
 //
 // Run it from the servicetest module with
 //
 //	go test -run '^$' -bench NodeOverhead -benchtime 1x .
 //
-// (about 2.5 minutes).
+// (about 3.5 minutes).
 func BenchmarkNodeOverhead(b *testing.B) {
 	node := requireTool(b, "node")
 	npm := requireTool(b, "npm")
@@ -49,7 +56,7 @@ func BenchmarkNodeOverhead(b *testing.B) {
 	npmRun(b, npm, dir, "install", "--no-audit", "--no-fund", "--prefer-offline")
 	initNodeService(b, dir, "svc-bench", "grpc")
 	npmRun(b, npm, dir, "install", "--no-save", "--no-audit", "--no-fund", "--prefer-offline", "autocannon@9.0.0")
-	for _, f := range []string{"canonical.cjs", "canonical-app.cjs", "generated-app.cjs", "load.cjs"} {
+	for _, f := range []string{"canonical.cjs", "canonical-app.cjs", "contract.cjs", "contract-app.cjs", "generated-app.cjs", "load.cjs"} {
 		data, err := os.ReadFile(filepath.Join("nodebench", f))
 		if err != nil {
 			b.Fatal(err)
@@ -61,9 +68,13 @@ func BenchmarkNodeOverhead(b *testing.B) {
 	service, load := pinning(b)
 	traces := startTraceReceiver(b, "grpc")
 	sentry := startSentry(b)
-	gen := startBenchService(b, service, node, dir, []string{"--import", "./src/observability/register.cjs", "generated-app.cjs"}, traces.addr, sentry.addr)
-	canon := startBenchService(b, service, node, dir, []string{"--import", "./canonical.cjs", "canonical-app.cjs"}, traces.addr, sentry.addr)
-	// run loads the services at once for seconds.
+	// The generated module first: ratios are of it to the others.
+	svcs := []benchService{
+		startBenchService(b, "generated", service, node, dir, []string{"--import", "./src/observability/register.cjs", "generated-app.cjs"}, traces.addr, sentry.addr),
+		startBenchService(b, "contract", service, node, dir, []string{"--import", "./contract.cjs", "contract-app.cjs"}, traces.addr, sentry.addr),
+		startBenchService(b, "canonical", service, node, dir, []string{"--import", "./canonical.cjs", "canonical-app.cjs"}, traces.addr, sentry.addr),
+	}
+	// run loads svcs at once for seconds.
 	run := func(seconds int, svcs ...benchService) []loadResult {
 		out := make([]loadResult, len(svcs))
 		errs := make([]error, len(svcs))
@@ -86,38 +97,48 @@ func BenchmarkNodeOverhead(b *testing.B) {
 		}
 		return out
 	}
-	const rounds = 8
+	// orders are the six orders of the three variants, for the alone mode.
+	orders := [][]int{{0, 1, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}, {1, 0, 2}, {0, 2, 1}}
 	var shared, alone []benchRound
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		// Warm-up: JIT, connection pools, the exporters' first batches
 		// (the request rate levels off after about 12 s).
-		run(15, gen, canon)
-		for round := range rounds {
-			r := run(5, gen, canon)
-			shared = append(shared, benchRound{gen: r[0], canon: r[1]})
-			b.Logf("shared round %d: generated %s; canonical %s", round+1, r[0], r[1])
+		run(15, svcs...)
+		for round := range 8 {
+			r := run(5, svcs...)
+			shared = append(shared, r)
+			b.Logf("shared round %d: %s", round+1, describe(svcs, r))
 		}
-		for round := range rounds {
-			var r benchRound
-			if round%2 == 0 {
-				r.gen, r.canon = run(3, gen)[0], run(3, canon)[0]
-			} else {
-				r.canon, r.gen = run(3, canon)[0], run(3, gen)[0]
+		for round := range 2 * len(orders) {
+			r := make(benchRound, len(svcs))
+			for _, v := range orders[round%len(orders)] {
+				r[v] = run(3, svcs[v])[0]
 			}
 			alone = append(alone, r)
-			b.Logf("alone round %d: generated %s; canonical %s", round+1, r.gen, r.canon)
+			b.Logf("alone round %d: %s", round+1, describe(svcs, r))
 		}
 	}
 	b.StopTimer()
-	report(b, "shared", shared)
-	report(b, "alone", alone)
+	report(b, "shared", svcs, shared)
+	report(b, "alone", svcs, alone)
 	// The wall time per iteration is the fixed load duration: meaningless.
 	b.ReportMetric(0, "ns/op")
 }
 
-// report reports the medians of rounds under the name of their mode.
-func report(b *testing.B, mode string, rounds []benchRound) {
+// describe is a round's results, named by variant.
+func describe(svcs []benchService, r benchRound) string {
+	parts := make([]string, len(svcs))
+	for i, svc := range svcs {
+		parts[i] = svc.name + " " + r[i].String()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// report reports the medians of rounds under the name of their mode: each
+// variant's requests per second and p99, and the ratios of the generated
+// module (the first variant) to each other one.
+func report(b *testing.B, mode string, svcs []benchService, rounds []benchRound) {
 	of := func(f func(benchRound) float64) float64 {
 		var v []float64
 		for _, r := range rounds {
@@ -125,18 +146,21 @@ func report(b *testing.B, mode string, rounds []benchRound) {
 		}
 		return median(v)
 	}
-	b.ReportMetric(of(func(r benchRound) float64 { return r.gen.RPS }), mode+"-generated-req/s")
-	b.ReportMetric(of(func(r benchRound) float64 { return r.canon.RPS }), mode+"-canonical-req/s")
-	b.ReportMetric(of(func(r benchRound) float64 { return r.gen.P99 }), mode+"-generated-p99-ms")
-	b.ReportMetric(of(func(r benchRound) float64 { return r.canon.P99 }), mode+"-canonical-p99-ms")
-	b.ReportMetric(of(func(r benchRound) float64 { return r.gen.RPS / r.canon.RPS }), mode+"-req/s-ratio")
-	b.ReportMetric(of(func(r benchRound) float64 { return r.gen.P99 / max(r.canon.P99, 1) }), mode+"-p99-ratio")
-	// CPU time the service spent per request.
-	b.ReportMetric(of(func(r benchRound) float64 { return r.gen.CPU / r.canon.CPU }), mode+"-cpu-ratio")
+	for i, svc := range svcs {
+		b.ReportMetric(of(func(r benchRound) float64 { return r[i].RPS }), mode+"-"+svc.name+"-req/s")
+		b.ReportMetric(of(func(r benchRound) float64 { return r[i].P99 }), mode+"-"+svc.name+"-p99-ms")
+	}
+	for i, svc := range svcs[1:] {
+		i++
+		b.ReportMetric(of(func(r benchRound) float64 { return r[0].RPS / r[i].RPS }), mode+"-req/s-ratio-"+svc.name)
+		b.ReportMetric(of(func(r benchRound) float64 { return r[0].P99 / max(r[i].P99, 1) }), mode+"-p99-ratio-"+svc.name)
+		// CPU time the service spent per request.
+		b.ReportMetric(of(func(r benchRound) float64 { return r[0].CPU / r[i].CPU }), mode+"-cpu-ratio-"+svc.name)
+	}
 }
 
-// benchRound is one round: each variant's run, seconds apart.
-type benchRound struct{ gen, canon loadResult }
+// benchRound is one round: each variant's run, in the order of the variants.
+type benchRound []loadResult
 
 // pinning returns the command prefixes that put the services on the
 // first core and the load generator on the second (none without taskset
@@ -159,8 +183,8 @@ func (r loadResult) String() string {
 
 // benchService is a variant running for the benchmark.
 type benchService struct {
-	url string
-	pid int
+	name, url string
+	pid       int
 }
 
 // cpuSeconds is the user and system CPU time process pid has used
@@ -190,7 +214,7 @@ func median(v []float64) float64 {
 }
 
 // startBenchService starts one variant until the benchmark ends.
-func startBenchService(b *testing.B, pin []string, node, dir string, args []string, otlp, sentry string) benchService {
+func startBenchService(b *testing.B, name string, pin []string, node, dir string, args []string, otlp, sentry string) benchService {
 	port, metricsPort := freePort(b), freePort(b)
 	cmd := pinned(pin, node, args...)
 	cmd.Dir = dir
@@ -207,7 +231,7 @@ func startBenchService(b *testing.B, pin []string, node, dir string, args []stri
 	}
 	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); out.Close() })
 	url := "http://127.0.0.1:" + port + "/hello/bench"
-	waitFor(b, 90*time.Second, "benchmark service", func() bool {
+	waitFor(b, 90*time.Second, "benchmark service "+name, func() bool {
 		resp, err := http.Get(url)
 		if err != nil {
 			return false
@@ -215,7 +239,7 @@ func startBenchService(b *testing.B, pin []string, node, dir string, args []stri
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-	return benchService{url: url, pid: cmd.Process.Pid}
+	return benchService{name: name, url: url, pid: cmd.Process.Pid}
 }
 
 // pinned is the command name args, run through the pin prefix.

@@ -1,9 +1,9 @@
 'use strict';
-// The hand-wired setup the generated module is measured against: the
-// OpenTelemetry NodeSDK with the HTTP instrumentation, OTLP traces and the
-// Prometheus exporter, and @sentry/node linked to OpenTelemetry, each as
-// its documentation sets it up. Loaded with node --import, like the
-// generated register file.
+// The minimal hand-wired setup: the OpenTelemetry NodeSDK with the HTTP
+// instrumentation, OTLP traces and the Prometheus exporter, and
+// @sentry/node linked to OpenTelemetry, each as its documentation's first
+// example sets it up. Loaded with node --import, like the generated
+// register file.
 const { NodeSDK } = require('@opentelemetry/sdk-node');
 const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http');
 const { PrometheusExporter } = require('@opentelemetry/exporter-prometheus');
