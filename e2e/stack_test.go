@@ -906,7 +906,11 @@ func checkPrometheus(t *testing.T, ctx context.Context, base, cfgDir string, s s
 
 	// Every metric the generated rules and dashboards read, as Prometheus'
 	// own parser sees them (/api/v1/parse_query).
-	exprs, records := promExpressions(t, cfgDir)
+	exprs, records, slowest := promExpressions(t, cfgDir)
+	// A rule group first runs up to one interval after the rules load, and
+	// that run may come before the series it reads have two samples: a
+	// recorded series can take two intervals of its group to appear.
+	wait := max(60*time.Second, 2*slowest+30*time.Second)
 	names := map[string]bool{}
 	for _, e := range exprs {
 		var resp struct {
@@ -928,7 +932,7 @@ func checkPrometheus(t *testing.T, ctx context.Context, base, cfgDir string, s s
 			t.Logf("%s: not exported by this runtime, not checked", name)
 			continue
 		}
-		eventually(t, 60*time.Second, "data for "+name, servers, func() error {
+		eventually(t, wait, "data for "+name, servers, func() error {
 			r, err := promQuery(ctx, base, fmt.Sprintf(`{__name__=%q}`, name))
 			if err == nil && len(r) == 0 {
 				err = fmt.Errorf("no series")
@@ -937,7 +941,7 @@ func checkPrometheus(t *testing.T, ctx context.Context, base, cfgDir string, s s
 		})
 	}
 	for _, rec := range records {
-		eventually(t, 60*time.Second, "recording rule "+rec, servers, func() error {
+		eventually(t, wait, "recording rule "+rec, servers, func() error {
 			r, err := promQuery(ctx, base, rec)
 			if err == nil && len(r) == 0 {
 				err = fmt.Errorf("no value yet")
@@ -951,8 +955,9 @@ func checkPrometheus(t *testing.T, ctx context.Context, base, cfgDir string, s s
 var syntheticSeries = map[string]bool{"ALERTS": true, "ALERTS_FOR_STATE": true}
 
 // promExpressions returns every PromQL expression of the generated rules
-// and dashboards under cfgDir, and the names of the recording rules.
-func promExpressions(t *testing.T, cfgDir string) (exprs, records []string) {
+// and dashboards under cfgDir, the names of the recording rules and the
+// longest interval a rule group sets.
+func promExpressions(t *testing.T, cfgDir string) (exprs, records []string, slowest time.Duration) {
 	t.Helper()
 	rules, _ := filepath.Glob(filepath.Join(cfgDir, "prometheus", "rules", "*.yml"))
 	for _, f := range rules {
@@ -962,6 +967,13 @@ func promExpressions(t *testing.T, cfgDir string) (exprs, records []string) {
 		d := loadYAML(t, f)
 		groups, _ := d.get("groups").([]any)
 		for _, g := range groups {
+			if iv, ok := g.(map[string]any)["interval"].(string); ok {
+				d, err := time.ParseDuration(iv)
+				if err != nil {
+					t.Fatalf("%s: group interval %q: %v", f, iv, err)
+				}
+				slowest = max(slowest, d)
+			}
 			rs, _ := g.(map[string]any)["rules"].([]any)
 			for _, r := range rs {
 				m := r.(map[string]any)
@@ -977,7 +989,7 @@ func promExpressions(t *testing.T, cfgDir string) (exprs, records []string) {
 	for _, doc := range readDashboards(t, cfgDir) {
 		walkExprs(doc, "prometheus", false, func(e string) { exprs = append(exprs, expandPromVars(e)) })
 	}
-	return exprs, records
+	return exprs, records, slowest
 }
 
 var promVars = regexp.MustCompile(`\$\{?(__rate_interval|__interval|__range|__auto)\}?`)
