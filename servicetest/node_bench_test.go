@@ -150,8 +150,8 @@ func report(b *testing.B, mode string, svcs []benchService, rounds []benchRound)
 		b.ReportMetric(of(func(r benchRound) float64 { return r[i].RPS }), mode+"-"+svc.name+"-req/s")
 		b.ReportMetric(of(func(r benchRound) float64 { return r[i].P99 }), mode+"-"+svc.name+"-p99-ms")
 	}
-	for i, svc := range svcs[1:] {
-		i++
+	for i := 1; i < len(svcs); i++ {
+		svc := svcs[i]
 		b.ReportMetric(of(func(r benchRound) float64 { return r[0].RPS / r[i].RPS }), mode+"-req/s-ratio-"+svc.name)
 		b.ReportMetric(of(func(r benchRound) float64 { return r[0].P99 / max(r[i].P99, 1) }), mode+"-p99-ratio-"+svc.name)
 		// CPU time the service spent per request.
