@@ -43,6 +43,7 @@ func checkNodeEdgeDefaults(t *testing.T, base string) {
 	if code := rawStatus(t, base, "POST /hello/big HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n"); code != http.StatusRequestEntityTooLarge {
 		t.Errorf("a 2 MB Content-Length: %d, want 413 (edge.max_body_bytes is 1 MiB)", code)
 	}
+	checkProbeMethods(t, base)
 }
 
 // rawStatus sends head (a request without its body) on a new connection

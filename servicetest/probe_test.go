@@ -423,6 +423,33 @@ func checkEdge(t *testing.T, r *running) {
 	if ok.StatusCode != http.StatusOK {
 		t.Errorf("1000-byte body: %d", ok.StatusCode)
 	}
+	checkProbeMethods(t, r.base)
+}
+
+// checkProbeMethods: the probes answer whatever the method, as a
+// load balancer's or a mesh's health check may send HEAD, POST or OPTIONS;
+// a reserved path never falls through to the service's own routes.
+func checkProbeMethods(t *testing.T, base string) {
+	for _, path := range []string{contract.HealthLivenessPath, contract.HealthReadinessPath} {
+		for _, method := range []string{http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodOptions} {
+			req, err := http.NewRequest(method, base+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "no-store" {
+				t.Errorf("%s %s: %d, Cache-Control %q, want 200 and no-store (%s)", method, path, resp.StatusCode, resp.Header.Get("Cache-Control"), body)
+			}
+			if method != http.MethodHead && !strings.Contains(string(body), `"ok"`) {
+				t.Errorf("%s %s: body %q, want the probe's status", method, path, body)
+			}
+		}
+	}
 }
 
 func readyz(t *testing.T, base string) (int, string) {
