@@ -560,6 +560,7 @@ type sentryServer struct {
 	addr   string
 	mu     sync.Mutex
 	events []map[string]any
+	items  map[string]int // envelope items received, by type
 }
 
 func startSentry(t testing.TB) *sentryServer {
@@ -567,7 +568,7 @@ func startSentry(t testing.TB) *sentryServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &sentryServer{addr: ln.Addr().String()}
+	s := &sentryServer{addr: ln.Addr().String(), items: map[string]int{}}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := readBody(r)
 		if err != nil || r.URL.Path != "/api/1/envelope/" {
@@ -578,7 +579,13 @@ func startSentry(t testing.TB) *sentryServer {
 		lines := strings.Split(string(body), "\n")
 		for i := 1; i+1 < len(lines); i += 2 {
 			var item struct{ Type string }
-			if json.Unmarshal([]byte(lines[i]), &item) != nil || item.Type != "event" {
+			if json.Unmarshal([]byte(lines[i]), &item) != nil {
+				continue
+			}
+			s.mu.Lock()
+			s.items[item.Type]++
+			s.mu.Unlock()
+			if item.Type != "event" {
 				continue
 			}
 			var ev map[string]any
@@ -593,6 +600,13 @@ func startSentry(t testing.TB) *sentryServer {
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	return s
+}
+
+// itemCount returns how many envelope items of type typ arrived.
+func (s *sentryServer) itemCount(typ string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.items[typ]
 }
 
 // count returns how many events carry msg in their message or exception.
