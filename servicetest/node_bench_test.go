@@ -37,19 +37,21 @@ import (
 // The machine's speed drifts between runs seconds apart by more than the
 // variants differ, so each comparison is made within a round, and the
 // ratios reported are the medians of the rounds' generated/other ratios:
-//   - shared: all variants are loaded at once for 5 s. They get the same
-//     share of the same core at the same moments, so the ratio of their
-//     requests per second is the inverse ratio of their work per request.
-//   - alone: each variant has the core to itself for 5 s (a mark-compact
-//     of the old generation comes every 4 s under this load), one after the
-//     other, in each of the six orders in turn, so that what a run leaves
-//     behind (exports, garbage) weighs on all alike.
+//   - shared (12 rounds): all variants are loaded at once for 5 s. They
+//     get the same share of the same core at the same moments, so the
+//     ratio of their requests per second is the inverse ratio of their
+//     work per request.
+//   - alone (12 rounds): each variant has the core to itself for 2 s of
+//     warm-up and 5 s measured (a mark-compact of the old generation
+//     comes every 4 s under this load), one after the other, in each of
+//     the six orders in turn, so that what a run leaves behind (exports,
+//     garbage) weighs on all alike.
 //
 // Run it from the servicetest module with
 //
 //	go test -run '^$' -bench NodeOverhead -benchtime 1x .
 //
-// (about 5 minutes).
+// (about 7 minutes).
 func BenchmarkNodeOverhead(b *testing.B) {
 	node := requireTool(b, "node")
 	npm := requireTool(b, "npm")
@@ -105,7 +107,7 @@ func BenchmarkNodeOverhead(b *testing.B) {
 		// Warm-up: JIT, connection pools, the exporters' first batches
 		// (the request rate levels off after about 12 s).
 		run(15, svcs...)
-		for round := range 8 {
+		for round := range 12 {
 			r := run(5, svcs...)
 			shared = append(shared, r)
 			b.Logf("shared round %d: %s", round+1, describe(svcs, r))
@@ -113,6 +115,10 @@ func BenchmarkNodeOverhead(b *testing.B) {
 		for round := range 2 * len(orders) {
 			r := make(benchRound, len(svcs))
 			for _, v := range orders[round%len(orders)] {
+				// Unmeasured: a process idle for seconds serves its
+				// next seconds slower (p99 about twice as high), and
+				// the orders leave some variants idle longer than others.
+				run(2, svcs[v])
 				r[v] = run(5, svcs[v])[0]
 			}
 			alone = append(alone, r)
