@@ -449,6 +449,16 @@ func checkProbeMethods(t *testing.T, base string) {
 				t.Errorf("%s %s: body %q, want the probe's status", method, path, body)
 			}
 		}
+		// Some checkers POST a payload of their own: its type and size
+		// are nobody's business but the checker's.
+		resp, err := http.Post(base+path, "application/xml", strings.NewReader("<ping/>"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("POST %s with an XML body: %d, want 200", path, resp.StatusCode)
+		}
 	}
 }
 
