@@ -40,7 +40,8 @@ for m in "${modules[@]}"; do
 	if [[ -n $unformatted ]]; then
 		echo "gofmt would change:"; echo "$unformatted"; status=1
 	fi
-	(cd "$m" && go vet ./... && "$sc" ./...) || status=1
+	# Downloads first, quietly: vet's output is then only its findings.
+	(cd "$m" && go mod download && go vet ./... && "$sc" ./...) || status=1
 	(cd "$m" && go test -count=1 -timeout 45m "$@" ./...) || status=1
 done
 exit $status
