@@ -43,7 +43,7 @@ import (
 //     work per request.
 //   - alone (12 rounds): each variant has the core to itself for 2 s of
 //     warm-up and 5 s measured (a mark-compact of the old generation
-//     comes every 4 s under this load), one after the other, in each of
+//     comes every 1.5 s under this load), one after the other, in each of
 //     the six orders in turn, so that what a run leaves behind (exports,
 //     garbage) weighs on all alike.
 //
@@ -115,9 +115,9 @@ func BenchmarkNodeOverhead(b *testing.B) {
 		for round := range 2 * len(orders) {
 			r := make(benchRound, len(svcs))
 			for _, v := range orders[round%len(orders)] {
-				// Unmeasured: a process idle for seconds serves its
-				// next seconds slower (p99 about twice as high), and
-				// the orders leave some variants idle longer than others.
+				// Unmeasured: a process idle for seconds can serve its
+				// next seconds slower, and the orders leave some
+				// variants idle longer than others.
 				run(2, svcs[v])
 				r[v] = run(5, svcs[v])[0]
 			}
@@ -234,7 +234,13 @@ func median(v []float64) float64 {
 func startBenchService(b *testing.B, name string, pin []string, node, dir string, args []string, otlp string) benchService {
 	sentry := startSentry(b)
 	port, metricsPort := freePort(b), freePort(b)
-	cmd := pinned(pin, node, args...)
+	// V8's memory reducer shrinks the heap of a process idle for 8 s
+	// (every variant waits 14 s between its alone runs), and the heap
+	// then grows back slowly: mark-compacts every 0.25 s instead of every
+	// 1.5 s, for one run or for minutes, in whichever setup it hits. A
+	// service under steady load never idles that long, so it is off for
+	// all three setups alike (docs/node.md, Benchmark).
+	cmd := pinned(pin, node, append([]string{"--no-memory-reducer"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "PORT="+port, "OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1", "OTEL_EXPORTER_PROMETHEUS_PORT="+metricsPort,
 		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+otlp, "OTEL_TRACES_SAMPLER=parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG=0.1",
