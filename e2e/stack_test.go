@@ -203,7 +203,7 @@ func TestStackEndToEnd(t *testing.T) {
 	t.Logf("%d traces found in jaeger: %s", len(ids), time.Since(began).Round(time.Millisecond))
 
 	// 7. Metrics in Prometheus.
-	checkPrometheus(t, ctx, promURL, cfgDir, s, servers, []string{"/hello/{name}", "/panic"}, nil)
+	checkPrometheus(t, ctx, promURL, cfgDir, s, servers, []string{"/hello/{name}", "/panic"})
 	checkExemplars(t, ctx, promURL, jaegerURL, s, servers)
 	compareRuleCost(t, ctx, promURL, promOldURL)
 
@@ -862,7 +862,7 @@ func promQuery(ctx context.Context, base, q string) (promResult, error) {
 // carry routes (the service's route templates), and that every metric the
 // generated rules and dashboards read has data, but for those empty says
 // the runtime does not export (nil: none).
-func checkPrometheus(t *testing.T, ctx context.Context, base, cfgDir string, s spec.Spec, servers []*proc, routes []string, empty func(name string) bool) {
+func checkPrometheus(t *testing.T, ctx context.Context, base, cfgDir string, s spec.Spec, servers []*proc, routes []string) {
 	t.Helper()
 	job := s.Service.Name
 	eventually(t, 45*time.Second, "the service's target up", servers, func() error {
@@ -926,10 +926,6 @@ func checkPrometheus(t *testing.T, ctx context.Context, base, cfgDir string, s s
 	for name := range names {
 		if syntheticSeries[name] {
 			// Exists only while an alert is pending or firing.
-			continue
-		}
-		if empty != nil && empty(name) {
-			t.Logf("%s: not exported by this runtime, not checked", name)
 			continue
 		}
 		eventually(t, wait, "data for "+name, servers, func() error {

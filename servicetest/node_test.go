@@ -268,10 +268,8 @@ func checkNodeService(t *testing.T, node, dir string, args []string, protocol st
 	if event["environment"] != "production" || !strings.HasPrefix(fmt.Sprint(event["release"]), "svc-") {
 		t.Errorf("Sentry event environment/release: %v / %v", event["environment"], event["release"])
 	}
-	if logs.find(func(l map[string]any) bool {
-		return l[contract.LogMessage] == contract.LogPanicMessage && l[contract.LogTraceID] == panicTrace && l[contract.LogLevel] == contract.LevelError
-	}) == nil {
-		t.Error("no error log line for the thrown error with its trace ID")
+	if logs.find(func(l map[string]any) bool { return isPanicLine(l, panicTrace, "example panic") }) == nil {
+		t.Errorf("no error log line for the thrown error with its trace ID, its message in %q and its stack in %q", contract.LogPanic, contract.LogStack)
 	}
 
 	// The collector goes away: requests keep succeeding.
@@ -351,8 +349,10 @@ func checkNodeCrash(t *testing.T, node, dir string, args []string) {
 		t.Error("the uncaught exception did not reach Sentry before the exit")
 	}
 	if logs.find(func(l map[string]any) bool {
-		return l[contract.LogLevel] == contract.LevelError && l[contract.LogMessage] == "uncaught exception"
+		stack, _ := l[contract.LogStack].(string)
+		return l[contract.LogLevel] == contract.LevelError && l[contract.LogMessage] == "uncaught exception" &&
+			strings.Contains(fmt.Sprint(l[contract.LogError]), "crash example") && strings.Contains(stack, "crash example")
 	}) == nil {
-		t.Error("no error log line for the uncaught exception")
+		t.Errorf("no error log line for the uncaught exception with its message in %q and its stack in %q", contract.LogError, contract.LogStack)
 	}
 }

@@ -271,10 +271,8 @@ func checkService(t *testing.T, svc builtService, protocol, route string) {
 	if event["environment"] != "production" || !strings.HasPrefix(fmt.Sprint(event["release"]), "svc-") {
 		t.Errorf("Sentry event environment/release: %v / %v", event["environment"], event["release"])
 	}
-	if logs.find(func(l map[string]any) bool {
-		return l[contract.LogMessage] == contract.LogPanicMessage && l[contract.LogTraceID] == panicTrace && l[contract.LogLevel] == contract.LevelError
-	}) == nil {
-		t.Error("no error log line for the panic with its trace ID")
+	if logs.find(func(l map[string]any) bool { return isPanicLine(l, panicTrace, "example panic") }) == nil {
+		t.Errorf("no error log line for the panic with its trace ID, its value in %q and its stack in %q", contract.LogPanic, contract.LogStack)
 	}
 
 	// The collector goes away: requests keep succeeding at normal speed.
@@ -663,6 +661,17 @@ func (b *lineBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// isPanicLine reports whether l is the error line of a recovered panic (a
+// thrown error, in Node) of the request with the trace ID: the value, which
+// holds want, in the panic field and the stack in the stack field, the same
+// fields in Go and Node so that one query finds both.
+func isPanicLine(l map[string]any, traceID, want string) bool {
+	stack, _ := l[contract.LogStack].(string)
+	return l[contract.LogMessage] == contract.LogPanicMessage && l[contract.LogTraceID] == traceID &&
+		l[contract.LogLevel] == contract.LevelError &&
+		strings.Contains(fmt.Sprint(l[contract.LogPanic]), want) && stack != ""
 }
 
 func (b *lineBuffer) find(match func(map[string]any) bool) map[string]any {

@@ -104,6 +104,7 @@ var contractNames = map[string]string{
 	"logBytes":              contract.LogBytes,
 	"logPanicMessage":       contract.LogPanicMessage,
 	"logPanic":              contract.LogPanic,
+	"logStack":              contract.LogStack,
 	"headerRequestID":       strings.ToLower(contract.HeaderRequestID),
 	"healthLivenessPath":    contract.HealthLivenessPath,
 	"healthReadinessPath":   contract.HealthReadinessPath,
