@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -911,7 +912,10 @@ func checkPrometheus(t *testing.T, ctx context.Context, base, cfgDir string, s s
 	// that run may come before the series it reads have two samples: a
 	// recorded series can take two intervals of its group to appear.
 	wait := max(60*time.Second, 2*slowest+30*time.Second)
-	names := map[string]bool{}
+	// Each selector as written, with its label matchers: a metric name
+	// that some other job exports (go_* from Prometheus itself) is no
+	// data for a panel that selects the service's job.
+	selectors := map[string]string{}
 	for _, e := range exprs {
 		var resp struct {
 			Data any `json:"data"`
@@ -920,16 +924,16 @@ func checkPrometheus(t *testing.T, ctx context.Context, base, cfgDir string, s s
 			t.Errorf("parse %q: %v", e, err)
 			continue
 		}
-		collectSelectors(resp.Data, names)
+		collectSelectors(resp.Data, selectors)
 	}
-	t.Logf("%d expressions read %d metric names; %d recording rules", len(exprs), len(names), len(records))
-	for name := range names {
+	t.Logf("%d expressions read %d selectors; %d recording rules", len(exprs), len(selectors), len(records))
+	for sel, name := range selectors {
 		if syntheticSeries[name] {
 			// Exists only while an alert is pending or firing.
 			continue
 		}
-		eventually(t, wait, "data for "+name, servers, func() error {
-			r, err := promQuery(ctx, base, fmt.Sprintf(`{__name__=%q}`, name))
+		eventually(t, wait, "data for "+sel, servers, func() error {
+			r, err := promQuery(ctx, base, sel)
 			if err == nil && len(r) == 0 {
 				err = fmt.Errorf("no series")
 			}
@@ -997,22 +1001,27 @@ func expandPromVars(q string) string {
 	return regexp.MustCompile(`\$\{?[A-Za-z_][A-Za-z0-9_]*\}?`).ReplaceAllString(q, ".*")
 }
 
-// collectSelectors adds the metric name of every vector or matrix selector
-// in a parse_query AST.
-func collectSelectors(v any, names map[string]bool) {
+// collectSelectors adds every vector or matrix selector of a parse_query
+// AST, rebuilt from its matchers, with its metric name.
+func collectSelectors(v any, selectors map[string]string) {
 	switch n := v.(type) {
 	case map[string]any:
 		if n["type"] == "vectorSelector" {
-			if name, ok := n["name"].(string); ok && name != "" {
-				names[name] = true
+			var ms []string
+			for _, m := range n["matchers"].([]any) {
+				m := m.(map[string]any)
+				ms = append(ms, fmt.Sprintf("%s%s%q", m["name"], m["type"], m["value"]))
 			}
+			slices.Sort(ms)
+			name, _ := n["name"].(string)
+			selectors["{"+strings.Join(ms, ", ")+"}"] = name
 		}
 		for _, c := range n {
-			collectSelectors(c, names)
+			collectSelectors(c, selectors)
 		}
 	case []any:
 		for _, c := range n {
-			collectSelectors(c, names)
+			collectSelectors(c, selectors)
 		}
 	}
 }

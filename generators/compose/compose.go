@@ -500,7 +500,7 @@ func generate(s spec.Spec) ([]generators.File, error) {
 		{Path: DockerIgnore, Content: dockerIgnore(s), Mode: 0o644, Owner: generators.CreateOnce},
 	}
 	// A Node service's Dockerfile comes from the Node generator.
-	if s.Service.Language == "go" {
+	if s.IsGo() {
 		files = append(files, docker)
 	}
 	return files, nil

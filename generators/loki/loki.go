@@ -72,7 +72,7 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	for _, r := range RuleSet(s).Groups[0].Rules {
 		rb, err := generators.RenderFile("loki/runbook.md.tmpl", RunbookPath(s, r.Alert), generators.Merged, runbookView{
 			Alert: r.Alert, Expr: r.Expr, For: r.For, Severity: r.Labels["severity"], Service: s.Service.Name,
-			ErrorQuery: runbookQuery(s, r.Alert),
+			ErrorQuery: runbookQuery(s, r.Alert), Go: s.IsGo(),
 		})
 		if err != nil {
 			return nil, err
@@ -106,6 +106,8 @@ const (
 
 type runbookView struct {
 	Alert, Expr, For, Severity, Service, ErrorQuery string
+	// Go: the service panics (Go) rather than throws (Node).
+	Go bool
 }
 
 // Selector is the stream selector of the service's logs, with extra label
@@ -135,6 +137,22 @@ func quote(v string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// panicSummary and panicsWere name what PanicLogged counts in the
+// service's language: a Go handler panics, a Node handler throws.
+func panicSummary(s spec.Spec, svc, env string) string {
+	if s.IsGo() {
+		return svc + " recovered from a panic in " + env
+	}
+	return svc + " answered a thrown error with 500 in " + env
+}
+
+func panicsWere(s spec.Spec) string {
+	if s.IsGo() {
+		return "panics were recovered and"
+	}
+	return "errors thrown by a handler and not handled were"
 }
 
 // PanicLines is the LogQL of the service's recovered panics: the generated
@@ -182,8 +200,8 @@ func RuleSet(s spec.Spec) rules.RuleFile {
 				Expr:   fmt.Sprintf("%s (count_over_time(%s [%s]))\n> 0", by, PanicLines(s), window),
 				Labels: labels("ticket"),
 				Annotations: map[string]string{
-					"summary":     svc + " recovered from a panic in " + env,
-					"description": "{{ $value }} panics were recovered and logged by " + svc + " in the last " + window + ". The request got a 500; the stack trace is in the log line and in Sentry.",
+					"summary":     panicSummary(s, svc, env),
+					"description": "{{ $value }} " + panicsWere(s) + " logged by " + svc + " in the last " + window + ". The request got a 500; the stack trace is in the log line and in Sentry.",
 					"runbook_url": rules.RunbookURL(s, AlertPanicLogged),
 				},
 			},

@@ -144,7 +144,7 @@ func Alerts(s spec.Spec) []Alert {
 			Threshold:   "up == 0 for one target for " + slo.Dur(targetDownFor),
 			Checks: []string{
 				"Find the instance in the alert's `instance` label and check its process and logs.",
-				"Compare with the other instances on the dashboard (Go runtime row, filtered by instance).",
+				"Compare with the other instances on the dashboard (saturation and process row, filtered by instance).",
 			},
 			Mitigations: []string{
 				"Restart or replace the one instance in the alert's `instance` label; the other targets keep serving, so no rollback is needed unless every new instance fails the same way.",
@@ -195,7 +195,7 @@ func Alerts(s spec.Spec) []Alert {
 				kept:      []string{contract.LabelJob, contract.LabelEnvironment},
 				window:    w, objective: o,
 			}
-			a.Mitigations = burnMitigations(o, w, svc, m.Exhaustion(w.Burn))
+			a.Mitigations = burnMitigations(s, o, w, m.Exhaustion(w.Burn))
 			if o.Kind == "availability" {
 				a.Checks = []string{
 					"Which routes fail? The dashboard's error ratio by route panel, or `sum by (" + contract.LabelRoute + ", " + contract.LabelStatus + ") (rate(" + contract.RequestDurationCount + "{" + m.JobSelector + ", " + contract.LabelStatus + "=~\"5..\"}[5m]))`.",
@@ -206,7 +206,7 @@ func Alerts(s spec.Spec) []Alert {
 				a.Checks = []string{
 					"Which routes are slow? The dashboard's p95/p99 latency by route panels.",
 					slowTraces(s),
-					"Check saturation: goroutines, heap and GC on the Go runtime row; CPU limits of the container.",
+					"Check saturation on the dashboard: " + saturationSigns(s) + "; CPU limits of the container.",
 				}
 			}
 			alerts = append(alerts, a)
@@ -247,7 +247,8 @@ func Alerts(s spec.Spec) []Alert {
 // burnMitigations are the steps that stop an SLO's budget from burning: a
 // page burns it in hours and calls for the fastest fix, a ticket is a
 // leak to fix in a normal change.
-func burnMitigations(o slo.Objective, w slo.Window, svc, exhaustion string) []string {
+func burnMitigations(s spec.Spec, o slo.Objective, w slo.Window, exhaustion string) []string {
+	svc := s.Service.Name
 	page := w.Severity == slo.SeverityPage
 	if o.Kind == "availability" {
 		if page {
@@ -266,13 +267,30 @@ func burnMitigations(o slo.Objective, w slo.Window, svc, exhaustion string) []st
 		return []string{
 			"Roll back the deploy that made the routes slow: at this burn rate the whole latency budget is spent in " + exhaustion + ".",
 			"If the slow traces show one slow dependency, lower its timeout or serve a cached or degraded answer so requests stop waiting on it; shed load (the rate limit) rather than queue.",
-			"If the runtime row shows saturation (CPU throttling, GC, goroutines piling up), scale " + svc + " out or raise its CPU limit, then look for the cause of the latency.",
+			"If the dashboard shows saturation (" + saturationSigns(s) + "), scale " + svc + " out or raise its CPU limit, then look for the cause of the latency.",
 		}
 	}
 	return []string{
-		"A slow latency creep: profile the slowest route (the slow traces' longest spans, pprof) and fix it forward; growing data (a query without an index, calls in a loop) is the usual cause.",
+		"A slow latency creep: profile the slowest route (the slow traces' longest spans, " + profiler(s) + ") and fix it forward; growing data (a query without an index, calls in a loop) is the usual cause.",
 		"If a dependency got slower, open a ticket with its owners with the trace IDs of slow requests, and cache or batch those calls where the data allows it.",
 	}
+}
+
+// saturationSigns are the dashboard panels that show a saturated service:
+// the process row for every service, the runtime row where there is one.
+func saturationSigns(s spec.Spec) string {
+	if s.IsGo() {
+		return "requests in flight and CPU on the saturation and process row, goroutines, heap and GC on the Go runtime row"
+	}
+	return "requests in flight, CPU and resident memory on the saturation and process row"
+}
+
+// profiler is how to profile the service's runtime.
+func profiler(s spec.Spec) string {
+	if s.IsGo() {
+		return "pprof"
+	}
+	return "`node --cpu-prof`"
 }
 
 // budgetMitigations apply the SLO policy once a budget is spent.

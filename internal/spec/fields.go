@@ -54,7 +54,7 @@ var (
 func sentryOn(s Spec) bool  { return s.Sentry.Enabled }
 func tracingOn(s Spec) bool { return s.Tracing.Enabled }
 func emailOn(s Spec) bool   { return s.Alerts.Receiver == "email" }
-func goLang(s Spec) bool    { return s.Service.Language == "go" }
+func goLang(s Spec) bool    { return s.IsGo() }
 func nodeLang(s Spec) bool  { return s.Service.Language == "node" }
 func nodeTS(s Spec) bool    { return nodeLang(s) && s.Node.TypeScript }
 

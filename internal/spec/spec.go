@@ -358,3 +358,7 @@ type Detected struct {
 	RootDir        string
 	OutDir         string
 }
+
+// IsGo reports whether the service is written in Go: only a Go service
+// exports the Go runtime's metrics (go_*) the dashboard and runbooks read.
+func (s Spec) IsGo() bool { return s.Service.Language == "go" }
