@@ -34,6 +34,7 @@ func main() {
 // binary.
 func buildDemo(t *testing.T, main string) string {
 	t.Helper()
+	testtool.Slow(t, "builds and runs the generated package")
 	goTool := testtool.Go(t)
 	s := spec.New()
 	s.Service.Name, s.Service.Module = "logdemo", "example.com/logdemo"

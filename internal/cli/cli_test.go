@@ -262,6 +262,9 @@ func TestThreePathsSameSpec(t *testing.T) {
 		{"service-name": "search", "framework": "echo", "tracing": "false", "metrics-port": "9100", "slo-latency-threshold": "250ms", "slo-window": "28d", "code-dir": "pkg/obs"},
 		{"service-name": "pay", "framework": "chi", "otlp-protocol": "http", "otlp-endpoint": "http://collector:4318", "trace-backend": "tempo", "sampling-ratio": "0.5"},
 	}
+	if testing.Short() {
+		cases = cases[:1] // the fast loop: one scenario through all three paths
+	}
 	for _, answers := range cases {
 		t.Run(answers["service-name"], func(t *testing.T) {
 			// 1. Flags.

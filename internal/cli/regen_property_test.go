@@ -52,7 +52,7 @@ var answerChanges = map[string][]string{
 func TestRegenerateNeverLosesAnEdit(t *testing.T) {
 	rounds := *regenRounds
 	if testing.Short() {
-		rounds = 10
+		rounds = 3
 	}
 	r := rand.New(rand.NewPCG(*regenSeed, 99))
 	dir := t.TempDir()

@@ -64,6 +64,16 @@ func Missing(t testing.TB, why string) {
 	t.Skip(why)
 }
 
+// Slow skips a test under -short: the fast loop (`make test`) leaves out
+// what builds or runs programs, or repeats a scenario many times; CI runs
+// everything.
+func Slow(t testing.TB, what string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip(what + ": slow, skipped with -short (make test-all runs it)")
+	}
+}
+
 // Go returns the go command, for tests that build generated code.
 func Go(t testing.TB) string {
 	t.Helper()

@@ -473,6 +473,7 @@ func TestRefusesPathsOutsideOrInsideState(t *testing.T) {
 // uninterrupted run leaves it, and that the next run, itself killed at
 // every step once, ends in exactly the uninterrupted run's tree.
 func TestCrashAtEveryStep(t *testing.T) {
+	testtool.Slow(t, "kills a regenerate at every step of it and of its recovery")
 	start, v2 := crashScenario(t)
 	want := func() tree {
 		dir := t.TempDir()
