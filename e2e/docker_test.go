@@ -34,12 +34,12 @@ func checkDockerPipeline(t *testing.T, ctx context.Context, bin string, base spe
 	s := base
 	s.Service.Name = dockerService
 	s.Logs.Path = ""
-	files, err := registry.Generate(s)
+	res, err := registry.Generate(s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var cfg []byte
-	for _, f := range files {
+	for _, f := range res.Files {
 		if f.Path == otelcol.ConfigPath(s) {
 			cfg = f.Content
 		}

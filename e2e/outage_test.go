@@ -59,11 +59,11 @@ func TestLogsSurviveLokiOutage(t *testing.T) {
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	files, err := registry.Generate(s)
+	res, err := registry.Generate(s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range files {
+	for _, f := range res.Files {
 		writeFile(t, filepath.Join(repo, f.Path), f.Content)
 	}
 	writeFile(t, logFile, nil)

@@ -55,6 +55,9 @@ type Generator struct {
 	// Steps, when set, lists what must run after the files are written
 	// (dependencies to add, a build to verify).
 	Steps Stepper
+	// Notes, when set, is advice to print after the steps ran (how to
+	// start the service with the generated code loaded first).
+	Notes func(spec.Spec) []string
 }
 
 // AnswersFile is the default name of the answers file, named in headers.

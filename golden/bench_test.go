@@ -28,12 +28,12 @@ func benchSpec() spec.Spec {
 
 func TestBenchPackage(t *testing.T) {
 	s := benchSpec()
-	files, err := registry.Generate(s)
+	res, err := registry.Generate(s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := 0
-	for _, f := range files {
+	for _, f := range res.Files {
 		if !strings.HasPrefix(f.Path, s.Output.CodeDir+"/") {
 			continue
 		}

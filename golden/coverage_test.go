@@ -48,7 +48,7 @@ func TestScenariosCoverEveryChoice(t *testing.T) {
 func TestKubernetesScenariosCoverEveryChoice(t *testing.T) {
 	seen := map[string]bool{}
 	for _, s := range generatingSpecs(t) {
-		if s.Deploy.Target != "kubernetes" {
+		if !s.Deploy.Target.IsKubernetes() {
 			continue
 		}
 		for _, key := range []string{"alert-receiver", "trace-backend", "otlp-protocol", "sentry", "tracing"} {

@@ -10,7 +10,6 @@ import (
 	"github.com/pmezard/go-difflib/difflib"
 
 	"github.com/obsgen/obsgen/generators/registry"
-	"github.com/obsgen/obsgen/internal/spec"
 )
 
 // update is the only way golden files change: go test ./golden/... -update
@@ -19,17 +18,16 @@ var update = flag.Bool("update", false, "rewrite golden files with the current o
 // generate runs the same path as `obsgen generate` minus the disk: parse
 // the answers strictly, validate, run every generator.
 func generate(sc Scenario) (map[string][]byte, error) {
-	s, err := spec.Parse(AnswersSection, sc.Answers)
+	s, err := parseAnswers(sc.Answers)
 	if err != nil {
 		return nil, err
 	}
-	s.Complete(spec.Detected{})
-	files, err := registry.Generate(s)
+	res, err := registry.Generate(s, nil)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string][]byte{}
-	for _, f := range files {
+	for _, f := range res.Files {
 		out[f.Path] = f.Content
 	}
 	return out, nil

@@ -25,6 +25,13 @@ const (
 // from start's values as defaults (which include detected ones), then shows
 // a summary on w and asks for confirmation.
 func Run(p Prompter, start spec.Spec, w io.Writer) (spec.Spec, error) {
+	return RunWith(p, start, w, nil)
+}
+
+// RunWith is Run with more questions asked after the answers and before
+// the summary (which of the service's mains to build, whether to wire
+// them): the summary is the last word before anything is written.
+func RunWith(p Prompter, start spec.Spec, w io.Writer, more func(*spec.Spec) error) (spec.Spec, error) {
 	s := start
 	if err := ask(p, &s, false); err != nil {
 		return spec.Spec{}, err
@@ -35,6 +42,11 @@ func Run(p Prompter, start spec.Spec, w io.Writer) (spec.Spec, error) {
 	}
 	if adv {
 		if err := ask(p, &s, true); err != nil {
+			return spec.Spec{}, err
+		}
+	}
+	if more != nil {
+		if err := more(&s); err != nil {
 			return spec.Spec{}, err
 		}
 	}

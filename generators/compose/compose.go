@@ -484,7 +484,7 @@ func generate(s spec.Spec) ([]generators.File, error) {
 		Readiness: contract.HealthReadinessPath,
 		MainDir:   mainDir(s),
 		// The generated package's `var version`, set at link time.
-		VersionSymbol: s.Service.Module + "/" + s.Output.CodeDir + ".version",
+		VersionSymbol: s.GoImportPath() + ".version",
 		Own:           s.Found.MainDir != "",
 		Cgo:           s.Found.Cgo,
 	})

@@ -141,7 +141,7 @@ func newView(s spec.Spec) view {
 	v := view{
 		Spec:             s,
 		C:                names,
-		ImportPath:       s.Service.Module + "/" + s.Output.CodeDir,
+		ImportPath:       s.GoImportPath(),
 		Package:          PackageName(s),
 		Buckets:          strings.Join(b, ", "),
 		SLOThreshold:     contract.BucketLE(threshold),
@@ -175,7 +175,7 @@ func goDuration(d time.Duration) string {
 }
 
 func generate(s spec.Spec) ([]generators.File, error) {
-	if s.Service.Language != "go" {
+	if !s.Service.Language.IsGo() {
 		return nil, nil
 	}
 	v := newView(s)

@@ -61,7 +61,7 @@ func framework(names ...string) func(spec.Spec) bool {
 // Modules returns the modules the code generated for s imports, in a stable
 // order, each at its tested version.
 func Modules(s spec.Spec) []Module {
-	if s.Service.Language != "go" {
+	if !s.Service.Language.IsGo() {
 		return nil
 	}
 	var out []Module

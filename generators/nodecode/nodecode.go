@@ -25,6 +25,7 @@ var Generator = generators.Generator{
 	Doc:      "Node.js observability module: config, pino logger, OpenTelemetry, Sentry, health, shutdown, Express/Fastify glue, Dockerfile",
 	Generate: generate,
 	Steps:    steps,
+	Notes:    notes,
 }
 
 // sources are the module's files by base name; the extension follows the
@@ -186,7 +187,7 @@ func newView(s spec.Spec) view {
 }
 
 func generate(s spec.Spec) ([]generators.File, error) {
-	if s.Service.Language != "node" {
+	if !s.Service.Language.IsNode() {
 		return nil, nil
 	}
 	v := newView(s)
@@ -202,7 +203,7 @@ func generate(s spec.Spec) ([]generators.File, error) {
 		f.Content = bytes.ReplaceAll(f.Content, []byte(typeOnly+"\n"), nil)
 		files = append(files, f)
 	}
-	if s.Deploy.Target == "compose" {
+	if s.Deploy.Target.IsCompose() {
 		// The service image for the local stack, the user's from the
 		// first write on (like the Go one).
 		f, err := generators.RenderFile("node/Dockerfile.tmpl", "Dockerfile", generators.CreateOnce, v)

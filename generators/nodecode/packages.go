@@ -49,7 +49,7 @@ func sentry(s spec.Spec) bool  { return s.Sentry.Enabled }
 // Packages returns the packages the code generated for s imports, in a
 // stable order, each at its tested version.
 func Packages(s spec.Spec) []generators.Dep {
-	if s.Service.Language != "node" {
+	if !s.Service.Language.IsNode() {
 		return nil
 	}
 	var out []generators.Dep

@@ -1,5 +1,7 @@
 // Package registry lists every generator in the order it runs and turns a
-// Spec into the complete, finished set of files.
+// Spec and the facts read from the repository into everything a run
+// produces: the finished files, planned edits of the user's files, the
+// steps after the write and notes (Result).
 package registry
 
 import (
@@ -21,6 +23,7 @@ import (
 	"github.com/obsgen/obsgen/generators/prometheus"
 	"github.com/obsgen/obsgen/generators/rules"
 	"github.com/obsgen/obsgen/generators/tracing"
+	"github.com/obsgen/obsgen/internal/detect"
 	"github.com/obsgen/obsgen/internal/spec"
 )
 
@@ -43,13 +46,38 @@ var All = []generators.Generator{
 	kubernetes.Generator,   // Helm chart and cluster objects (deploy.target: kubernetes)
 }
 
-// Generate validates s and runs every generator. It returns the files sorted
-// by path, each finished (header, formatting), or the first error; it never
-// touches disk.
-func Generate(s spec.Spec) ([]generators.File, error) {
+// Generate validates s and runs every generator over s and the facts read
+// from the repository (nil: an empty new one). It returns everything the
+// run produces (see Result), or the first error; it never touches disk.
+func Generate(s spec.Spec, f *detect.Facts) (Result, error) {
 	if err := s.Validate(); err != nil {
-		return nil, err
+		return Result{}, err
 	}
+	if f == nil {
+		f = &detect.Facts{}
+	}
+	files, err := generate(s)
+	if err != nil {
+		return Result{}, err
+	}
+	r := Result{Files: files, Wiring: Wiring(s, f)}
+	if e := gitignoreEdit(s, f); e != nil {
+		r.Edits = append(r.Edits, *e)
+	}
+	for _, g := range All {
+		if g.Steps != nil {
+			r.Steps = append(r.Steps, g.Steps(s)...)
+		}
+		if g.Notes != nil {
+			r.Notes = append(r.Notes, g.Notes(s)...)
+		}
+	}
+	return r, nil
+}
+
+// generate runs every generator: the files sorted by path, each finished
+// (header, formatting).
+func generate(s spec.Spec) ([]generators.File, error) {
 	seen := map[string]string{}
 	var out []generators.File
 	for _, g := range All {
@@ -74,16 +102,4 @@ func Generate(s spec.Spec) ([]generators.File, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
-}
-
-// Steps is what must run after the files of s are written, in registry
-// order. Call it only for a spec Generate accepted.
-func Steps(s spec.Spec) []generators.Step {
-	var out []generators.Step
-	for _, g := range All {
-		if g.Steps != nil {
-			out = append(out, g.Steps(s)...)
-		}
-	}
-	return out
 }

@@ -3,10 +3,12 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/obsgen/obsgen/generators/registry"
 	"github.com/obsgen/obsgen/internal/detect"
 	"github.com/obsgen/obsgen/internal/spec"
 	"github.com/obsgen/obsgen/wizard"
@@ -38,18 +40,21 @@ come from flags and defaults; --service-name is required.`,
 		if !existing {
 			s = spec.New()
 		}
-		detected, err := detect.Repo(g.Dir)
+		r, err := g.newRun()
 		if err != nil {
-			return &exitError{code: ExitUsage, err: err}
+			return err
 		}
 		if err := applyFlags(&s); err != nil {
 			return err
 		}
 		if !existing {
-			applyDetected(&s, detected, cmd.Flags().Changed, streams.ErrOut)
+			detect.Apply(&s, r.facts.Manifest, cmd.Flags().Changed, streams.ErrOut)
 		}
 		if !noPrompt && streams.CanPrompt != nil && streams.CanPrompt() {
-			s, err = wizard.Run(streams.Prompter(), s, streams.ErrOut)
+			p := streams.Prompter()
+			s, err = wizard.RunWith(p, s, streams.ErrOut, func(s *spec.Spec) error {
+				return r.askAboutMains(p, s, streams.ErrOut)
+			})
 			if errors.Is(err, wizard.ErrCancelled) {
 				return &exitError{code: ExitUsage, err: err}
 			}
@@ -57,27 +62,13 @@ come from flags and defaults; --service-name is required.`,
 				return err
 			}
 			defer fmt.Fprintf(streams.ErrOut, "\nTo do the same without questions:\n  %s\n", equivalentCommand(s, g.Dir))
-			p := streams.Prompter()
-			g.askMain = func(dirs []string, def string) (string, error) {
-				return p.Select(wizard.AskMain, "The generated Dockerfile builds this package; change its go build line later if needed.", dirs, def)
-			}
-			if !g.Wire {
-				g.askWire = func(w *wiring) (bool, error) {
-					w.summary(streams.ErrOut)
-					for _, m := range w.Mains {
-						if m.Action == "planned" {
-							fmt.Fprintf(streams.ErrOut, "\n%s", m.Patch)
-						}
-					}
-					return p.Confirm(wizard.AskWire, "No leaves your main as it is and prints the patch; `obsgen wire` applies it later.", true)
-				}
-			}
 		} else if missing := s.MissingRequired(); len(missing) > 0 {
 			return usageErrorf("missing answers: pass %s (or run `obsgen init` in a terminal to be asked)", strings.Join(missing, ", "))
+		} else if err := r.complete(&s); err != nil {
+			return err
 		}
-		s.Complete(detected)
 		s.ObsgenVersion = Version
-		return g.execute(streams, s, true, modeWrite)
+		return r.execute(streams, s, true, modeWrite)
 	}
 	return cmd
 }
@@ -100,16 +91,13 @@ the answers file and regenerates: use it when the stack changes.`,
 		if err := g.check(); err != nil {
 			return err
 		}
-		s, err := g.requireAnswers()
+		s, r, err := g.fromAnswers(sets)
 		if err != nil {
-			return err
-		}
-		if err := applySets(&s, sets); err != nil {
 			return err
 		}
 		writeAnswers := len(sets) > 0 || s.ObsgenVersion != Version
 		s.ObsgenVersion = Version
-		return g.execute(streams, s, writeAnswers, modeWrite)
+		return r.execute(streams, s, writeAnswers, modeWrite)
 	}
 	return cmd
 }
@@ -125,14 +113,11 @@ func newDiffCmd(g *globalOptions, streams IO) *cobra.Command {
 	}
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "preview a changed answer, key=value (repeatable)")
 	cmd.RunE = func(*cobra.Command, []string) error {
-		s, err := g.requireAnswers()
+		s, r, err := g.fromAnswers(sets)
 		if err != nil {
 			return err
 		}
-		if err := applySets(&s, sets); err != nil {
-			return err
-		}
-		return g.execute(streams, s, len(sets) > 0, modeDiff)
+		return r.execute(streams, s, len(sets) > 0, modeDiff)
 	}
 	return cmd
 }
@@ -150,11 +135,11 @@ or out of date. It writes nothing.`,
 			if err := g.check(); err != nil {
 				return err
 			}
-			s, err := g.requireAnswers()
+			s, r, err := g.fromAnswers(nil)
 			if err != nil {
 				return err
 			}
-			return g.execute(streams, s, false, modeCheck)
+			return r.execute(streams, s, false, modeCheck)
 		},
 	}
 }
@@ -176,14 +161,44 @@ main obsgen cannot understand gets the exact lines to add and a warning.`,
 			if err := g.check(); err != nil {
 				return err
 			}
-			s, err := g.requireAnswers()
+			s, r, err := g.fromAnswers(nil)
 			if err != nil {
 				return err
 			}
-			g.Wire = true
+			r.wire = true
 			writeAnswers := s.ObsgenVersion != Version
 			s.ObsgenVersion = Version
-			return g.execute(streams, s, writeAnswers, modeWrite)
+			return r.execute(streams, s, writeAnswers, modeWrite)
 		},
 	}
+}
+
+// askAboutMains asks, before the wizard's summary, what only the
+// service's own code raises: which of several mains the image builds,
+// and whether to wire obsgen into them (shown with the patch). It fills
+// every derived answer first, as the questions depend on them.
+func (r *cmdRun) askAboutMains(p wizard.Prompter, s *spec.Spec, out io.Writer) error {
+	if err := r.complete(s); err != nil {
+		return err
+	}
+	plan := registry.Wiring(*s, r.facts)
+	if dirs := plan.MainDirs(); len(dirs) > 1 {
+		dir, err := p.Select(wizard.AskMain, "The generated Dockerfile builds this package; change its go build line later if needed.", dirs, s.Found.MainDir)
+		if err != nil {
+			return err
+		}
+		s.Found.MainDir = dir
+	}
+	if r.wire || len(plan.Edits()) == 0 {
+		return nil
+	}
+	plan.Summary(out)
+	for _, m := range plan.Mains {
+		if m.Action == "planned" {
+			fmt.Fprintf(out, "\n%s", m.Patch)
+		}
+	}
+	var err error
+	r.wire, err = p.Confirm(wizard.AskWire, "No leaves your main as it is and prints the patch; `obsgen wire` applies it later.", true)
+	return err
 }

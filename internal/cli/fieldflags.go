@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/obsgen/obsgen/internal/spec"
+	"github.com/obsgen/obsgen/internal/steps"
 )
 
 // addFieldFlags registers one flag per answer, named as in spec.Fields, and
@@ -65,9 +66,6 @@ func applySets(s *spec.Spec, sets []string) error {
 			return &exitError{code: ExitUsage, err: err}
 		}
 	}
-	// Answers derived from others follow the change (the default OTLP
-	// endpoint follows the protocol).
-	s.Complete(spec.Detected{})
 	return nil
 }
 
@@ -86,26 +84,12 @@ func equivalentCommand(s spec.Spec, dir string) string {
 	def := spec.New()
 	parts := []string{"obsgen", "init", "--no-prompt"}
 	if dir != "." && dir != "" {
-		parts = append(parts, "--dir", shellQuote(dir))
+		parts = append(parts, "--dir", steps.Quote(dir))
 	}
 	for _, f := range spec.Fields() {
 		if v := f.Get(s); v != f.Get(def) {
-			parts = append(parts, fmt.Sprintf("--%s=%s", f.Name, shellQuote(v)))
+			parts = append(parts, fmt.Sprintf("--%s=%s", f.Name, steps.Quote(v)))
 		}
 	}
 	return strings.Join(parts, " ")
-}
-
-func shellQuote(s string) string {
-	safe := s != ""
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:@%+,=", r)) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

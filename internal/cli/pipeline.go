@@ -15,6 +15,7 @@ import (
 	"github.com/obsgen/obsgen/internal/detect"
 	"github.com/obsgen/obsgen/internal/spec"
 	"github.com/obsgen/obsgen/internal/steps"
+	"github.com/obsgen/obsgen/internal/wire"
 	"github.com/obsgen/obsgen/internal/writer"
 )
 
@@ -63,87 +64,94 @@ func (g *globalOptions) loadAnswers() (s spec.Spec, ok bool, err error) {
 	if err != nil {
 		return spec.Spec{}, false, &exitError{code: ExitUsage, err: err}
 	}
-	detected, err := detect.Repo(g.Dir)
-	if err != nil {
-		return spec.Spec{}, false, &exitError{code: ExitUsage, err: err}
-	}
-	s.Complete(detected)
 	return s, true, nil
 }
 
-func (g *globalOptions) requireAnswers() (spec.Spec, error) {
+// cmdRun is one command's run: its flags, what it read in the repository
+// (once) and whether the user wants the service's mains wired.
+type cmdRun struct {
+	*globalOptions
+	facts *detect.Facts
+	wire  bool
+}
+
+// newRun reads the repository for a run.
+func (g *globalOptions) newRun() (*cmdRun, error) {
+	f, err := registry.Read(g.Dir)
+	if err != nil {
+		return nil, &exitError{code: ExitUsage, err: err}
+	}
+	return &cmdRun{globalOptions: g, facts: f, wire: g.Wire}, nil
+}
+
+// complete fills every derived answer (registry.Complete). A main that
+// does not parse is a usage error naming it: nothing is written.
+func (r *cmdRun) complete(s *spec.Spec) error {
+	err := registry.Complete(s, r.facts)
+	var pe *analyze.ParseError
+	if errors.As(err, &pe) {
+		return &exitError{code: ExitUsage, err: fmt.Errorf("%s: nothing written", pe)}
+	}
+	return err
+}
+
+// fromAnswers starts the run of a command that needs the answers file:
+// the answers, sets applied, every derived answer filled.
+func (g *globalOptions) fromAnswers(sets []string) (spec.Spec, *cmdRun, error) {
 	s, ok, err := g.loadAnswers()
 	if err == nil && !ok {
 		abs, _, _ := g.answersPath()
 		err = usageErrorf("no answers file at %s: run `obsgen init` first, or pass --dir/--config", abs)
 	}
-	return s, err
+	if err != nil {
+		return spec.Spec{}, nil, err
+	}
+	r, err := g.newRun()
+	if err != nil {
+		return spec.Spec{}, nil, err
+	}
+	if err := applySets(&s, sets); err != nil {
+		return spec.Spec{}, nil, err
+	}
+	return s, r, r.complete(&s)
 }
 
-// execute is the one path every command ends in: generate the files in
-// memory, plan them against the repo, then diff, check or write.
-func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mode) error {
-	w, err := analyzeService(g.Dir, s)
-	if err != nil {
-		return err
-	}
-	w.complete(&s)
-	if dirs := w.mainDirs(); len(dirs) > 1 && g.askMain != nil && m == modeWrite {
-		if s.Found.MainDir, err = g.askMain(dirs, s.Found.MainDir); err != nil {
-			return err
-		}
-	}
-	files, err := registry.Generate(s)
+// execute is the one path every command ends in: generate everything in
+// memory, plan it against the repo, then diff, check or write. It asks
+// nothing: every question was asked before.
+func (r *cmdRun) execute(streams IO, s spec.Spec, writeAnswers bool, m mode) error {
+	res, err := registry.Generate(s, r.facts)
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}
-	if m == modeWrite && !g.DryRun {
+	if m == modeWrite && !r.DryRun {
 		// Held from planning to the last step, so the plan is made
 		// against the files the write replaces.
-		unlock, err := writer.Lock(g.Dir)
+		unlock, err := writer.Lock(r.Dir)
 		if err != nil {
 			return err
 		}
 		defer unlock()
 	}
-	wired := false
-	if m == modeWrite && len(w.edits()) > 0 {
-		switch {
-		case g.Wire:
-			wired = true
-		case g.askWire != nil:
-			if wired, err = g.askWire(w); err != nil {
-				return err
-			}
-		}
-	}
-	if wired {
-		files = append(files, w.edits()...)
-	}
+	files := res.Files
 	if m != modeCheck {
-		ignore, err := gitignoreEdit(g.Dir, s)
-		if err != nil {
-			return err
-		}
-		if ignore != nil {
-			files = append(files, *ignore)
-		}
+		files = append(files, res.Edits...)
+	}
+	wired := m == modeWrite && r.wire && len(res.Wiring.Edits()) > 0
+	if wired {
+		files = append(files, res.Wiring.Edits()...)
 	}
 	for _, warn := range spec.Warnings(s) {
 		fmt.Fprintln(streams.ErrOut, "obsgen: warning: "+warn)
 	}
 	if writeAnswers {
-		_, rel, err := g.answersPath()
+		answers, err := r.answersFile(s)
 		if err != nil {
 			return err
 		}
-		data, err := s.Marshal()
-		if err != nil {
-			return err
-		}
-		files = append(files, generators.File{Path: rel, Content: data, Mode: 0o644, Owner: writer.Answers})
+		files = append(files, answers)
 	}
-	plan, err := writer.NewPlan(g.Dir, files, writer.Options{Force: g.Force, ObsgenVersion: Version})
+	plan, err := writer.NewPlan(r.Dir, files, writer.Options{Force: r.Force, ObsgenVersion: Version})
 	if err != nil {
 		return err
 	}
@@ -151,12 +159,12 @@ func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mo
 	case modeDiff:
 		return plan.WriteDiff(streams.Out)
 	case modeCheck:
-		if err := g.report(streams.Out, plan, nil, nil, "drift: "); err != nil {
+		if err := r.report(streams.Out, plan, nil, nil, "drift: "); err != nil {
 			return err
 		}
 		return checkResult(streams.ErrOut, plan)
 	}
-	if !g.DryRun && !g.AllowDirty {
+	if !r.DryRun && !r.AllowDirty {
 		if err := refuseDirty(plan); err != nil {
 			return err
 		}
@@ -165,32 +173,45 @@ func (g *globalOptions) execute(streams IO, s spec.Spec, writeAnswers bool, m mo
 	// the files were written.
 	var after []steps.Planned
 	if plan.Drift() {
-		after, err = steps.Plan(g.Dir, registry.Steps(s), g.stepOptions())
+		after, err = steps.Plan(r.Dir, res.Steps, r.stepOptions())
 		if err != nil {
 			return err
 		}
 	}
-	if err := g.report(streams.Out, plan, after, w, dryRunPrefix(g.DryRun)); err != nil {
+	if err := r.report(streams.Out, plan, after, &res.Wiring, dryRunPrefix(r.DryRun)); err != nil {
 		return err
 	}
-	if g.Output != "json" {
-		w.advise(streams.ErrOut, wired)
+	if r.Output != "json" {
+		res.Wiring.Advise(streams.ErrOut, wired)
 	}
-	if g.DryRun {
+	if r.DryRun {
 		return nil
 	}
 	if err := plan.Apply(); err != nil {
 		return err
 	}
 	if plan.Drift() {
-		if err := steps.Run(streams.ErrOut, g.Dir, after, g.stepOptions()); err != nil {
+		if err := steps.Run(streams.ErrOut, r.Dir, after, r.stepOptions()); err != nil {
 			return err
 		}
-		if s.Service.Language == "node" {
-			nodeSnippet(streams.ErrOut, s)
+		for _, n := range res.Notes {
+			fmt.Fprint(streams.ErrOut, n)
 		}
 	}
 	return attention(plan)
+}
+
+// answersFile is the answers file to write, owned as answers.
+func (g *globalOptions) answersFile(s spec.Spec) (generators.File, error) {
+	_, rel, err := g.answersPath()
+	if err != nil {
+		return generators.File{}, err
+	}
+	data, err := s.Marshal()
+	if err != nil {
+		return generators.File{}, err
+	}
+	return generators.File{Path: rel, Content: data, Mode: 0o644, Owner: writer.Answers}, nil
 }
 
 // checkResult fails check when the repo is not what the answers file
@@ -272,7 +293,7 @@ type jsonReport struct {
 	// Found is what obsgen read in the service's code; Wiring the plan for
 	// each of its mains.
 	Found  *analyze.Service `json:"found,omitempty"`
-	Wiring []mainPlan       `json:"wiring,omitempty"`
+	Wiring []wire.MainPlan  `json:"wiring,omitempty"`
 }
 
 type jsonFile struct {
@@ -293,7 +314,7 @@ func dryRunPrefix(dry bool) string {
 }
 
 // report prints the plan: a line per file and a summary with prefix, or JSON.
-func (g *globalOptions) report(w io.Writer, p *writer.Plan, after []steps.Planned, found *wiring, prefix string) error {
+func (g *globalOptions) report(w io.Writer, p *writer.Plan, after []steps.Planned, found *wire.Plan, prefix string) error {
 	if g.Output == "json" {
 		r := jsonReport{DryRun: g.DryRun, Files: []jsonFile{}, Steps: after}
 		if found != nil {
@@ -310,7 +331,7 @@ func (g *globalOptions) report(w io.Writer, p *writer.Plan, after []steps.Planne
 		return enc.Encode(r)
 	}
 	if found != nil {
-		found.summary(w)
+		found.Summary(w)
 	}
 	counts := map[writer.Action]int{}
 	for _, c := range p.Changes {

@@ -105,17 +105,13 @@ type globalOptions struct {
 	Force      bool
 	AllowDirty bool
 	Output     string
-	// SkipGoGet leaves the service's go.mod alone (see gomod.go).
+	// SkipGoGet leaves the service's go.mod alone (internal/steps).
 	SkipGoGet bool
-	// Wire applies the planned edit of the service's own mains (init
-	// --wire, obsgen wire); askWire, set when the wizard runs, asks.
-	Wire    bool
-	askWire func(*wiring) (bool, error)
 	// SkipInstall leaves the service's package.json alone (npm steps).
 	SkipInstall bool
-	// askMain, set when the wizard runs, asks which of several main
-	// packages the image builds.
-	askMain func(dirs []string, def string) (string, error)
+	// Wire is init's --wire: apply the planned edit of the service's own
+	// mains without asking.
+	Wire bool
 }
 
 // NewRoot builds the command tree.

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/obsgen/obsgen/internal/testtool"
+	"github.com/obsgen/obsgen/internal/writer"
 	"github.com/obsgen/obsgen/wizard"
 	"github.com/obsgen/obsgen/wizard/wizardtest"
 )
@@ -261,5 +262,62 @@ func TestDockerfileCgoAndKept(t *testing.T) {
 	}
 	if readFile(t, dir, "Dockerfile") != "FROM golang:1.22\n" {
 		t.Error("the service's Dockerfile was changed")
+	}
+}
+
+// promptOrder wraps a scripted prompter and records, for the questions
+// about the service's own mains, whether they came after the summary's
+// confirmation or while the repository's write lock was held.
+type promptOrder struct {
+	*wizardtest.Scripted
+	dir  string
+	late []string
+}
+
+func (p *promptOrder) note(msg string) {
+	if msg != wizard.AskWire && msg != wizard.AskMain {
+		return
+	}
+	if slices.Contains(p.Asked, wizard.AskConfirm) {
+		p.late = append(p.late, msg+": asked after the summary was confirmed")
+	}
+	unlock, err := writer.Lock(p.dir)
+	if err != nil {
+		p.late = append(p.late, msg+": asked while the repository lock is held")
+		return
+	}
+	unlock()
+}
+
+func (p *promptOrder) Confirm(msg, help string, def bool) (bool, error) {
+	p.note(msg)
+	return p.Scripted.Confirm(msg, help, def)
+}
+
+func (p *promptOrder) Select(msg, help string, options []string, def string) (string, error) {
+	p.note(msg)
+	return p.Scripted.Select(msg, help, options, def)
+}
+
+// Every question, the wiring ones included, comes before the summary the
+// user confirms, and none while the lock is held: the summary is the last
+// word before obsgen writes.
+func TestWiringQuestionsComeBeforeTheSummary(t *testing.T) {
+	dir := existingService(t, map[string]string{"cmd/api/main.go": chiMain, "cmd/worker/main.go": "package main\n\nfunc main() {}\n"})
+	p := &promptOrder{Scripted: &wizardtest.Scripted{Answers: map[string]string{"Service name": "rest", wizard.AskWire: "true", wizard.AskMain: "cmd/api"}}, dir: dir}
+	r := run(t, p, "init", "--dir", dir)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.errOut)
+	}
+	for _, q := range []string{wizard.AskMain, wizard.AskWire} {
+		if !slices.Contains(p.Asked, q) {
+			t.Errorf("not asked %q: %v", q, p.Asked)
+		}
+	}
+	for _, l := range p.late {
+		t.Error(l)
+	}
+	if !strings.Contains(readFile(t, dir, "cmd/api/main.go"), "observability.Serve") {
+		t.Error("the chosen main was not wired")
 	}
 }

@@ -40,7 +40,7 @@ func Repo(dir string) (spec.Detected, error) {
 	if err != nil {
 		return spec.Detected{}, fmt.Errorf("%s: %w: fix the go.mod or run obsgen from another folder with --dir", name, err)
 	}
-	d := spec.Detected{Language: "go"}
+	d := spec.Detected{Language: spec.LangGo}
 	if f.Module != nil {
 		d.Module = f.Module.Mod.Path
 	}

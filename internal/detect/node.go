@@ -73,7 +73,7 @@ func Node(dir string) (d spec.Detected, ok bool, err error) {
 	for n := range pkg.Dependencies {
 		deps[n] = true
 	}
-	d.Language = "node"
+	d.Language = spec.LangNode
 	for _, f := range nodeFrameworks {
 		if deps[f.dep] {
 			d.Framework = f.framework

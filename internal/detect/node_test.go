@@ -83,7 +83,7 @@ func TestGoModWinsOverPackageJSON(t *testing.T) {
 		"go.mod":       "module x.io/y\n",
 		"package.json": `{"dependencies":{"express":"5.3.0"}}`,
 	}))
-	if err != nil || d.Language != "go" || d.Framework != "" {
+	if err != nil || !d.Language.IsGo() || d.Framework != "" {
 		t.Fatalf("got %+v, %v; want the Go module", d, err)
 	}
 }

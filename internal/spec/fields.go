@@ -55,10 +55,10 @@ func sentryOn(s Spec) bool  { return s.Sentry.Enabled }
 func tracingOn(s Spec) bool { return s.Tracing.Enabled }
 func emailOn(s Spec) bool   { return s.Alerts.Receiver == "email" }
 func goLang(s Spec) bool    { return s.IsGo() }
-func nodeLang(s Spec) bool  { return s.Service.Language == "node" }
+func nodeLang(s Spec) bool  { return s.Service.Language.IsNode() }
 func nodeTS(s Spec) bool    { return nodeLang(s) && s.Node.TypeScript }
 
-func kubernetesOn(s Spec) bool { return s.Deploy.Target == "kubernetes" }
+func kubernetesOn(s Spec) bool { return s.Deploy.Target.IsKubernetes() }
 
 var fields = []Field{
 	{
@@ -77,7 +77,7 @@ var fields = []Field{
 		Name: "language", Path: "service.language", Options: Languages, Advanced: true,
 		Prompt: "Language",
 		Help:   "The language of the generated instrumentation code.",
-		ref:    func(s *Spec) any { return &s.Service.Language },
+		ref:    func(s *Spec) any { return (*string)(&s.Service.Language) },
 	},
 	{
 		Name: "framework", Path: "service.framework", Options: Frameworks,
@@ -429,7 +429,7 @@ var fields = []Field{
 		Name: "deploy-target", Path: "deploy.target", Options: DeployTargets, Advanced: true,
 		Prompt: "Deploy target",
 		Help:   "compose: a docker compose stack that runs the service with Prometheus, Grafana, Loki and the rest. kubernetes: also a Helm chart and the objects that plug the service into a cluster's kube-prometheus-stack, Loki and Tempo.",
-		ref:    func(s *Spec) any { return &s.Deploy.Target },
+		ref:    func(s *Spec) any { return (*string)(&s.Deploy.Target) },
 	},
 	{
 		Name: "k8s-chart-dir", Path: "kubernetes.chart_dir", Advanced: true, When: kubernetesOn,

@@ -142,7 +142,7 @@ const fileHeader = `# obsgen answers file: the stack obsgen generates observabil
 func (s Spec) Marshal() ([]byte, error) {
 	// Each language's answers are written only for that language; loading
 	// the file restores the other's defaults.
-	if s.Service.Language == "node" {
+	if s.Service.Language.IsNode() {
 		s.Service.Module = ""
 	} else {
 		s.Node = Node{}
@@ -155,7 +155,7 @@ func (s Spec) Marshal() ([]byte, error) {
 	}
 	// The kubernetes section means nothing to other targets: leave it out
 	// while it holds only defaults, so their answers files stay as they were.
-	if s.Deploy.Target != "kubernetes" && s.Kubernetes == New().Kubernetes {
+	if !s.Deploy.Target.IsKubernetes() && s.Kubernetes == New().Kubernetes {
 		dropKey(&doc, "kubernetes")
 	}
 	enc := yaml.NewEncoder(&b)

@@ -56,14 +56,14 @@ type Found struct {
 
 // Service describes the instrumented service itself.
 type Service struct {
-	Name          string `yaml:"name"`
-	VersionSource string `yaml:"version_source"`
-	Language      string `yaml:"language"`
-	Framework     string `yaml:"framework"`
-	Module        string `yaml:"module"`
-	Port          int    `yaml:"port"`
-	Environment   string `yaml:"environment"`
-	LogLevel      string `yaml:"log_level"`
+	Name          string   `yaml:"name"`
+	VersionSource string   `yaml:"version_source"`
+	Language      Language `yaml:"language"`
+	Framework     string   `yaml:"framework"`
+	Module        string   `yaml:"module"`
+	Port          int      `yaml:"port"`
+	Environment   string   `yaml:"environment"`
+	LogLevel      string   `yaml:"log_level"`
 	// DrainDelay is how long the service keeps serving, already reported
 	// not ready, after SIGTERM: load balancers need that long to stop
 	// sending it new requests.
@@ -166,7 +166,7 @@ type Alerts struct {
 
 // Deploy says where the service and its observability stack run.
 type Deploy struct {
-	Target string `yaml:"target"`
+	Target Target `yaml:"target"`
 }
 
 // Kubernetes says how the service plugs into a cluster's existing
@@ -263,7 +263,7 @@ func New() Spec {
 		Version: SchemaVersion,
 		Service: Service{
 			VersionSource: "buildinfo",
-			Language:      "go",
+			Language:      LangGo,
 			Framework:     "nethttp",
 			Port:          8080,
 			Environment:   "production",
@@ -288,7 +288,7 @@ func New() Spec {
 			MinRequests:      1000,
 		},
 		Alerts: Alerts{Receiver: "none", GrafanaURL: "http://localhost:3000"},
-		Deploy: Deploy{Target: "compose"},
+		Deploy: Deploy{Target: TargetCompose},
 		Output: Output{CodeDir: "internal/observability", ConfigDir: "observability"},
 		Kubernetes: Kubernetes{
 			ChartDir:            "deploy/helm",
@@ -314,7 +314,7 @@ func (s *Spec) Complete(d Detected) {
 			s.Tracing.Endpoint = DefaultOTLPEndpoint(s.Tracing.Protocol)
 		}
 	}
-	if s.Service.Language == "node" {
+	if s.Service.Language.IsNode() {
 		if s.Node.Main == "" {
 			s.Node.Main = d.NodeMain
 		}
@@ -350,7 +350,7 @@ type Detected struct {
 	// Language is "node" when the repo is a Node.js package (package.json
 	// and no go.mod); the Node fields are read from package.json, the lock
 	// file and tsconfig.json.
-	Language       string
+	Language       Language
 	PackageManager string
 	TypeScript     bool
 	ModuleType     string
@@ -359,6 +359,38 @@ type Detected struct {
 	OutDir         string
 }
 
+// GoImportPath is the import path of the generated Go package: the
+// service's module and the code folder.
+func (s Spec) GoImportPath() string { return s.Service.Module + "/" + s.Output.CodeDir }
+
 // IsGo reports whether the service is written in Go: only a Go service
 // exports the Go runtime's metrics (go_*) the dashboard and runbooks read.
-func (s Spec) IsGo() bool { return s.Service.Language == "go" }
+func (s Spec) IsGo() bool { return s.Service.Language.IsGo() }
+
+// Language is the service's language (service.language); the answers
+// file spells it as in Languages.
+type Language string
+
+// The languages obsgen generates code for.
+const (
+	LangGo   Language = "go"
+	LangNode Language = "node"
+)
+
+// IsGo and IsNode say which language l is.
+func (l Language) IsGo() bool   { return l == LangGo }
+func (l Language) IsNode() bool { return l == LangNode }
+
+// Target is where the service and its observability stack run
+// (deploy.target), as in DeployTargets.
+type Target string
+
+// The deploy targets.
+const (
+	TargetCompose    Target = "compose"
+	TargetKubernetes Target = "kubernetes"
+)
+
+// IsCompose and IsKubernetes say which target t is.
+func (t Target) IsCompose() bool    { return t == TargetCompose }
+func (t Target) IsKubernetes() bool { return t == TargetKubernetes }

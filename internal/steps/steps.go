@@ -28,13 +28,23 @@ type Command struct {
 func (c Command) String() string {
 	out := make([]string, len(c.Args))
 	for i, a := range c.Args {
-		out[i] = shellQuote(a)
+		out[i] = Quote(a)
 	}
 	return strings.Join(out, " ")
 }
 
-func shellQuote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`*?[]{}()<>|&;#~!") {
+// Quote is the one quoting rule for every command obsgen prints: a word
+// of letters, digits and characters no shell treats specially stays as
+// it is; anything else is single-quoted.
+func Quote(s string) string {
+	safe := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:@%+,=", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"

@@ -111,3 +111,27 @@ func TestPlanKeepsServicesFramework(t *testing.T) {
 		}
 	}
 }
+
+// One quoting rule for every command obsgen prints (the steps here, the
+// "same without questions" line of the wizard): only characters no shell
+// treats specially stay bare. zsh's extended glob reads ^ and a
+// non-ASCII byte may not survive a copy, so both are quoted.
+func TestQuoteOnlyLeavesPlainWordsBare(t *testing.T) {
+	for in, want := range map[string]string{
+		"go":                 "go",
+		"example.com/x@v1.2": "example.com/x@v1.2",
+		"--set=a,b+c:d%e":    "--set=a,b+c:d%e",
+		"pino@^10":           "'pino@^10'",
+		"café":               "'café'",
+		"a b":                "'a b'",
+		"it's":               `'it'\''s'`,
+		"":                   "''",
+	} {
+		if got := Quote(in); got != want {
+			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
+		}
+		if got := (Command{Args: []string{in}}).String(); got != want {
+			t.Errorf("Command{%q}.String() = %s, want %s", in, got, want)
+		}
+	}
+}

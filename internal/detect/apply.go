@@ -1,4 +1,4 @@
-package cli
+package detect
 
 import (
 	"fmt"
@@ -7,13 +7,13 @@ import (
 	"github.com/obsgen/obsgen/internal/spec"
 )
 
-// applyDetected starts a new answers file from what the repo says about
+// Apply starts a new answers file from what the repo says about
 // itself, leaving alone every answer a flag set (it runs after the flags).
 // A Node service's code goes under src unless the flag says otherwise. It says what it took, so
 // the wizard's defaults are never a surprise.
-func applyDetected(s *spec.Spec, d spec.Detected, changed func(flag string) bool, w io.Writer) {
+func Apply(s *spec.Spec, d spec.Detected, changed func(flag string) bool, w io.Writer) {
 	source := "go.mod"
-	if d.Language == "node" {
+	if d.Language.IsNode() {
 		source = "package.json"
 	}
 	set := func(flag string, dst *string, v string) {
@@ -23,17 +23,17 @@ func applyDetected(s *spec.Spec, d spec.Detected, changed func(flag string) bool
 		*dst = v
 		fmt.Fprintf(w, "detected %s %s from %s (pass --%s to change it)\n", flag, v, source, flag)
 	}
-	if d.Language == "node" && !changed("language") {
-		s.Service.Language = "node"
+	if d.Language.IsNode() && !changed("language") {
+		s.Service.Language = spec.LangNode
 		fmt.Fprintf(w, "detected language node from package.json (pass --language to change it)\n")
 	}
-	if s.Service.Language == "node" && !changed("code-dir") {
+	if s.Service.Language.IsNode() && !changed("code-dir") {
 		s.Output.CodeDir = spec.NodeCodeDir
 		if d.RootDir != "" && d.RootDir != "src" {
 			s.Output.CodeDir = d.RootDir + "/observability"
 		}
 	}
-	if d.Language == "node" && s.Service.Language == "node" {
+	if d.Language.IsNode() && s.Service.Language.IsNode() {
 		set("node-package-manager", &s.Node.PackageManager, d.PackageManager)
 		set("node-module-type", &s.Node.ModuleType, d.ModuleType)
 		set("node-main", &s.Node.Main, d.NodeMain)

@@ -1,23 +1,24 @@
-package cli
+package nodecode
 
 import (
 	"fmt"
-	"io"
 	"path"
 	"strings"
 
-	"github.com/obsgen/obsgen/generators/nodecode"
 	"github.com/obsgen/obsgen/internal/spec"
 )
 
-// nodeSnippet says how to start a Node service with the module loaded
-// first, and the two lines its app needs.
-func nodeSnippet(w io.Writer, s spec.Spec) {
+// notes say how to start a Node service with the module loaded first, and
+// the lines its app needs.
+func notes(s spec.Spec) []string {
+	if !s.Service.Language.IsNode() {
+		return nil
+	}
 	glue := "./" + path.Join(strings.TrimPrefix(strings.TrimPrefix(s.Output.CodeDir, s.Node.RootDir), "/"), s.Service.Framework)
 	if !s.Node.TypeScript {
 		glue = "./" + path.Join(s.Output.CodeDir, s.Service.Framework)
 	}
-	glue += "." + nodecode.Ext(s)
+	glue += "." + Ext(s)
 	if s.Node.TypeScript {
 		glue = strings.TrimSuffix(glue, ".ts") + ".js"
 	}
@@ -27,11 +28,11 @@ func nodeSnippet(w io.Writer, s spec.Spec) {
 	} else {
 		use = "observe(app);                         // first, before any route\n  app.use(errorHandler);                // last\n  closeOnShutdown(app.listen(port));    // drained at SIGTERM"
 	}
-	fmt.Fprintf(w, `
+	return []string{fmt.Sprintf(`
 Start the service with the observability module loaded first:
   %s
 Wire it into your app (paths relative to your entry file):
   import { observe%s } from %q;
   %s
-`, nodecode.StartCommand(s), map[bool]string{true: ", errorHandler, closeOnShutdown", false: ""}[s.Service.Framework == "express"], glue, use)
+`, StartCommand(s), map[bool]string{true: ", errorHandler, closeOnShutdown", false: ""}[s.Service.Framework == "express"], glue, use)}
 }
