@@ -7,45 +7,26 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/obsgen/obsgen/golden"
-	"github.com/obsgen/obsgen/internal/spec"
+	"github.com/obsgen/obsgen/golden/goldentest"
 )
 
 // scenario is a golden scenario that generates files, written to disk.
-type scenario struct {
-	golden.Scenario
-	Spec spec.Spec
-	Dir  string
-}
+// scenario is a generating golden scenario written to its own folder.
+type scenario struct{ goldentest.Scenario }
 
 // scenarios writes every generating golden scenario to its own temporary
-// folder. There must be some: a harness that checks nothing passes nothing.
+// folder.
 func scenarios(t *testing.T) []scenario {
 	t.Helper()
-	all, err := golden.Generating()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []scenario
-	for _, sc := range all {
-		s, err := sc.Spec()
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir := t.TempDir()
-		if err := sc.WriteTree(dir); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, scenario{Scenario: sc, Spec: s, Dir: dir})
-	}
-	if len(out) < 3 {
-		t.Fatalf("found %d generating golden scenarios, want at least 3", len(out))
+	for _, sc := range goldentest.Load(t, goldentest.Options{Write: true, AtLeast: 3}) {
+		out = append(out, scenario{sc})
 	}
 	return out
 }
 
 // path is a scenario output on disk.
-func (sc scenario) path(rel string) string { return filepath.Join(sc.Dir, filepath.FromSlash(rel)) }
+func (sc scenario) path(rel string) string { return sc.Path(rel) }
 
 // read returns a scenario output, failing the test when it is missing.
 func (sc scenario) read(t testing.TB, rel string) []byte {

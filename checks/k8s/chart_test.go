@@ -12,49 +12,28 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/obsgen/obsgen/generators/kubernetes"
-	"github.com/obsgen/obsgen/golden"
+	"github.com/obsgen/obsgen/golden/goldentest"
 	"github.com/obsgen/obsgen/internal/spec"
 	"github.com/obsgen/obsgen/internal/testtool"
 )
 
 // scenario is a kubernetes golden scenario written to disk.
-type scenario struct {
-	golden.Scenario
-	Spec spec.Spec
-	Dir  string
-}
+// scenario is a golden scenario of the kubernetes target in its own
+// folder.
+type scenario struct{ goldentest.Scenario }
 
 // scenarios writes every generating golden scenario of the kubernetes
-// target to its own folder. There must be several: a harness that checks
-// nothing passes nothing.
+// target to its own folder.
 func scenarios(t *testing.T) []scenario {
 	t.Helper()
-	all, err := golden.Generating()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []scenario
-	for _, sc := range all {
-		s, err := sc.Spec()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !kubernetes.Enabled(s) {
-			continue
-		}
-		dir := t.TempDir()
-		if err := sc.WriteTree(dir); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, scenario{Scenario: sc, Spec: s, Dir: dir})
-	}
-	if len(out) < 3 {
-		t.Fatalf("found %d kubernetes golden scenarios, want at least 3", len(out))
+	for _, sc := range goldentest.Load(t, goldentest.Options{Keep: kubernetes.Enabled, Write: true, AtLeast: 3, What: "kubernetes"}) {
+		out = append(out, scenario{sc})
 	}
 	return out
 }
 
-func (sc scenario) path(rel string) string { return filepath.Join(sc.Dir, filepath.FromSlash(rel)) }
+func (sc scenario) path(rel string) string { return sc.Path(rel) }
 
 func (sc scenario) chart() string { return sc.path(kubernetes.ChartDir(sc.Spec)) }
 

@@ -12,31 +12,16 @@ import (
 
 	"github.com/obsgen/obsgen/generators/grafana"
 	"github.com/obsgen/obsgen/generators/loki"
-	"github.com/obsgen/obsgen/golden"
-	"github.com/obsgen/obsgen/internal/spec"
+	"github.com/obsgen/obsgen/golden/goldentest"
 )
 
-type scenario struct {
-	golden.Scenario
-	Spec spec.Spec
-}
+type scenario struct{ goldentest.Scenario }
 
 func scenarios(t *testing.T) []scenario {
 	t.Helper()
-	all, err := golden.Generating()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []scenario
-	for _, sc := range all {
-		s, err := sc.Spec()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, scenario{Scenario: sc, Spec: s})
-	}
-	if len(out) < 3 {
-		t.Fatalf("found %d generating golden scenarios, want at least 3", len(out))
+	for _, sc := range goldentest.Load(t, goldentest.Options{AtLeast: 3}) {
+		out = append(out, scenario{sc})
 	}
 	return out
 }
