@@ -23,7 +23,7 @@
 # /usr/local/go/bin), using the default shared GOMODCACHE and GOCACHE; nothing
 # is installed with apt. A cold build of everything took 13 minutes on 2 cores
 # with empty Go caches; a warm run takes well under a second. Versions are
-# pinned to what the filtered module mirror serves (see TOOLCHAIN.md).
+# pinned to versions the module proxy serves and that build (each tool's notes below).
 #
 # The cache key is tool + version (otelcol: + a hash of otelcol-builder.yaml).
 # When you change how a tool is built without changing its version, delete

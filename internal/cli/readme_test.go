@@ -2,8 +2,11 @@ package cli
 
 import (
 	"os"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 
 	"github.com/obsgen/obsgen/internal/spec"
 )
@@ -33,4 +36,31 @@ func readDoc(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestReadmeListsEveryGlobalFlag keeps the README's "Global flags" line in
+// step with the root command: every persistent flag is there, and nothing
+// is there that the command does not have.
+func TestReadmeListsEveryGlobalFlag(t *testing.T) {
+	readme := readDoc(t, "../../README.md")
+	i := strings.Index(readme, "Global flags:")
+	if i < 0 {
+		t.Fatal("README.md has no \"Global flags:\" paragraph")
+	}
+	para, _, _ := strings.Cut(readme[i:], "\n\n")
+	root := NewRoot(IO{})
+	documented := map[string]bool{}
+	for _, m := range regexp.MustCompile("`(-[a-z]/)?--([a-z-]+)").FindAllStringSubmatch(para, -1) {
+		documented[m[2]] = true
+	}
+	delete(documented, "help") // cobra's own, on every command
+	root.PersistentFlags().VisitAll(func(f *pflag.Flag) {
+		if !documented[f.Name] {
+			t.Errorf("README.md's global flags omit --%s (%s)", f.Name, f.Usage)
+		}
+		delete(documented, f.Name)
+	})
+	for name := range documented {
+		t.Errorf("README.md's global flags list --%s, which the root command does not have", name)
+	}
 }

@@ -1,6 +1,9 @@
 // Package detect reads what obsgen can learn from the service repository by
-// itself (the Go module path and the HTTP router), so the wizard can offer it
-// as a default instead of asking blind.
+// itself, once per run (Facts): the language, the Go module path and router
+// from go.mod or the Node package's manager, module type, entry file and
+// folders from package.json, the lock file and tsconfig; the .gitignore;
+// and the analysis of the Go code. The wizard offers what it finds as
+// defaults instead of asking blind.
 package detect
 
 import (
