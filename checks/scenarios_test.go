@@ -1,17 +1,13 @@
 package checks
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/obsgen/obsgen/golden/goldentest"
+	"github.com/obsgen/obsgen/internal/testtool"
 )
 
 // scenario is a golden scenario that generates files, written to disk.
-// scenario is a generating golden scenario written to its own folder.
 type scenario struct{ goldentest.Scenario }
 
 // scenarios writes every generating golden scenario to its own temporary
@@ -40,19 +36,11 @@ func (sc scenario) read(t testing.TB, rel string) []byte {
 
 // run executes a tool in dir and returns its combined output.
 func run(dir, tool string, args ...string) (string, error) {
-	cmd := exec.Command(tool, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "NO_COLOR=1")
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	return testtool.Run(dir, tool, nil, args...)
 }
 
 // mustRun fails the test with the tool's output when it exits non-zero.
 func mustRun(t *testing.T, dir, tool string, args ...string) string {
 	t.Helper()
-	out, err := run(dir, tool, args...)
-	if err != nil {
-		t.Fatalf("%s %s (in %s): %v\n%s", filepath.Base(tool), strings.Join(args, " "), dir, err, out)
-	}
-	return out
+	return testtool.MustRun(t, dir, tool, nil, args...)
 }

@@ -2,12 +2,12 @@ package e2e
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/obsgen/obsgen/golden"
+	"github.com/obsgen/obsgen/internal/testtool"
 )
 
 // scenarios returns every golden scenario that generates files.
@@ -44,8 +44,7 @@ func filesUnder(sc golden.Scenario, part, suffix string) []string {
 
 // run runs a tool and returns its combined output and error.
 func run(bin string, args ...string) (string, error) {
-	out, err := exec.Command(bin, args...).CombinedOutput()
-	return string(out), err
+	return testtool.Run("", bin, nil, args...)
 }
 
 func writeFile(t *testing.T, p string, data []byte) {

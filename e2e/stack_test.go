@@ -383,10 +383,7 @@ func initService(t *testing.T, dir string, p ports, logFile string, extra ...str
 }
 
 func runIn(dir, bin string, args ...string) (string, error) {
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	return testtool.Run(dir, bin, nil, args...)
 }
 
 func startAlertmanager(t *testing.T, bin, cfgDir, work string, p ports) *proc {

@@ -3,7 +3,6 @@ package k8s
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -37,22 +36,17 @@ func (sc scenario) path(rel string) string { return sc.Path(rel) }
 
 func (sc scenario) chart() string { return sc.path(kubernetes.ChartDir(sc.Spec)) }
 
+// helmEnv shares Helm's cache between the tests.
+var helmEnv = []string{"HELM_CACHE_HOME=" + filepath.Join(os.TempDir(), "obsgen-helm-cache")}
+
 // run executes a tool and returns its combined output.
 func run(dir, tool string, args ...string) (string, error) {
-	cmd := exec.Command(tool, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "NO_COLOR=1", "HELM_CACHE_HOME="+filepath.Join(os.TempDir(), "obsgen-helm-cache"))
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	return testtool.Run(dir, tool, helmEnv, args...)
 }
 
 func mustRun(t *testing.T, dir, tool string, args ...string) string {
 	t.Helper()
-	out, err := run(dir, tool, args...)
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", filepath.Base(tool), strings.Join(args, " "), err, out)
-	}
-	return out
+	return testtool.MustRun(t, dir, tool, helmEnv, args...)
 }
 
 // valueSet is one way to install the chart: --set arguments and the kinds

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -78,6 +79,28 @@ func Slow(t testing.TB, what string) {
 func Go(t testing.TB) string {
 	t.Helper()
 	return Require(t, "go")
+}
+
+// Run runs tool in dir (the test's own folder when empty) with NO_COLOR=1
+// and env added to the test's environment, and returns its combined
+// output: the one runner of real tools the test modules share.
+func Run(dir, tool string, env []string, args ...string) (string, error) {
+	cmd := exec.Command(tool, args...)
+	cmd.Dir = dir
+	cmd.Env = append(append(os.Environ(), "NO_COLOR=1"), env...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// MustRun is Run that fails the test with the tool's output when it exits
+// non-zero.
+func MustRun(t testing.TB, dir, tool string, env []string, args ...string) string {
+	t.Helper()
+	out, err := Run(dir, tool, env, args...)
+	if err != nil {
+		t.Fatalf("%s %s (in %s): %v\n%s", filepath.Base(tool), strings.Join(args, " "), dir, err, out)
+	}
+	return out
 }
 
 func isExecutable(p string) bool {
