@@ -163,37 +163,61 @@ func TestPromtoolTestRulesCatchesMistakes(t *testing.T) {
 	}
 }
 
-// The rules and their tests hold for other SLO windows, whose burn
-// windows are scaled: 7d (the shortest, where the short windows hit the 5m
-// floor), 28d (Pyrra's base) and 90d (the longest).
-func TestPromtoolTestRulesOtherWindows(t *testing.T) {
+// writeRules writes the rules generator's files for s under dir.
+func writeRules(t *testing.T, s spec.Spec, dir string) {
+	t.Helper()
+	files, err := rules.Generator.Generate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		p := filepath.Join(dir, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Every answer the validator accepts gives generated tests that pass:
+// objectives from the lowest to the highest allowed, request minimums from
+// 1 to the largest, and SLO windows whose burn windows are scaled (7d,
+// where the short windows hit the 5m floor; 28d, Pyrra's base; 90d, the
+// longest). An answer that cannot give passing tests must be refused by
+// validation instead, so every grid point is validated first.
+func TestPromtoolTestRulesEveryAcceptedSLO(t *testing.T) {
 	promtool := testtool.Require(t, "promtool")
 	base := scenarios(t)[0].Spec
-	for _, days := range []int{7, 28, 90} {
-		t.Run(fmt.Sprintf("%dd", days), func(t *testing.T) {
-			t.Parallel()
-			s := base
-			s.SLO.Window = spec.Duration(time.Duration(days) * 24 * time.Hour)
-			files, err := rules.Generator.Generate(s)
-			if err != nil {
-				t.Fatal(err)
+	objectives := []float64{95, 99, 99.9, 99.95, 99.99, 99.999}
+	minimums := []int{1, 50, 1000, 1_000_000}
+	windows := []int{7, 28, 90}
+	if testing.Short() {
+		objectives, minimums, windows = []float64{99.99}, []int{50}, []int{30}
+	}
+	for _, days := range windows {
+		for _, target := range objectives {
+			for _, min := range minimums {
+				s := base
+				s.SLO.Window = spec.Duration(time.Duration(days) * 24 * time.Hour)
+				s.SLO.Availability, s.SLO.LatencyObjective, s.SLO.MinRequests = target, target, min
+				name := fmt.Sprintf("%dd/%v/%d", days, target, min)
+				t.Run(name, func(t *testing.T) {
+					t.Parallel()
+					if err := s.Validate(); err != nil {
+						t.Skipf("refused by validation: %v", err)
+					}
+					dir := t.TempDir()
+					writeRules(t, s, dir)
+					mustRun(t, dir, promtool, "check", "rules", "--lint=all", "--lint-fatal", rules.RulesPath(s))
+					out, err := testRules(filepath.Dir(filepath.Join(dir, rules.TestsPath(s))), promtool)
+					if err != nil {
+						t.Fatalf("promtool test rules failed for an accepted answer (%s): %v\n%s", name, err, out)
+					}
+				})
 			}
-			dir := t.TempDir()
-			for _, f := range files {
-				p := filepath.Join(dir, filepath.FromSlash(f.Path))
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, f.Content, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			mustRun(t, dir, promtool, "check", "rules", "--lint=all", "--lint-fatal", rules.RulesPath(s))
-			out, err := testRules(filepath.Dir(filepath.Join(dir, rules.TestsPath(s))), promtool)
-			if err != nil {
-				t.Fatalf("promtool test rules failed for a %dd window: %v\n%s", days, err, out)
-			}
-		})
+		}
 	}
 }
 
