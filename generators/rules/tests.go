@@ -419,6 +419,11 @@ func quietHourTests(a Alert, f fixture, m slo.Model, step time.Duration) []TestG
 		// Below the threshold anyway: nothing for the minimum to prevent.
 		return nil
 	}
+	if 2*w.Long.Minutes() >= float64(m.MinRequests) {
+		// The minimum lets 2 requests a minute through: two failed ones
+		// page, and spec.Warnings says so to whoever chose the minimum.
+		return nil
+	}
 	loud := 1000.0
 	firstFiring := step + up(w.For, step)
 	return []TestGroup{
