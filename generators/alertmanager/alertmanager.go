@@ -207,6 +207,9 @@ func firstAnnotation(name string) string {
 	return `{{ $a := index .Alerts 0 }}{{ with .Alerts.Firing }}{{ $a = index . 0 }}{{ end }}{{ $a.Annotations.` + name + ` }}`
 }
 
+// anySLO matches the alerts of an SLO.
+var anySLO = slo.LabelSLO + `=~".+"`
+
 func matcher(label, value string) string { return fmt.Sprintf("%s=%q", label, value) }
 
 // Build returns the configuration for a spec.
@@ -226,17 +229,30 @@ func Build(s spec.Spec) Config {
 				{Receiver: ReceiverTicket, Matchers: []string{matcher(slo.LabelSeverity, slo.SeverityTicket)}, GroupWait: "5m", RepeatInterval: "1d"},
 			},
 		},
+		// Inhibition mutes only what the source explains. Labels missing on
+		// both sides are equal to Alertmanager, so every rule names the
+		// alerts it may mute: a rule on severity alone would let any page
+		// mute every ticket of the service without an slo label (the
+		// stack's own alerts: Alertmanager cannot notify, the collector
+		// drops data), which a down service does not explain.
 		InhibitRules: []InhibitRule{
 			{
 				// A page already says it: mute the ticket of the same SLO.
-				SourceMatchers: []string{matcher(slo.LabelSeverity, slo.SeverityPage)},
-				TargetMatchers: []string{matcher(slo.LabelSeverity, slo.SeverityTicket)},
+				SourceMatchers: []string{matcher(slo.LabelSeverity, slo.SeverityPage), anySLO},
+				TargetMatchers: []string{matcher(slo.LabelSeverity, slo.SeverityTicket), anySLO},
 				Equal:          []string{slo.LabelService, contract.LabelEnvironment, slo.LabelSLO},
 			},
 			{
-				// A service that is down burns every budget: one page is enough.
+				// A service that is down or not scraped burns, or cannot
+				// measure, every budget: one page is enough.
+				SourceMatchers: []string{fmt.Sprintf("alertname=~%q", rules.AlertServiceDown+"|"+rules.AlertMetricsAbsent)},
+				TargetMatchers: []string{anySLO},
+				Equal:          []string{slo.LabelService, contract.LabelEnvironment},
+			},
+			{
+				// Every target of a down service is down.
 				SourceMatchers: []string{matcher("alertname", rules.AlertServiceDown)},
-				TargetMatchers: []string{slo.LabelSLO + `=~".+"`},
+				TargetMatchers: []string{matcher("alertname", rules.AlertTargetDown)},
 				Equal:          []string{slo.LabelService, contract.LabelEnvironment},
 			},
 		},
@@ -289,8 +305,9 @@ func Path(s spec.Spec) string { return path.Join(s.Output.ConfigDir, Dir, "alert
 
 func intro(s spec.Spec) string {
 	b := "# Alertmanager for " + s.Service.Name + ": severity=page and severity=ticket alerts go to\n" +
-		"# the page and ticket receivers; pages mute the matching ticket, and ServiceDown\n" +
-		"# mutes the service's SLO alerts. Check: amtool check-config alertmanager.yml\n"
+		"# the page and ticket receivers; an SLO page mutes that SLO's tickets, and\n" +
+		"# ServiceDown or ServiceMetricsAbsent mute the service's SLO alerts (ServiceDown\n" +
+		"# its down targets too), nothing else. Check: amtool check-config alertmanager.yml\n"
 	if s.Alerts.Receiver == "none" {
 		b += "# No receiver was chosen (alerts.receiver: none): alerts are only shown in\n" +
 			"# Alertmanager and Grafana. Set alerts.receiver and run `obsgen generate`.\n"
