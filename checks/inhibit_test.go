@@ -133,6 +133,7 @@ func TestInhibitionMutesOnlyWhatADownServiceExplains(t *testing.T) {
 			firing(t, all, "AvailabilitySLOBurn1h5m", "job", svc),
 			firing(t, all, "LatencyErrorBudgetExhausted", "job", svc),
 			firing(t, all, rules.AlertTargetDown, "job", svc, "instance", "10.0.0.7:9464"),
+			firing(t, all, rules.AlertRestarting, "job", svc),
 			firing(t, all, rules.AlertNotificationsFailing, "job", "alertmanager", "integration", "slack"),
 			firing(t, all, rules.AlertDroppingData, "job", "otel-collector", "exporter", "otlp_grpc/jaeger"),
 			firing(t, all, rules.AlertStackTargetDown, "job", "loki", "instance", "loki:3100"),
