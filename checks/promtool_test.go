@@ -227,7 +227,7 @@ func TestPromtoolTestRulesEveryAcceptedSLO(t *testing.T) {
 		s := base
 		s.SLO.Window = spec.Duration(time.Duration(p.days) * 24 * time.Hour)
 		s.SLO.Availability, s.SLO.LatencyObjective, s.SLO.MinRequests = p.objective, p.objective, p.min
-		name := fmt.Sprintf("%dd/%v/%d", p.days, p.objective, p.min)
+		name := fmt.Sprintf("%dd_%v_%d", p.days, p.objective, p.min)
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			if err := s.Validate(); err != nil {

@@ -481,8 +481,8 @@ func burnTests(a Alert, f fixture, m slo.Model, step time.Duration) []TestGroup 
 			AlertRuleTests: []AlertTest{none(calm, a.Name)},
 		},
 		{
-			Name: fmt.Sprintf("%s stays quiet at the same %s bad requests when the %s window holds %d requests, half the %d required",
-				a.Name, slo.Percent(fire), slo.Dur(w.Long), m.MinRequests/2, m.MinRequests),
+			Name: fmt.Sprintf("%s stays quiet at the same %s bad requests when the %s window holds %s requests, half the %d required",
+				a.Name, slo.Percent(fire), slo.Dur(w.Long), num(float64(m.MinRequests)/2), m.MinRequests),
 			Interval:       slo.Dur(inputStep),
 			InputSeries:    requestSeries(f, o, le, quiet, fire*quiet, steps(calm)+2, 0),
 			AlertRuleTests: []AlertTest{none(calm, a.Name)},
@@ -515,7 +515,8 @@ func quietHourTests(a Alert, f fixture, m slo.Model, step time.Duration) []TestG
 		// page, and spec.Warnings says so to whoever chose the minimum.
 		return nil
 	}
-	loud := 1000.0
+	// Loud enough that the long window holds twice the request minimum.
+	loud := math.Max(1000, math.Ceil(2*float64(m.MinRequests)/w.Long.Minutes()))
 	firstFiring := step + up(w.For, step)
 	return []TestGroup{
 		{
