@@ -21,7 +21,7 @@ func TestAmtoolCheckConfig(t *testing.T) {
 		t.Run(sc.Name, func(t *testing.T) {
 			cfg := sc.path(alertmanager.Path(sc.Spec))
 			out := mustRun(t, sc.Dir, amtool, "check-config", cfg)
-			if !strings.Contains(out, "SUCCESS") || !strings.Contains(out, "3 inhibit rules") {
+			if !strings.Contains(out, "SUCCESS") || !strings.Contains(out, "4 inhibit rules") {
 				t.Fatalf("amtool did not accept the config with its inhibit rules:\n%s", out)
 			}
 			// Secrets are file references only: no credential-shaped value.

@@ -250,6 +250,13 @@ func Build(s spec.Spec) Config {
 				Equal:          []string{slo.LabelService, contract.LabelEnvironment},
 			},
 			{
+				// A certificate that pages at 3 days left is the one the
+				// 14-day ticket is about.
+				SourceMatchers: []string{matcher("alertname", rules.AlertCertExpiring)},
+				TargetMatchers: []string{matcher("alertname", rules.AlertCertExpiresSoon)},
+				Equal:          []string{slo.LabelService, contract.LabelEnvironment, contract.LabelInstance},
+			},
+			{
 				// Every target of a down service is down.
 				SourceMatchers: []string{matcher("alertname", rules.AlertServiceDown)},
 				TargetMatchers: []string{matcher("alertname", rules.AlertTargetDown)},

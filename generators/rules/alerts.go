@@ -60,18 +60,18 @@ const (
 
 // Names of the target-health alerts.
 const (
-	AlertServiceDown    = "ServiceDown"
-	AlertTargetDown     = "ServiceTargetDown"
-	AlertMetricsAbsent  = "ServiceMetricsAbsent"
-	AlertRestarting     = "ServiceRestarting"
+	AlertServiceDown   = "ServiceDown"
+	AlertTargetDown    = "ServiceTargetDown"
+	AlertMetricsAbsent = "ServiceMetricsAbsent"
+	AlertRestarting    = "ServiceRestarting"
 	// serviceSeenWithin is how long a service that lost every target
 	// counts as down rather than as not scraped (ServiceMetricsAbsent).
 	serviceSeenWithin = time.Hour
 	// restartWindow and restartsPerReplica: a crash loop starts more than
 	// two processes per replica in 15m; a deploy starts one per replica,
 	// a deploy and its rollback two.
-	restartWindow      = 15 * time.Minute
-	restartsPerReplica = 2
+	restartWindow       = 15 * time.Minute
+	restartsPerReplica  = 2
 	targetDownFor       = 10 * time.Minute
 	serviceDownFor      = 2 * time.Minute
 	metricsAbsentFor    = 10 * time.Minute
@@ -227,6 +227,7 @@ func Alerts(s spec.Spec) []Alert {
 			kept: []string{contract.LabelJob, contract.LabelEnvironment},
 		},
 	}
+	alerts = append(alerts, probeAlerts(s)...)
 	for _, o := range m.Objectives {
 		for _, w := range m.Windows() {
 			thr := w.Burn * o.Budget()

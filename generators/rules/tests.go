@@ -170,6 +170,8 @@ func Tests(s spec.Spec) []TestSet {
 			fast.Tests = append(fast.Tests, targetDownTests(a, f)...)
 		case a.Name == AlertMetricsAbsent:
 			fast.Tests = append(fast.Tests, absentTests(a, f)...)
+		case len(a.fire) > 0:
+			fast.Tests = append(fast.Tests, inputTests(a)...)
 		case a.Name == AlertRestarting:
 			fast.Tests = append(fast.Tests, restartTests(a, f)...)
 		case a.window.Long == 0:
