@@ -91,7 +91,7 @@ func probeAlerts(s spec.Spec) []Alert {
 		},
 		{
 			Name: AlertCertExpiresSoon, Severity: slo.SeverityTicket,
-			Expr:        fmt.Sprintf("%s%s - time() < %s", metricProbeCertExpiry, sel, slo.Number(certTicketWithin.Seconds())),
+			Expr:        fmt.Sprintf("%s%s - time() < %s * 86400", metricProbeCertExpiry, sel, days(certTicketWithin)),
 			For:         certFor,
 			Summary:     "The TLS certificate of " + labelProbeInstanceValue + " expires in less than " + days(certTicketWithin) + " days",
 			Description: fmt.Sprintf("The earliest-expiring certificate of the chain %s serves expires within %s days: renew it before it pages at %s days, and before browsers refuse it.", labelProbeInstanceValue, days(certTicketWithin), days(certPageWithin)),
@@ -105,7 +105,7 @@ func probeAlerts(s spec.Spec) []Alert {
 		},
 		{
 			Name: AlertCertExpiring, Severity: slo.SeverityPage,
-			Expr:        fmt.Sprintf("%s%s - time() < %s", metricProbeCertExpiry, sel, slo.Number(certPageWithin.Seconds())),
+			Expr:        fmt.Sprintf("%s%s - time() < %s * 86400", metricProbeCertExpiry, sel, days(certPageWithin)),
 			For:         certFor,
 			Summary:     "The TLS certificate of " + labelProbeInstanceValue + " expires in less than " + days(certPageWithin) + " days",
 			Description: fmt.Sprintf("The earliest-expiring certificate of the chain %s serves expires within %s days: once it does, every client refuses the connection. %s is muted while this fires.", labelProbeInstanceValue, days(certPageWithin), AlertCertExpiresSoon),
