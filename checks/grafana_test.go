@@ -26,6 +26,7 @@ var contractMetrics = map[string]bool{
 	contract.ActiveRequests:        true,
 	contract.ProcessCPUSeconds:     true,
 	contract.ProcessResidentMemory: true,
+	contract.ProcessStartTime:      true,
 	contract.ProcessOpenFDs:        true,
 	contract.ProcessMaxFDs:         true,
 	contract.TargetInfo:            true,
