@@ -219,3 +219,22 @@ func TestBlackboxProbesFeedTheAlerts(t *testing.T) {
 		t.Fatalf("the probe alerts do not hold on the exporter's results: %v\n%s\n%s", err, out, b)
 	}
 }
+
+// Every scenario's blackbox config loads in the real exporter, and a
+// module it does not know is refused (the check can fail).
+func TestBlackboxConfigsLoad(t *testing.T) {
+	bin := testtool.Require(t, "prometheus-blackbox-exporter")
+	for _, sc := range scenarios(t) {
+		cfg := sc.path(prometheus.BlackboxPath(sc.Spec))
+		if out, err := run(sc.Dir, bin, "--config.file="+cfg, "--config.check"); err != nil {
+			t.Errorf("%s: the blackbox exporter refuses %s: %v\n%s", sc.Name, cfg, err, out)
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "blackbox.yml")
+	if err := os.WriteFile(bad, []byte("modules:\n  health:\n    prober: http\n    http:\n      no_such_setting: true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t.TempDir(), bin, "--config.file="+bad, "--config.check"); err == nil {
+		t.Errorf("the blackbox exporter accepted an unknown setting:\n%s", out)
+	}
+}
