@@ -21,7 +21,7 @@ func TestAmtoolCheckConfig(t *testing.T) {
 		t.Run(sc.Name, func(t *testing.T) {
 			cfg := sc.path(alertmanager.Path(sc.Spec))
 			out := mustRun(t, sc.Dir, amtool, "check-config", cfg)
-			if !strings.Contains(out, "SUCCESS") || !strings.Contains(out, "2 inhibit rules") {
+			if !strings.Contains(out, "SUCCESS") || !strings.Contains(out, "4 inhibit rules") {
 				t.Fatalf("amtool did not accept the config with its inhibit rules:\n%s", out)
 			}
 			// Secrets are file references only: no credential-shaped value.
@@ -147,38 +147,45 @@ func TestAmtoolRendersNotificationTemplates(t *testing.T) {
 	}
 }
 
-// slackScenario is the first golden scenario that routes to Slack.
-func slackScenario(t *testing.T) scenario {
+// receiverScenario is the first golden scenario that routes to receiver.
+func receiverScenario(t *testing.T, receiver string) scenario {
+	t.Helper()
 	for _, sc := range scenarios(t) {
-		if sc.Spec.Alerts.Receiver == "slack" {
+		if sc.Spec.Alerts.Receiver == receiver {
 			return sc
 		}
 	}
-	t.Fatal("no golden scenario routes to slack")
+	t.Fatalf("no golden scenario routes to %s", receiver)
 	return scenario{}
 }
 
-// When two windows of one burn fire together, the notification's alerts
-// differ in alertname and CommonLabels has none: the Slack title, rendered
-// by amtool with that group, must still name both alerts.
-func TestSlackTitleNamesEveryAlertOfTheGroup(t *testing.T) {
-	amtool := testtool.Require(t, "amtool")
-	sc := slackScenario(t)
-	cfg := alertmanager.Build(sc.Spec)
-	title := cfg.Receivers[0].SlackConfigs[0].Title
+func slackScenario(t *testing.T) scenario { return receiverScenario(t, "slack") }
+
+// burnGroup is the notification of two windows of one burn firing
+// together: the alerts differ in alertname and in every annotation, so
+// CommonLabels has no alertname and CommonAnnotations is empty.
+var burnGroup = []string{"AvailabilitySLOBurn1h5m", "AvailabilitySLOBurn6h30m"}
+
+// renderGroup renders an Alertmanager template with burnGroup as data,
+// through amtool: Alertmanager's own template code and functions.
+func renderGroup(t *testing.T, amtool, text string) string {
+	t.Helper()
 	common := map[string]string{"service": "checkout", "environment": "production", "slo": "availability", "severity": "page"}
-	alert := func(name string) map[string]any {
+	var alerts []any
+	for _, name := range burnGroup {
 		labels := map[string]string{"alertname": name}
 		for k, v := range common {
 			labels[k] = v
 		}
-		return map[string]any{"status": "firing", "labels": labels, "annotations": map[string]string{}}
+		alerts = append(alerts, map[string]any{"status": "firing", "labels": labels, "annotations": map[string]string{
+			"summary":     "summary of " + name,
+			"runbook_url": "https://runbooks.example.com/" + name + ".md",
+			"dashboard":   "https://grafana.example.com/d/checkout?from=" + name,
+		}})
 	}
 	data, err := json.Marshal(map[string]any{
-		"receiver": "page", "status": "firing",
-		"alerts":       []any{alert("AvailabilitySLOBurn1h5m"), alert("AvailabilitySLOBurn6h30m")},
-		"groupLabels":  common,
-		"commonLabels": common,
+		"receiver": "page", "status": "firing", "alerts": alerts,
+		"groupLabels": common, "commonLabels": common, "commonAnnotations": map[string]string{},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -191,20 +198,81 @@ func TestSlackTitleNamesEveryAlertOfTheGroup(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	check := func(title string) string {
-		out, err := run(dir, amtool, "template", "render", "--template.glob="+empty, "--template.data="+dataFile, "--template.text="+title)
-		if err != nil {
-			t.Fatalf("amtool template render: %v\n%s", err, out)
-		}
-		return out
+	out, err := run(dir, amtool, "template", "render", "--template.glob="+empty, "--template.data="+dataFile, "--template.text="+text)
+	if err != nil {
+		t.Fatalf("amtool template render: %v\n%s\n%s", err, text, out)
 	}
+	return strings.TrimSpace(out)
+}
+
+// When two windows of one burn fire together, the notification's alerts
+// differ in alertname and CommonLabels has none: the Slack title, rendered
+// by amtool with that group, must still name both alerts.
+func TestSlackTitleNamesEveryAlertOfTheGroup(t *testing.T) {
+	amtool := testtool.Require(t, "amtool")
+	sc := slackScenario(t)
+	cfg := alertmanager.Build(sc.Spec)
+	title := cfg.Receivers[0].SlackConfigs[0].Title
 	want := "[FIRING:2] page: AvailabilitySLOBurn1h5m, AvailabilitySLOBurn6h30m (checkout)"
-	if got := strings.TrimSpace(check(title)); got != want {
+	if got := renderGroup(t, amtool, title); got != want {
 		t.Errorf("Slack title renders %q, want %q", got, want)
 	}
 	// A title of the common alertname only, as before, loses both names.
-	if got := check(strings.Replace(title, "{{ if .CommonLabels.alertname }}", "{{ if true }}", 1)); strings.Contains(got, "AvailabilitySLOBurn") {
+	if got := renderGroup(t, amtool, strings.Replace(title, "{{ if .CommonLabels.alertname }}", "{{ if true }}", 1)); strings.Contains(got, "AvailabilitySLOBurn") {
 		t.Errorf("the check cannot fail: a common-alertname title rendered %q", got)
+	}
+}
+
+// The same group opened as a PagerDuty incident: its title names both
+// alerts and says what is wrong, and its links lead to a runbook and a
+// dashboard, as a responder woken by it needs.
+func TestPagerdutyIncidentOfAGroupHasTitleAndLinks(t *testing.T) {
+	amtool := testtool.Require(t, "amtool")
+	cfg := alertmanager.Build(receiverScenario(t, "pagerduty").Spec)
+	for _, r := range cfg.Receivers[:2] {
+		pd := r.PagerdutyConfigs[0]
+		got := renderGroup(t, amtool, pd.Description)
+		want := "[FIRING:2] page: AvailabilitySLOBurn1h5m, AvailabilitySLOBurn6h30m (checkout): summary of AvailabilitySLOBurn1h5m"
+		if got != want {
+			t.Errorf("%s: incident title renders %q, want %q", r.Name, got, want)
+		}
+		if len(pd.Links) != 2 {
+			t.Fatalf("%s: %d links, want a runbook and a dashboard", r.Name, len(pd.Links))
+		}
+		for _, l := range pd.Links {
+			if href := renderGroup(t, amtool, l.Href); !strings.HasPrefix(href, "https://") || !strings.Contains(href, "AvailabilitySLOBurn1h5m") {
+				t.Errorf("%s: %s link renders %q, want the first alert's", r.Name, l.Text, href)
+			}
+		}
+	}
+}
+
+// The email subject of the group names both alerts too.
+func TestEmailSubjectOfAGroupNamesEveryAlert(t *testing.T) {
+	amtool := testtool.Require(t, "amtool")
+	cfg := alertmanager.Build(receiverScenario(t, "email").Spec)
+	for _, r := range cfg.Receivers[:2] {
+		subject := r.EmailConfigs[0].Headers["Subject"]
+		want := "[FIRING:2] page: AvailabilitySLOBurn1h5m, AvailabilitySLOBurn6h30m (checkout)"
+		if got := renderGroup(t, amtool, subject); got != want {
+			t.Errorf("%s: email subject renders %q, want %q", r.Name, got, want)
+		}
+	}
+}
+
+// Tickets open incidents on a PagerDuty service of their own: on the
+// pages' routing key, a ticket at night is a high-urgency incident.
+func TestPagerdutyTicketsUseTheirOwnRoutingKey(t *testing.T) {
+	cfg := alertmanager.Build(receiverScenario(t, "pagerduty").Spec)
+	keys := map[string]string{}
+	for _, r := range cfg.Receivers {
+		for _, pd := range r.PagerdutyConfigs {
+			keys[r.Name] = pd.RoutingKeyFile
+		}
+	}
+	page, ticket := keys[alertmanager.ReceiverPage], keys[alertmanager.ReceiverTicket]
+	if page == "" || ticket == "" || page == ticket {
+		t.Errorf("page and ticket incidents use routing keys %q and %q: tickets need their own", page, ticket)
 	}
 }
 

@@ -163,35 +163,83 @@ func TestPromtoolTestRulesCatchesMistakes(t *testing.T) {
 	}
 }
 
-// The rules and their tests hold for other SLO windows, whose burn
-// windows are scaled: 7d (the shortest, where the short windows hit the 5m
-// floor), 28d (Pyrra's base) and 90d (the longest).
-func TestPromtoolTestRulesOtherWindows(t *testing.T) {
+// writeRules writes the rules generator's files for s under dir.
+func writeRules(t *testing.T, s spec.Spec, dir string) {
+	t.Helper()
+	files, err := rules.Generator.Generate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		p := filepath.Join(dir, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// sloPoint is one SLO answer of the grid below.
+type sloPoint struct {
+	days      int
+	objective float64
+	min       int
+}
+
+// sloGrid is every objective (lowest, default, high, highest allowed) x
+// request minimum (1, one that lets a quiet hour through, the largest) at
+// the default 30d window, and the extremes of both at the shortest window
+// (7d: the short windows hit the 5m floor) and the longest (90d). The
+// whole cube costs twice as much promtool time and covers nothing more: a
+// window only scales the durations the thresholds are tested at.
+func sloGrid() []sloPoint {
+	var out []sloPoint
+	for _, o := range []float64{95, 99.9, 99.99, 99.999} {
+		for _, min := range []int{1, 50, 1_000_000} {
+			out = append(out, sloPoint{30, o, min})
+		}
+	}
+	for _, days := range []int{7, 90} {
+		for _, o := range []float64{95, 99.999} {
+			for _, min := range []int{1, 1_000_000} {
+				out = append(out, sloPoint{days, o, min})
+			}
+		}
+	}
+	return out
+}
+
+// Every answer the validator accepts gives generated tests that pass, or
+// is refused by validation: each grid point is validated first, then its
+// rules are checked and its SLO tests run with promtool (the stack's own
+// tests do not depend on the SLO answers and run once per scenario).
+func TestPromtoolTestRulesEveryAcceptedSLO(t *testing.T) {
 	promtool := testtool.Require(t, "promtool")
 	base := scenarios(t)[0].Spec
-	for _, days := range []int{7, 28, 90} {
-		t.Run(fmt.Sprintf("%dd", days), func(t *testing.T) {
+	grid := sloGrid()
+	if testing.Short() {
+		// The answer that failed in production.
+		grid = []sloPoint{{30, 99.99, 50}}
+	}
+	for _, p := range grid {
+		s := base
+		s.SLO.Window = spec.Duration(time.Duration(p.days) * 24 * time.Hour)
+		s.SLO.Availability, s.SLO.LatencyObjective, s.SLO.MinRequests = p.objective, p.objective, p.min
+		name := fmt.Sprintf("%dd_%v_%d", p.days, p.objective, p.min)
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			s := base
-			s.SLO.Window = spec.Duration(time.Duration(days) * 24 * time.Hour)
-			files, err := rules.Generator.Generate(s)
-			if err != nil {
-				t.Fatal(err)
+			if err := s.Validate(); err != nil {
+				t.Skipf("refused by validation: %v", err)
 			}
 			dir := t.TempDir()
-			for _, f := range files {
-				p := filepath.Join(dir, filepath.FromSlash(f.Path))
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, f.Content, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			writeRules(t, s, dir)
 			mustRun(t, dir, promtool, "check", "rules", "--lint=all", "--lint-fatal", rules.RulesPath(s))
-			out, err := testRules(filepath.Dir(filepath.Join(dir, rules.TestsPath(s))), promtool)
+			tests := filepath.Dir(filepath.Join(dir, rules.TestsPath(s)))
+			out, err := run(tests, promtool, "test", "rules", filepath.Base(rules.TestsPath(s)), filepath.Base(rules.SlowTestsPath(s)))
 			if err != nil {
-				t.Fatalf("promtool test rules failed for a %dd window: %v\n%s", days, err, out)
+				t.Fatalf("promtool test rules failed for an accepted answer (%s): %v\n%s", name, err, out)
 			}
 		})
 	}

@@ -300,8 +300,8 @@ func productionProblems(s spec.Spec, p *types.Project) []string {
 			add("%s: the root filesystem is writable (read_only)", name)
 		}
 	}
-	// The service reaches the collector and is reached by Prometheus;
-	// nothing else of the stack is on its networks.
+	// The service reaches the collector and is reached by Prometheus and
+	// the blackbox exporter; nothing else of the stack is on its networks.
 	if app, ok := p.Services[s.Service.Name]; ok {
 		for name, sv := range p.Services {
 			if name == s.Service.Name {
@@ -313,7 +313,9 @@ func productionProblems(s spec.Spec, p *types.Project) []string {
 					shared = true
 				}
 			}
-			reach := name == stack.Collector || name == stack.Prometheus
+			// The blackbox exporter probes the service: it reaches no
+			// more from there than the service itself does.
+			reach := name == stack.Collector || name == stack.Prometheus || name == stack.Blackbox
 			switch {
 			case shared && !reach:
 				add("service %s shares a network with %s: it can reach its API", s.Service.Name, name)

@@ -49,7 +49,7 @@ type ports struct {
 	colGRPC, colHTTP, colHealth, colMetr int
 	jgGRPC, jgHTTP, jgUI, jgQueryGRPC    int
 	jgHealth, jgMetrics                  int
-	am, grafana                          int
+	am, grafana, blackbox                int
 }
 
 func newPorts(t *testing.T) ports {
@@ -57,7 +57,7 @@ func newPorts(t *testing.T) ports {
 	// kernel does not hand the same free port out twice in a row.
 	p := ports{}
 	for _, f := range []*int{&p.service, &p.metrics, &p.prom, &p.promOld, &p.lokiHTTP, &p.lokiGRPC, &p.colGRPC, &p.colHTTP,
-		&p.colHealth, &p.colMetr, &p.jgGRPC, &p.jgHTTP, &p.jgUI, &p.jgQueryGRPC, &p.jgHealth, &p.jgMetrics, &p.am, &p.grafana} {
+		&p.colHealth, &p.colMetr, &p.jgGRPC, &p.jgHTTP, &p.jgUI, &p.jgQueryGRPC, &p.jgHealth, &p.jgMetrics, &p.am, &p.grafana, &p.blackbox} {
 		*f = freePort(t)
 	}
 	return p
@@ -478,6 +478,9 @@ func startPrometheus(t *testing.T, bin, cfgDir, work string, p ports, name strin
 		// No Grafana runs here (none builds on the test machines): its
 		// target stays down, as it would in a broken stack.
 		stack.Addr(stack.Grafana, stack.GrafanaPort): loop(p.grafana),
+		// No blackbox exporter runs here either (checks/ runs it with the
+		// generated config): its target stays down too.
+		stack.Addr(stack.Blackbox, stack.BlackboxPort): loop(p.blackbox),
 	}
 	jobs, _ := d.get("scrape_configs").([]any)
 	for _, j := range jobs {
@@ -495,6 +498,10 @@ func startPrometheus(t *testing.T, bin, cfgDir, work string, p ports, name strin
 		}
 	}
 	for i, j := range jobs {
+		if j.(map[string]any)["job_name"] == prometheus.ProbeJob {
+			// Probe targets are URLs the blackbox exporter requests.
+			continue
+		}
 		scs, _ := j.(map[string]any)["static_configs"].([]any)
 		for k, sc := range scs {
 			targets, _ := sc.(map[string]any)["targets"].([]any)

@@ -19,6 +19,9 @@ scripts/tools.sh
 apt_pkgs=()
 command -v gcc >/dev/null 2>&1 || apt_pkgs+=(gcc libc6-dev)
 command -v shellcheck >/dev/null 2>&1 || apt_pkgs+=(shellcheck)
+# The probe alerts are checked against a real blackbox exporter (its Go
+# module is not served by the module proxy; Debian ships 0.23).
+command -v prometheus-blackbox-exporter >/dev/null 2>&1 || apt_pkgs+=(prometheus-blackbox-exporter)
 if [[ ${#apt_pkgs[@]} -gt 0 ]]; then
 	apt-get update -qq && apt-get install -y -qq --no-install-recommends "${apt_pkgs[@]}"
 fi

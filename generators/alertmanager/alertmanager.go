@@ -62,7 +62,10 @@ func Secrets(s spec.Spec) []Secret {
 			secret("slack_webhook_url", "SLACK_WEBHOOK_URL", "Slack incoming webhook URL of the channel ticket alerts are posted to (https://hooks.slack.com/services/...)"),
 		}
 	case "pagerduty":
-		return []Secret{secret("pagerduty_routing_key", "PAGERDUTY_ROUTING_KEY", "PagerDuty Events API v2 integration (routing) key of the service alerts open incidents on")}
+		return []Secret{
+			secret("pagerduty_routing_key", "PAGERDUTY_ROUTING_KEY", "PagerDuty Events API v2 integration (routing) key of the service page alerts open incidents on (high urgency)"),
+			secret("pagerduty_ticket_routing_key", "PAGERDUTY_TICKET_ROUTING_KEY", "PagerDuty Events API v2 integration (routing) key of the service ticket alerts open incidents on (set it to low urgency: tickets must not wake anyone)"),
+		}
 	case "email":
 		if s.Alerts.SMTPUsername != "" {
 			return []Secret{secret("smtp_password", "SMTP_PASSWORD", "password of SMTP user "+s.Alerts.SMTPUsername+" on "+s.Alerts.SMTPSmarthost)}
@@ -173,6 +176,9 @@ type EmailConfig struct {
 	Smarthost        string `yaml:"smarthost"`
 	AuthUsername     string `yaml:"auth_username,omitempty"`
 	AuthPasswordFile string `yaml:"auth_password_file,omitempty"`
+	// Headers set the Subject: Alertmanager's default lists only the
+	// group labels, not which alerts fired.
+	Headers map[string]string `yaml:"headers,omitempty"`
 }
 
 // WebhookConfig POSTs the alert group to a URL read from URLFile.
@@ -182,16 +188,27 @@ type WebhookConfig struct {
 }
 
 // Notification texts, Alertmanager templates over the generated annotations.
+// The windows of one burn arrive in one group and differ in alertname and
+// every annotation, so CommonLabels has no alertname and CommonAnnotations
+// is empty: every receiver names each alert of the group and takes
+// annotations from its first firing alert.
 const (
-	// title names every alert of the group: the windows of one burn
-	// arrive together and differ in alertname, so CommonLabels has none.
-	title = `[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.severity }}: {{ if .CommonLabels.alertname }}{{ .CommonLabels.alertname }}{{ else }}{{ range $i, $a := .Alerts }}{{ if $i }}, {{ end }}{{ $a.Labels.alertname }}{{ end }}{{ end }} ({{ .CommonLabels.service }})`
-	text  = `{{ range .Alerts }}*{{ .Annotations.summary }}*
+	alertNames = `{{ if .CommonLabels.alertname }}{{ .CommonLabels.alertname }}{{ else }}{{ range $i, $a := .Alerts }}{{ if $i }}, {{ end }}{{ $a.Labels.alertname }}{{ end }}{{ end }}`
+	title      = `[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.severity }}: ` + alertNames + ` ({{ .CommonLabels.service }})`
+	text       = `{{ range .Alerts }}*{{ .Annotations.summary }}*
 {{ .Annotations.description }}
 Runbook: {{ .Annotations.runbook_url }} | Dashboard: {{ .Annotations.dashboard }}
 {{ end }}`
-	pdDescription = `{{ .CommonLabels.alertname }} ({{ .CommonLabels.service }}): {{ .CommonAnnotations.summary }}`
 )
+
+// firstAnnotation is an annotation of the group's first firing alert (of
+// its first alert once all are resolved).
+func firstAnnotation(name string) string {
+	return `{{ $a := index .Alerts 0 }}{{ with .Alerts.Firing }}{{ $a = index . 0 }}{{ end }}{{ $a.Annotations.` + name + ` }}`
+}
+
+// anySLO matches the alerts of an SLO.
+var anySLO = slo.LabelSLO + `=~".+"`
 
 func matcher(label, value string) string { return fmt.Sprintf("%s=%q", label, value) }
 
@@ -212,17 +229,37 @@ func Build(s spec.Spec) Config {
 				{Receiver: ReceiverTicket, Matchers: []string{matcher(slo.LabelSeverity, slo.SeverityTicket)}, GroupWait: "5m", RepeatInterval: "1d"},
 			},
 		},
+		// Inhibition mutes only what the source explains. Labels missing on
+		// both sides are equal to Alertmanager, so every rule names the
+		// alerts it may mute: a rule on severity alone would let any page
+		// mute every ticket of the service without an slo label (the
+		// stack's own alerts: Alertmanager cannot notify, the collector
+		// drops data), which a down service does not explain.
 		InhibitRules: []InhibitRule{
 			{
 				// A page already says it: mute the ticket of the same SLO.
-				SourceMatchers: []string{matcher(slo.LabelSeverity, slo.SeverityPage)},
-				TargetMatchers: []string{matcher(slo.LabelSeverity, slo.SeverityTicket)},
+				SourceMatchers: []string{matcher(slo.LabelSeverity, slo.SeverityPage), anySLO},
+				TargetMatchers: []string{matcher(slo.LabelSeverity, slo.SeverityTicket), anySLO},
 				Equal:          []string{slo.LabelService, contract.LabelEnvironment, slo.LabelSLO},
 			},
 			{
-				// A service that is down burns every budget: one page is enough.
+				// A service that is down or not scraped burns, or cannot
+				// measure, every budget: one page is enough.
+				SourceMatchers: []string{fmt.Sprintf("alertname=~%q", rules.AlertServiceDown+"|"+rules.AlertMetricsAbsent)},
+				TargetMatchers: []string{anySLO},
+				Equal:          []string{slo.LabelService, contract.LabelEnvironment},
+			},
+			{
+				// A certificate that pages at 3 days left is the one the
+				// 14-day ticket is about.
+				SourceMatchers: []string{matcher("alertname", rules.AlertCertExpiring)},
+				TargetMatchers: []string{matcher("alertname", rules.AlertCertExpiresSoon)},
+				Equal:          []string{slo.LabelService, contract.LabelEnvironment, contract.LabelInstance},
+			},
+			{
+				// Every target of a down service is down.
 				SourceMatchers: []string{matcher("alertname", rules.AlertServiceDown)},
-				TargetMatchers: []string{slo.LabelSLO + `=~".+"`},
+				TargetMatchers: []string{matcher("alertname", rules.AlertTargetDown)},
 				Equal:          []string{slo.LabelService, contract.LabelEnvironment},
 			},
 		},
@@ -233,26 +270,28 @@ func Build(s spec.Spec) Config {
 	switch s.Alerts.Receiver {
 	case "slack":
 		sc := func(url Secret) []SlackConfig {
-			return []SlackConfig{{SendResolved: true, APIURLFile: url.File, Title: title, TitleLink: `{{ .CommonAnnotations.dashboard }}`, Text: text}}
+			return []SlackConfig{{SendResolved: true, APIURLFile: url.File, Title: title, TitleLink: firstAnnotation("dashboard"), Text: text}}
 		}
 		page.SlackConfigs = sc(secrets[0])
 		ticket.SlackConfigs = sc(secrets[1])
 	case "pagerduty":
-		pd := func(severity string) []PagerdutyConfig {
+		pd := func(key Secret, severity string) []PagerdutyConfig {
 			return []PagerdutyConfig{{
-				SendResolved: true, RoutingKeyFile: secrets[0].File, Severity: severity, Description: pdDescription,
+				SendResolved: true, RoutingKeyFile: key.File, Severity: severity,
+				Description: title + ": " + firstAnnotation("summary"),
 				Links: []PagerdutyLink{
-					{Href: `{{ .CommonAnnotations.runbook_url }}`, Text: "Runbook"},
-					{Href: `{{ .CommonAnnotations.dashboard }}`, Text: "Dashboard"},
+					{Href: firstAnnotation("runbook_url"), Text: "Runbook"},
+					{Href: firstAnnotation("dashboard"), Text: "Dashboard"},
 				},
 			}}
 		}
-		// PagerDuty maps event severity to urgency in the service's
-		// settings: pages are critical, tickets warnings.
-		page.PagerdutyConfigs = pd("critical")
-		ticket.PagerdutyConfigs = pd("warning")
+		// Pages and tickets open incidents on two PagerDuty services (two
+		// routing keys), so the ticket service can be low urgency around
+		// the clock; the event severity says the same within each.
+		page.PagerdutyConfigs = pd(secrets[0], "critical")
+		ticket.PagerdutyConfigs = pd(secrets[1], "warning")
 	case "email":
-		ec := EmailConfig{SendResolved: true, To: s.Alerts.EmailTo, From: s.Alerts.EmailFrom, Smarthost: s.Alerts.SMTPSmarthost}
+		ec := EmailConfig{SendResolved: true, To: s.Alerts.EmailTo, From: s.Alerts.EmailFrom, Smarthost: s.Alerts.SMTPSmarthost, Headers: map[string]string{"Subject": title}}
 		if len(secrets) > 0 {
 			ec.AuthUsername = s.Alerts.SMTPUsername
 			ec.AuthPasswordFile = secrets[0].File
@@ -273,8 +312,9 @@ func Path(s spec.Spec) string { return path.Join(s.Output.ConfigDir, Dir, "alert
 
 func intro(s spec.Spec) string {
 	b := "# Alertmanager for " + s.Service.Name + ": severity=page and severity=ticket alerts go to\n" +
-		"# the page and ticket receivers; pages mute the matching ticket, and ServiceDown\n" +
-		"# mutes the service's SLO alerts. Check: amtool check-config alertmanager.yml\n"
+		"# the page and ticket receivers; an SLO page mutes that SLO's tickets, and\n" +
+		"# ServiceDown or ServiceMetricsAbsent mute the service's SLO alerts (ServiceDown\n" +
+		"# its down targets too), nothing else. Check: amtool check-config alertmanager.yml\n"
 	if s.Alerts.Receiver == "none" {
 		b += "# No receiver was chosen (alerts.receiver: none): alerts are only shown in\n" +
 			"# Alertmanager and Grafana. Set alerts.receiver and run `obsgen generate`.\n"

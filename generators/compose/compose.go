@@ -17,6 +17,7 @@ import (
 	"github.com/obsgen/obsgen/generators/grafana"
 	"github.com/obsgen/obsgen/generators/loki"
 	"github.com/obsgen/obsgen/generators/otelcol"
+	"github.com/obsgen/obsgen/generators/prometheus"
 	"github.com/obsgen/obsgen/generators/slo"
 	"github.com/obsgen/obsgen/generators/stack"
 	"github.com/obsgen/obsgen/generators/tracing"
@@ -122,7 +123,9 @@ const (
 // networksOf says which networks a container of the stack joins.
 func networksOf(name, service string) []string {
 	switch name {
-	case service:
+	case service, stack.Blackbox:
+		// The blackbox exporter probes the service (and public URLs),
+		// never the telemetry containers.
 		return []string{netApp}
 	case stack.Collector, stack.Prometheus:
 		return []string{netApp, netTelemetry}
@@ -437,6 +440,16 @@ func Stack(s spec.Spec) ([]byte, error) {
 		Restart:     "unless-stopped",
 	})
 	f.Volumes["grafana-data"] = struct{}{}
+
+	// Probes the service's health endpoint and public URLs from outside
+	// its process; Prometheus scrapes the results (job blackbox).
+	f.Services[stack.Blackbox] = readOnly(hardened(service{
+		Image:       stack.ImageBlackbox,
+		Command:     []string{"--config.file=/etc/blackbox/" + path.Base(prometheus.BlackboxPath(s))},
+		Volumes:     []string{bind(path.Dir(prometheus.BlackboxPath(s)), "/etc/blackbox")},
+		Healthcheck: wget(fmt.Sprintf("http://127.0.0.1:%d/-/healthy", stack.BlackboxPort)),
+		Restart:     "unless-stopped",
+	}))
 
 	for name, sv := range f.Services {
 		sv.Networks = networksOf(name, s.Service.Name)

@@ -239,6 +239,20 @@ func Build(s spec.Spec) Dashboard {
 			prom(fmt.Sprintf("sum by (%s) (rate(%s%s%s))", contract.LabelInstance, contract.GoGCDurationCount, selector(s), rateWindow), "{{"+contract.LabelInstance+"}}")))
 	}
 
+	// Seen from outside: the blackbox exporter's probes of the health
+	// endpoint and the public URLs (alerts.probe_urls).
+	probe := rules.ProbeSelector(s)
+	b.row("Uptime from outside (blackbox probes)")
+	b.add(8, 7, timeseries("Probe success", "1 when the probe of the URL succeeded (2xx, and TLS where required), 0 when it failed; "+rules.AlertProbeFailing+" pages after 2m of 0.", "short",
+		steps("red", nil, "green", 1.0),
+		prom(fmt.Sprintf("max by (%s, module) (probe_success%s)", contract.LabelInstance, probe), "{{"+contract.LabelInstance+"}}")))
+	b.add(8, 7, timeseries("Probe duration", "How long the whole probe took (DNS, connect, TLS, response), per URL.", "s", nil,
+		prom(fmt.Sprintf("max by (%s) (probe_duration_seconds%s)", contract.LabelInstance, probe), "{{"+contract.LabelInstance+"}}")))
+	ticketAt, pageAt := rules.CertExpiryThresholds()
+	b.add(8, 7, timeseries("TLS certificate expires in", "Time left until the earliest-expiring certificate of each HTTPS URL expires: a ticket below 14 days, a page below 3.", "s",
+		steps("red", nil, "orange", pageAt.Seconds(), "green", ticketAt.Seconds()),
+		prom(fmt.Sprintf("min by (%s) (probe_ssl_earliest_cert_expiry%s) - time()", contract.LabelInstance, probe), "{{"+contract.LabelInstance+"}}")))
+
 	b.row("Logs and traces")
 	stream := LogStreamSelector(s)
 	volume := timeseries("Log lines by level", "Log lines per interval by level, from Loki.", "short", nil,

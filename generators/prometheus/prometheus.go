@@ -3,10 +3,12 @@
 package prometheus
 
 import (
+	"fmt"
 	"path"
 
 	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/generators/stack"
+	"github.com/obsgen/obsgen/internal/contract"
 	"github.com/obsgen/obsgen/internal/spec"
 )
 
@@ -23,6 +25,9 @@ const Dir = "prometheus"
 type view struct {
 	Job, Environment, MetricsPath, Host string
 	Port                                int
+	// Probes are the blackbox exporter's targets by module.
+	Probes             []Probe
+	ProbeJob, Blackbox string
 	// Stack are the stack's own components, scraped so it can alert on
 	// itself (rules.StackAlerts).
 	Stack []stack.Component
@@ -40,13 +45,89 @@ func generate(s spec.Spec) ([]generators.File, error) {
 		Environment: s.Service.Environment,
 		MetricsPath: s.Metrics.Path,
 		// In the compose stack the service is reachable by its service name.
-		Host:  s.Service.Name,
-		Port:  s.Metrics.Port,
-		Stack: stack.Monitored(s),
+		Host:     s.Service.Name,
+		Port:     s.Metrics.Port,
+		Stack:    stack.Monitored(s),
+		Probes:   Probes(s),
+		ProbeJob: ProbeJob,
+		Blackbox: stack.Addr(stack.Blackbox, stack.BlackboxPort),
 	}
 	f, err := generators.RenderFile("prometheus/prometheus.yml.tmpl", ConfigPath(s), generators.Owned, v)
 	if err != nil {
 		return nil, err
 	}
-	return []generators.File{f}, nil
+	bb, err := generators.YAML("# Blackbox exporter modules for "+s.Service.Name+": how the stack probes it from outside.\n"+
+		"# Prometheus' job "+ProbeJob+" names the module and the target of each probe.\n\n", BlackboxConfig(s))
+	if err != nil {
+		return nil, err
+	}
+	return []generators.File{f, {Path: BlackboxPath(s), Content: bb, Owner: generators.Owned}}, nil
+}
+
+// ProbeJob is the scrape job of the blackbox probes; its series carry the
+// probed URL as instance and the module as module.
+const ProbeJob = "blackbox"
+
+// Blackbox modules: the service's own health endpoint inside the compose
+// network, and its public URLs as users reach them.
+const (
+	ModuleHealth = "health"
+	ModulePublic = "public"
+)
+
+// Probe is a blackbox module and the URLs probed with it.
+type Probe struct {
+	Module  string
+	Targets []string
+}
+
+// Probes lists the blackbox targets of s: the readiness endpoint always,
+// the public URLs when there are some.
+func Probes(s spec.Spec) []Probe {
+	out := []Probe{{Module: ModuleHealth, Targets: []string{fmt.Sprintf("http://%s:%d%s", s.Service.Name, s.Service.Port, contract.HealthReadinessPath)}}}
+	if urls := spec.ProbeURLs(s); len(urls) > 0 {
+		out = append(out, Probe{Module: ModulePublic, Targets: urls})
+	}
+	return out
+}
+
+// BlackboxPath is where the blackbox exporter's config goes.
+func BlackboxPath(s spec.Spec) string {
+	return path.Join(s.Output.ConfigDir, BlackboxDir, "blackbox.yml")
+}
+
+// BlackboxDir is the folder of the blackbox exporter's config.
+const BlackboxDir = "blackbox"
+
+// BlackboxFile is the blackbox exporter's configuration.
+type BlackboxFile struct {
+	Modules map[string]BlackboxModule `yaml:"modules"`
+}
+
+// BlackboxModule is one way of probing.
+type BlackboxModule struct {
+	Prober  string    `yaml:"prober"`
+	Timeout string    `yaml:"timeout"`
+	HTTP    HTTPProbe `yaml:"http"`
+}
+
+// HTTPProbe is an HTTP module's settings.
+type HTTPProbe struct {
+	// ValidStatusCodes empty means any 2xx.
+	ValidStatusCodes    []int  `yaml:"valid_status_codes,omitempty"`
+	FailIfNotSSL        bool   `yaml:"fail_if_not_ssl,omitempty"`
+	PreferredIPProtocol string `yaml:"preferred_ip_protocol"`
+	IPProtocolFallback  bool   `yaml:"ip_protocol_fallback"`
+	NoFollowRedirects   bool   `yaml:"no_follow_redirects,omitempty"`
+}
+
+// BlackboxConfig is the exporter's modules for s. Compose networks are
+// IPv4; public hosts may be either, so IPv4 is tried first.
+func BlackboxConfig(s spec.Spec) BlackboxFile {
+	return BlackboxFile{Modules: map[string]BlackboxModule{
+		// A redirect from the health endpoint is a misconfiguration, not
+		// health.
+		ModuleHealth: {Prober: "http", Timeout: "5s", HTTP: HTTPProbe{PreferredIPProtocol: "ip4", IPProtocolFallback: true, NoFollowRedirects: true}},
+		ModulePublic: {Prober: "http", Timeout: "10s", HTTP: HTTPProbe{PreferredIPProtocol: "ip4", IPProtocolFallback: true, FailIfNotSSL: s.Alerts.ProbeRequireTLS}},
+	}}
 }

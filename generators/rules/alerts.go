@@ -60,9 +60,18 @@ const (
 
 // Names of the target-health alerts.
 const (
-	AlertServiceDown    = "ServiceDown"
-	AlertTargetDown     = "ServiceTargetDown"
-	AlertMetricsAbsent  = "ServiceMetricsAbsent"
+	AlertServiceDown   = "ServiceDown"
+	AlertTargetDown    = "ServiceTargetDown"
+	AlertMetricsAbsent = "ServiceMetricsAbsent"
+	AlertRestarting    = "ServiceRestarting"
+	// serviceSeenWithin is how long a service that lost every target
+	// counts as down rather than as not scraped (ServiceMetricsAbsent).
+	serviceSeenWithin = time.Hour
+	// restartWindow and restartsPerReplica: a crash loop starts more than
+	// two processes per replica in 15m; a deploy starts one per replica,
+	// a deploy and its rollback two.
+	restartWindow       = 15 * time.Minute
+	restartsPerReplica  = 2
 	targetDownFor       = 10 * time.Minute
 	serviceDownFor      = 2 * time.Minute
 	metricsAbsentFor    = 10 * time.Minute
@@ -70,6 +79,25 @@ const (
 	runbookDir          = "runbooks"
 	dashboardEnvVarName = "environment"
 )
+
+// Records of the service's processes the restart alert reads: the start
+// time of its newest process, and how many processes it has. Aggregated
+// per job, because a restarted container often comes back on a new
+// address: per instance, each restart would be a new series, never a
+// change.
+const (
+	RecordNewestStart = "job:process_start_time_seconds:max"
+	RecordReplicas    = "job:process_replicas:count"
+)
+
+// processRecords are the rules of RecordNewestStart and RecordReplicas.
+func processRecords(m slo.Model) []Rule {
+	sel := fmt.Sprintf("%s{%s}", contract.ProcessStartTime, m.JobSelector)
+	return []Rule{
+		{Record: RecordNewestStart, Expr: fmt.Sprintf("max by (%s) (%s)", slo.By, sel)},
+		{Record: RecordReplicas, Expr: fmt.Sprintf("count by (%s) (%s)", slo.By, sel)},
+	}
+}
 
 // BurnAlertName names the alert of one objective and window pair, e.g.
 // AvailabilitySLOBurn1h5m: responders see which window fired.
@@ -111,18 +139,24 @@ func Alerts(s spec.Spec) []Alert {
 	dashEnv := dash + "?var-" + dashboardEnvVarName + "=" + labelEnv
 	alerts := []Alert{
 		{
+			// Not `up == 0` alone: a container that exits leaves Docker's
+			// DNS (a crashed pod leaves its endpoints), its target is
+			// dropped and up is absent, not 0. The service is down when it
+			// had targets in the last hour and none answers now, whether
+			// they fail or vanished.
 			Name: AlertServiceDown, Severity: slo.SeverityPage,
-			Expr:        fmt.Sprintf("max by (%s) (%s) == 0", slo.By, up),
+			Expr:        fmt.Sprintf("max by (%s) (max_over_time(%s[%s]))\nunless on (%s)\n%s == 1", slo.By, up, slo.Dur(serviceSeenWithin), slo.By, up),
 			For:         serviceDownFor,
-			Summary:     svc + " is down: Prometheus cannot scrape any of its targets",
-			Description: fmt.Sprintf("Every scrape of job %s has failed for %s: the service is down or unreachable from Prometheus. Its SLO alerts are inhibited while this fires.", svc, slo.Dur(serviceDownFor)),
+			Summary:     svc + " is down: none of its targets answers Prometheus",
+			Description: fmt.Sprintf("No target of job %s has answered a scrape for %s: its scrapes fail, or its targets left service discovery (the container exited). The service is down or unreachable from Prometheus. Its SLO alerts are inhibited while this fires.", svc, slo.Dur(serviceDownFor)),
 			Dashboard:   dashEnv,
-			Meaning:     "No target of the service answered a scrape for " + slo.Dur(serviceDownFor) + ". Users most likely get connection errors.",
-			Threshold:   "all targets of job " + svc + " have up == 0 for " + slo.Dur(serviceDownFor),
+			Meaning:     "No target of the service answered a scrape for " + slo.Dur(serviceDownFor) + ", or the targets vanished (an exited container leaves service discovery). Users most likely get connection errors.",
+			Threshold:   "job " + svc + " had targets in the last " + slo.Dur(serviceSeenWithin) + " and none has up == 1, for " + slo.Dur(serviceDownFor),
 			Checks: []string{
 				"Is the process running? In the compose stack: `docker compose ps " + svc + "` and `docker compose logs --tail=100 " + svc + "`.",
 				// The service image is Alpine and the Prometheus image busybox:
 				// wget is there, curl is not.
+				"Did it exit or crash-loop? `docker compose ps -a " + svc + "` shows its state and exit code, and `docker inspect --format '{{ .State.OOMKilled }} {{ .RestartCount }}'` on its container whether the kernel killed it for memory and how often it restarted.",
 				"Does the metrics endpoint answer? `docker compose exec " + stack.Prometheus + " wget -qO- http://" + svc + ":" + fmt.Sprint(s.Metrics.Port) + s.Metrics.Path + " | head` asks from Prometheus' own container.",
 				"Prometheus' view of the targets: Status > Targets, or `" + up + "` in the query UI; the scrape error is in the target's last error.",
 			},
@@ -171,7 +205,29 @@ func Alerts(s spec.Spec) []Alert {
 			},
 			kept: []string{contract.LabelJob},
 		},
+		{
+			Name: AlertRestarting, Severity: slo.SeverityPage,
+			Expr: fmt.Sprintf("changes(%s{%s}[%s])\n> on (%s)\n%d * max_over_time(%s{%s}[%s])",
+				RecordNewestStart, m.JobSelector, slo.Dur(restartWindow), slo.By, restartsPerReplica, RecordReplicas, m.JobSelector, slo.Dur(restartWindow)),
+			Summary:     svc + " is restarting over and over (crash loop)",
+			Description: fmt.Sprintf("New processes of job %s keep starting: more than %d per replica in %s. A process that crashes and is restarted serves in between, so %s alone may never fire.", svc, restartsPerReplica, slo.Dur(restartWindow), AlertServiceDown),
+			Dashboard:   dashEnv,
+			Meaning:     fmt.Sprintf("The service's processes keep dying and being restarted: more than %d new processes per replica in %s. Requests in flight fail at every crash, and a restart loop often hides behind targets that come and go.", restartsPerReplica, slo.Dur(restartWindow)),
+			Threshold:   fmt.Sprintf("the newest process start time of job %s changed more than %d times per replica in %s (a deploy changes it once per replica)", svc, restartsPerReplica, slo.Dur(restartWindow)),
+			Checks: []string{
+				"Why does it exit? `docker compose -f docker-compose.observability.yml logs --tail=200 " + svc + "`: the last lines before each exit (a panic, a fatal error, a missing variable or secret); the service's error logs in the dashboard's logs panel.",
+				"Killed for memory? `docker inspect --format '{{ .State.OOMKilled }} {{ .RestartCount }}'` on the service's container; the dashboard's resident memory panel against its limit.",
+				"Did a deploy or a config change start it? The dashboard's Deploys annotations and the start time panel.",
+			},
+			Mitigations: []string{
+				"If a deploy started it, roll back to the last release that stayed up.",
+				"If the kernel kills it for memory, raise the container's memory limit (and GOMEMLIMIT with it for a Go service) while the leak is found.",
+				"If it crashes on one kind of request or on a dependency, switch that feature off or fix the dependency's configuration; the stack trace in the exit logs names the place.",
+			},
+			kept: []string{contract.LabelJob, contract.LabelEnvironment},
+		},
 	}
+	alerts = append(alerts, probeAlerts(s)...)
 	for _, o := range m.Objectives {
 		for _, w := range m.Windows() {
 			thr := w.Burn * o.Budget()

@@ -94,7 +94,7 @@ func Groups(s spec.Spec) []RuleGroup {
 	m := slo.New(s)
 	alerts := Alerts(s)
 	names := GroupNames(s)
-	health := RuleGroup{Name: names[0]}
+	health := RuleGroup{Name: names[0], Rules: processRecords(m)}
 	// Records come first in each group so the alerts after them read
 	// this evaluation's ratios.
 	fast := RuleGroup{Name: names[1]}
@@ -131,7 +131,10 @@ func Groups(s spec.Spec) []RuleGroup {
 		)
 	}
 	for _, a := range alerts {
-		r := Rule{Alert: a.Name, Expr: a.Expr, For: slo.Dur(a.For), Labels: a.Labels, Annotations: a.annotations()}
+		r := Rule{Alert: a.Name, Expr: a.Expr, Labels: a.Labels, Annotations: a.annotations()}
+		if a.For > 0 {
+			r.For = slo.Dur(a.For)
+		}
 		switch {
 		case a.SLO == "":
 			health.Rules = append(health.Rules, r)

@@ -324,16 +324,23 @@ func seriesOf(in []input) []Series {
 func stackTests(s spec.Spec) []TestGroup {
 	var out []TestGroup
 	for _, a := range StackAlerts(s) {
+		out = append(out, inputTests(a)...)
+	}
+	return out
+}
+
+// inputTests are a firing and a quiet test of an alert that carries its
+// own input series.
+func inputTests(a Alert) []TestGroup {
+	out := []TestGroup{{
+		Name: a.Name + " fires", Interval: slo.Dur(inputStep), InputSeries: seriesOf(a.fire),
+		AlertRuleTests: []AlertTest{{EvalTime: minutes(a.evalAt), Alertname: a.Name, ExpAlerts: []ExpAlert{a.expectedFrom(a.fire)}}},
+	}}
+	if !a.alwaysFires {
 		out = append(out, TestGroup{
-			Name: a.Name + " fires", Interval: slo.Dur(inputStep), InputSeries: seriesOf(a.fire),
-			AlertRuleTests: []AlertTest{{EvalTime: minutes(a.evalAt), Alertname: a.Name, ExpAlerts: []ExpAlert{a.expectedFrom(a.fire)}}},
+			Name: a.Name + " stays quiet", Interval: slo.Dur(inputStep), InputSeries: seriesOf(a.quiet),
+			AlertRuleTests: []AlertTest{none(a.evalAt, a.Name)},
 		})
-		if !a.alwaysFires {
-			out = append(out, TestGroup{
-				Name: a.Name + " stays quiet", Interval: slo.Dur(inputStep), InputSeries: seriesOf(a.quiet),
-				AlertRuleTests: []AlertTest{none(a.evalAt, a.Name)},
-			})
-		}
 	}
 	return out
 }

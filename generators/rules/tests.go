@@ -170,6 +170,10 @@ func Tests(s spec.Spec) []TestSet {
 			fast.Tests = append(fast.Tests, targetDownTests(a, f)...)
 		case a.Name == AlertMetricsAbsent:
 			fast.Tests = append(fast.Tests, absentTests(a, f)...)
+		case len(a.fire) > 0:
+			fast.Tests = append(fast.Tests, inputTests(a)...)
+		case a.Name == AlertRestarting:
+			fast.Tests = append(fast.Tests, restartTests(a, f)...)
 		case a.window.Long == 0:
 			fast.Tests = append(fast.Tests, budgetExhaustedTests(a, f, m)...)
 		case a.window.Long >= slowBurnFrom:
@@ -194,9 +198,50 @@ func upSeries(f fixture, instance, values string) Series {
 	return Series{Series: seriesName(contract.ScrapeUp, with(f.target(), contract.LabelInstance, instance)), Values: values}
 }
 
+// startSeries is the process start time of one lifetime of the service.
+func startSeries(f fixture, instance, values string) Series {
+	return Series{Series: seriesName(contract.ProcessStartTime, with(f.target(), contract.LabelInstance, instance)), Values: values}
+}
+
+// lifetime is the series of one process that is scraped from minute from
+// for n minutes and then leaves service discovery (its series go stale):
+// in the compose stack a container that exits leaves Docker's DNS, and a
+// restarted one often comes back on a new address, as a new target.
+func lifetime(f fixture, instance string, from, n int, up string) []Series {
+	gap := ""
+	if from > 0 {
+		gap = fmt.Sprintf("_x%d ", from)
+	}
+	start := fmt.Sprint(1_700_000_000 + 60*from)
+	return []Series{
+		upSeries(f, instance, fmt.Sprintf("%s%sx%d stale", gap, up, n-1)),
+		startSeries(f, instance, fmt.Sprintf("%s%sx%d stale", gap, start, n-1)),
+	}
+}
+
 func serviceDownTests(a Alert, f fixture) []TestGroup {
 	other := f.svc + "-2:9464"
+	// A process that is never scraped successfully: it crashes before it
+	// serves, its target shows up == 0 and leaves DNS again.
+	var fastLoop []Series
+	for i := 0; i < 5; i++ {
+		fastLoop = append(fastLoop, upSeries(f, fmt.Sprintf("10.0.1.%d:9464", i+2), fmt.Sprintf("_x%d 0 stale", 2*i)))
+	}
 	return []TestGroup{
+		{
+			Name: a.Name + " fires when the one container exits: its target leaves service discovery and up is absent, not 0", Interval: "1m",
+			InputSeries: lifetime(f, f.instance, 0, 6, "1"),
+			AlertRuleTests: []AlertTest{
+				none(5*time.Minute, a.Name),
+				none(7*time.Minute, a.Name),
+				{EvalTime: "8m", Alertname: a.Name, ExpAlerts: []ExpAlert{a.expected(f, 1)}},
+			},
+		},
+		{
+			Name: a.Name + " fires in a crash loop too fast to be scraped: targets appear with up == 0 and vanish", Interval: "1m",
+			InputSeries:    fastLoop,
+			AlertRuleTests: []AlertTest{{EvalTime: "6m", Alertname: a.Name, ExpAlerts: []ExpAlert{a.expected(f, 0)}}},
+		},
 		{
 			Name: a.Name + " fires when no target answers for " + slo.Dur(a.For), Interval: "1m",
 			InputSeries:    []Series{upSeries(f, f.instance, "0x10")},
@@ -211,6 +256,54 @@ func serviceDownTests(a Alert, f fixture) []TestGroup {
 			Name: a.Name + " stays quiet while one of two targets is up", Interval: "1m",
 			InputSeries:    []Series{upSeries(f, f.instance, "0x10"), upSeries(f, other, "1x10")},
 			AlertRuleTests: []AlertTest{none(5*time.Minute, a.Name)},
+		},
+	}
+}
+
+// restartTests: a crash loop in which each process lives 3 minutes and
+// comes back on a new address a minute later pages, while ServiceDown
+// cannot (the service answers in between); a deploy of one replica, and a
+// rolling deploy of three, do not.
+func restartTests(a Alert, f fixture) []TestGroup {
+	addr := func(i int) string { return fmt.Sprintf("10.0.2.%d:9464", i+2) }
+	var loop []Series
+	for i := 0; i < 5; i++ {
+		loop = append(loop, lifetime(f, addr(i), 4*i, 3, "1")...)
+	}
+	deploy := append(lifetime(f, addr(0), 0, 6, "1"), lifetime(f, addr(1), 7, 14, "1")...)
+	var rolling []Series
+	for i := 0; i < 3; i++ {
+		rolling = append(rolling, lifetime(f, addr(i), 0, 6+i, "1")...)
+		rolling = append(rolling, lifetime(f, addr(3+i), 6+i, 14, "1")...)
+	}
+	quiet := func(at ...time.Duration) []AlertTest {
+		var out []AlertTest
+		for _, t := range at {
+			for _, name := range []string{a.Name, AlertServiceDown, AlertTargetDown} {
+				out = append(out, none(t, name))
+			}
+		}
+		return out
+	}
+	return []TestGroup{
+		{
+			Name: a.Name + " fires in a crash loop: each process lives 3m, its target vanishes and a new one appears a minute later", Interval: "1m",
+			InputSeries: loop,
+			AlertRuleTests: []AlertTest{
+				none(11*time.Minute, a.Name),
+				{EvalTime: "13m", Alertname: a.Name, ExpAlerts: []ExpAlert{a.expected(f, 3)}},
+				none(13*time.Minute, AlertServiceDown),
+			},
+		},
+		{
+			Name: a.Name + " stays quiet on a deploy: the old container exits, a new one starts a minute later", Interval: "1m",
+			InputSeries:    deploy,
+			AlertRuleTests: quiet(8*time.Minute, 12*time.Minute, 20*time.Minute),
+		},
+		{
+			Name: a.Name + " stays quiet on a rolling deploy of three replicas", Interval: "1m",
+			InputSeries:    rolling,
+			AlertRuleTests: quiet(9*time.Minute, 12*time.Minute, 20*time.Minute),
 		},
 	}
 }
@@ -390,8 +483,8 @@ func burnTests(a Alert, f fixture, m slo.Model, step time.Duration) []TestGroup 
 			AlertRuleTests: []AlertTest{none(calm, a.Name)},
 		},
 		{
-			Name: fmt.Sprintf("%s stays quiet at the same %s bad requests when the %s window holds %d requests, half the %d required",
-				a.Name, slo.Percent(fire), slo.Dur(w.Long), m.MinRequests/2, m.MinRequests),
+			Name: fmt.Sprintf("%s stays quiet at the same %s bad requests when the %s window holds %s requests, half the %d required",
+				a.Name, slo.Percent(fire), slo.Dur(w.Long), num(float64(m.MinRequests)/2), m.MinRequests),
 			Interval:       slo.Dur(inputStep),
 			InputSeries:    requestSeries(f, o, le, quiet, fire*quiet, steps(calm)+2, 0),
 			AlertRuleTests: []AlertTest{none(calm, a.Name)},
@@ -419,7 +512,13 @@ func quietHourTests(a Alert, f fixture, m slo.Model, step time.Duration) []TestG
 		// Below the threshold anyway: nothing for the minimum to prevent.
 		return nil
 	}
-	loud := 1000.0
+	if 2*w.Long.Minutes() >= float64(m.MinRequests) {
+		// The minimum lets 2 requests a minute through: two failed ones
+		// page, and spec.Warnings says so to whoever chose the minimum.
+		return nil
+	}
+	// Loud enough that the long window holds twice the request minimum.
+	loud := math.Max(1000, math.Ceil(2*float64(m.MinRequests)/w.Long.Minutes()))
 	firstFiring := step + up(w.For, step)
 	return []TestGroup{
 		{

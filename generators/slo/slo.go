@@ -54,7 +54,7 @@ const RateWindow = 5 * time.Minute
 // "Alerting on SLOs"): 2 % of the budget in 1h and 5 % in 6h page, 10 % in
 // 1d and 10 % in 3d open tickets.
 var baseWindows = []Window{
-	{Long: time.Hour, Short: 5 * time.Minute, Burn: 14.4, Severity: SeverityPage, For: 2 * time.Minute},
+	{Long: time.Hour, Short: 5 * time.Minute, Burn: spec.FastestPageBurn, Severity: SeverityPage, For: 2 * time.Minute},
 	{Long: 6 * time.Hour, Short: 30 * time.Minute, Burn: 6, Severity: SeverityPage, For: 15 * time.Minute},
 	{Long: 24 * time.Hour, Short: 2 * time.Hour, Burn: 3, Severity: SeverityTicket, For: time.Hour},
 	{Long: 72 * time.Hour, Short: 6 * time.Hour, Burn: 1, Severity: SeverityTicket, For: 3 * time.Hour},

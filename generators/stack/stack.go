@@ -48,6 +48,11 @@ const (
 
 	Grafana     = "grafana"
 	GrafanaPort = 3000
+
+	// Blackbox probes the service's health endpoint and its public URLs
+	// from outside the service's process, as a user would.
+	Blackbox     = "blackbox-exporter"
+	BlackboxPort = 9115
 )
 
 // Images of the local stack, pinned. Prometheus, Alertmanager, Loki, Jaeger
@@ -62,6 +67,9 @@ const (
 	ImageTempo        = "grafana/tempo:2.9.0"
 	ImageCollector    = "otel/opentelemetry-collector-contrib:0.156.0"
 	ImageGrafana      = "grafana/grafana:12.3.0"
+	// ImageBlackbox is pinned to a current release; the tests run
+	// Debian's 0.23 with the same generated config.
+	ImageBlackbox = "prom/blackbox-exporter:v0.25.0"
 	// ImageBusybox lends a static wget to images that ship without a shell
 	// or HTTP client (the collector, Tempo), so their healthchecks can probe
 	// their own health endpoints.
@@ -224,7 +232,9 @@ func Monitored(s spec.Spec) []Component {
 			out = append(out, Component{Jaeger, Addr(Jaeger, JaegerMetricsPort)})
 		}
 	}
-	return append(out, Component{Alertmanager, Addr(Alertmanager, AlertmanagerPort)}, Component{Grafana, Addr(Grafana, GrafanaPort)})
+	// The blackbox exporter too: while it is down, no probe result exists
+	// and the probe alerts cannot fire.
+	return append(out, Component{Alertmanager, Addr(Alertmanager, AlertmanagerPort)}, Component{Grafana, Addr(Grafana, GrafanaPort)}, Component{Blackbox, Addr(Blackbox, BlackboxPort)})
 }
 
 // Component is a container of the stack and where its metrics are served.

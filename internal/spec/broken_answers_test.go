@@ -38,6 +38,10 @@ func TestAnswersThatWouldBreakTheOutput(t *testing.T) {
 		{"body limit too small", func(s *Spec) { s.Edge.MaxBodyBytes = 10 }, "edge.max_body_bytes", "out of range"},
 		{"negative rate limit", func(s *Spec) { s.Edge.RateLimit = -1 }, "edge.rate_limit", "out of range"},
 		{"bad redact key", func(s *Spec) { s.Logs.RedactKeys = "tax_id,Bad Key" }, "logs.redact_keys", "not a key word"},
+		// A quote or a brace in a probe URL would break prometheus.yml.
+		{"probe URL with a quote", func(s *Spec) { s.Alerts.ProbeURLs = `https://shop.example.com/"x` }, "alerts.probe_urls", "not a URL to probe"},
+		{"probe URL not absolute", func(s *Spec) { s.Alerts.ProbeURLs = "shop.example.com" }, "alerts.probe_urls", "not a URL to probe"},
+		{"plain HTTP probe URL while TLS is required", func(s *Spec) { s.Alerts.ProbeURLs = "http://shop.example.com/" }, "alerts.probe_urls", "set alerts.probe_require_tls to false"},
 		{"grpc to the HTTP port", func(s *Spec) { s.Tracing.Endpoint = "http://collector.internal:4318" }, "tracing.endpoint", "with protocol grpc"},
 	}
 	for _, c := range cases {

@@ -410,6 +410,19 @@ var fields = []Field{
 		ref:    func(s *Spec) any { return &s.Alerts.Heartbeat },
 	},
 	{
+		Name: "probe-urls", Path: "alerts.probe_urls", Advanced: true,
+		Prompt: "Public URLs to probe from outside (comma-separated, empty: only the health endpoint)",
+		Help:   "The blackbox exporter in the compose stack probes the service's health endpoint and these URLs, e.g. https://shop.example.com/healthz; a failing probe pages, a TLS certificate that expires within 14 days opens a ticket, within 3 days pages.",
+		ref:    func(s *Spec) any { return &s.Alerts.ProbeURLs },
+		check:  checkProbeURLs,
+	},
+	{
+		Name: "probe-require-tls", Path: "alerts.probe_require_tls", Advanced: true, When: func(s Spec) bool { return len(ProbeURLs(s)) > 0 },
+		Prompt: "Must the public URLs be served over HTTPS?",
+		Help:   "On: only https:// probe URLs are accepted, and a probe that is answered without TLS fails. Off: http:// URLs are probed too (no certificate to watch there).",
+		ref:    func(s *Spec) any { return &s.Alerts.ProbeRequireTLS },
+	},
+	{
 		Name: "grafana-url", Path: "alerts.grafana_url", Advanced: true,
 		Prompt: "Grafana URL responders open",
 		Help:   "Alerts link to the service dashboard under it, e.g. https://grafana.example.com.",
@@ -656,6 +669,33 @@ var productionFields = []Field{
 		Help:   "The route template is always logged; the raw path can carry user input (emails, tokens, IDs) and is left out by default.",
 		ref:    func(s *Spec) any { return &s.Logs.AccessLogPath },
 	},
+}
+
+// ProbeURLs returns the public URLs the blackbox exporter probes.
+func ProbeURLs(s Spec) []string {
+	var out []string
+	for _, u := range strings.Split(s.Alerts.ProbeURLs, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// checkProbeURLs accepts absolute http(s) URLs with a host, whose
+// characters need no quoting in YAML or a Prometheus label value; with
+// probe_require_tls only https.
+func checkProbeURLs(s Spec) error {
+	for _, raw := range ProbeURLs(s) {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || strings.ContainsAny(raw, " \t\"'\\{}") {
+			return fmt.Errorf("%q is not a URL to probe: use absolute http(s) URLs without credentials, comma-separated, e.g. https://shop.example.com/healthz", raw)
+		}
+		if u.Scheme == "http" && s.Alerts.ProbeRequireTLS {
+			return fmt.Errorf("%q is not HTTPS while alerts.probe_require_tls (--probe-require-tls) is on: probe its https:// address, or set alerts.probe_require_tls to false to probe plain HTTP", raw)
+		}
+	}
+	return nil
 }
 
 // RedactKeys returns the extra redacted key words of the answers file.

@@ -162,6 +162,13 @@ type Alerts struct {
 	// heartbeats stop, the switch's service tells someone that alerting
 	// itself is down.
 	Heartbeat bool `yaml:"heartbeat"`
+	// ProbeURLs are public URLs of the service (comma-separated) the
+	// blackbox exporter probes from outside, on top of the service's own
+	// health endpoint, which it always probes.
+	ProbeURLs string `yaml:"probe_urls,omitempty"`
+	// ProbeRequireTLS fails a probe of a public URL that is not served
+	// over HTTPS, and refuses http:// probe URLs.
+	ProbeRequireTLS bool `yaml:"probe_require_tls"`
 }
 
 // Deploy says where the service and its observability stack run.
@@ -287,7 +294,7 @@ func New() Spec {
 			Window:           Duration(30 * day),
 			MinRequests:      1000,
 		},
-		Alerts: Alerts{Receiver: "none", GrafanaURL: "http://localhost:3000"},
+		Alerts: Alerts{Receiver: "none", GrafanaURL: "http://localhost:3000", ProbeRequireTLS: true},
 		Deploy: Deploy{Target: TargetCompose},
 		Output: Output{CodeDir: "internal/observability", ConfigDir: "observability"},
 		Kubernetes: Kubernetes{
