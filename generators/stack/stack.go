@@ -113,6 +113,22 @@ func PrometheusRetentionSize(window time.Duration) int64 {
 // RetentionBytesPerDay is the disk budget for one day of samples.
 const RetentionBytesPerDay = 256 << 20
 
+// The compose file of the local stack and its env file, at the repo root,
+// and the command line that reaches them from there: runbooks give their
+// commands with it, so they run as written (a bare `docker compose` finds
+// no docker-compose.yml, and without the env file a restarted container
+// loses its secrets).
+const (
+	ComposeFile    = "docker-compose.observability.yml"
+	ComposeEnvFile = "observability.env"
+	Compose        = "docker compose --env-file " + ComposeEnvFile + " -f " + ComposeFile
+)
+
+// VersionEnv is the variable the compose build reads the service version
+// from (the image's VERSION build arg, and SERVICE_VERSION in the running
+// container), e.g. SERVICE_VERSION=$(git describe --always --dirty).
+const VersionEnv = "SERVICE_VERSION"
+
 // LokiTenant is the tenant Loki uses when auth is disabled (the local
 // stack); the ruler reads a tenant's rules from a folder of that name.
 const LokiTenant = "fake"
