@@ -142,6 +142,9 @@ func fillMemory(t *testing.T, url string) bool {
 			t.Logf("the collector refused spans with %s", resp.Status)
 			return true
 		}
+		// memory_limiter checks every second: a gentle pace keeps the
+		// collector's heap near its limit rather than far above it.
+		time.Sleep(100 * time.Millisecond)
 	}
 	return false
 }
