@@ -166,19 +166,21 @@ func TestStackEndToEnd(t *testing.T) {
 	}
 	get(t, svcURL+"/hello/known", known)
 	// Lines a user's own code could write into the same file: the pipeline
-	// must drop a health-check access line and a line that is not JSON.
-	// (Every other line of the file is the service's, whatever its service
-	// field says: the process runs with overridden names.)
+	// must drop a health-check access line and keep a line that is not
+	// JSON as written, marked raw. (Every other line of the file is the
+	// service's, whatever its service field says: the process runs with
+	// overridden names.)
 	appendLines(t, logFile,
 		fmt.Sprintf(`{"time":%q,"level":"info","msg":"request","service":%q,"environment":%q,"path":%q,"route":%q,"marker":"health-line"}`,
 			time.Now().UTC().Format(time.RFC3339Nano), e2eService, e2eEnv, contract.HealthReadinessPath, contract.HealthReadinessPath),
-		`plain text marker=plain-line`,
+		plainLine,
 	)
 	t.Logf("traffic sent: %s", time.Since(began).Round(time.Millisecond))
 
 	// 5. Logs in Loki: labels, structured metadata, time, filtering.
 	lines := awaitLokiLines(t, ctx, lokiURL, s, began, known, servers)
 	checkLogLines(t, lines, e2eService, known)
+	checkRawLine(t, lines, plainLine)
 	checkOverriddenLines(t, lines)
 	checkLokiLabels(t, ctx, lokiURL)
 	checkLokiRules(t, ctx, lokiURL, s, servers)
@@ -666,8 +668,18 @@ func checkLogLines(t *testing.T, lines []lokiLine, service, known string) {
 	want := []string{contract.LokiLabelService, contract.LokiLabelEnvironment, contract.LokiLabelLevel}
 	sort.Strings(want)
 	for _, l := range lines {
+		if l.meta[rawMeta] == "true" {
+			// Kept as written (checkRawLine); only the stream is checked.
+			if l.json != nil {
+				errorf("raw", "a JSON line is marked raw: %q", l.line)
+			}
+			if l.stream[contract.LokiLabelService] != service || l.stream[contract.LokiLabelEnvironment] != e2eEnv {
+				errorf("stream", "raw line in stream %v: %q", l.stream, l.line)
+			}
+			continue
+		}
 		if l.json == nil {
-			errorf("json", "line is not the service's JSON as written: %q", l.line)
+			errorf("json", "line is not the service's JSON as written, nor marked raw: %q", l.line)
 			continue
 		}
 		if m := l.json["marker"]; m != nil {
@@ -716,6 +728,30 @@ func checkLogLines(t *testing.T, lines []lokiLine, service, known string) {
 	}
 	if !found {
 		t.Errorf("no access line with trace_id %s", known)
+	}
+}
+
+// plainLine is a line of the service's file that is not JSON.
+const plainLine = `plain text marker=plain-line`
+
+// rawMeta is the structured metadata that marks a line kept as written.
+var rawMeta = stack.NewLogPipeline(spec.New()).MetaRaw
+
+// checkRawLine: the line that is not JSON reached Loki once, as written,
+// marked raw.
+func checkRawLine(t *testing.T, lines []lokiLine, want string) {
+	t.Helper()
+	n := 0
+	for _, l := range lines {
+		if strings.TrimRight(l.line, "\n") == want {
+			n++
+			if l.meta[rawMeta] != "true" {
+				t.Errorf("the non-JSON line reached Loki without %s=\"true\": %v", rawMeta, l.meta)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("the non-JSON line %q is in Loki %d times, want once", want, n)
 	}
 }
 

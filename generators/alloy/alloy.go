@@ -30,6 +30,28 @@ type view struct {
 	HealthRegex           string
 	DropLabels            string
 	PushURL               string
+	// RawSelector selects the lines that are not JSON objects.
+	RawSelector string
+	// Fields of the multi-line maps, `=` aligned as `alloy fmt` aligns them.
+	Extract, StaticLabels, Metadata []field
+}
+
+// field is one field of a multi-line Alloy map: Key padded so the `=` of
+// its map align, Value unquoted.
+type field struct{ Key, Value string }
+
+// aligned pads the keys of a map's fields so their `=` align, as Alloy's
+// formatter aligns a run of fields.
+func aligned(pairs ...[2]string) []field {
+	width := 0
+	for _, p := range pairs {
+		width = max(width, len(p[0]))
+	}
+	out := make([]field, len(pairs))
+	for i, p := range pairs {
+		out[i] = field{fmt.Sprintf("%-*s", width, p[0]), p[1]}
+	}
+	return out
 }
 
 func generate(s spec.Spec) ([]generators.File, error) {
@@ -52,6 +74,12 @@ func generate(s spec.Spec) ([]generators.File, error) {
 		HealthRegex:   "^(" + strings.Join(paths, "|") + ")$",
 		DropLabels:    "[" + strings.Join(drop, ", ") + "]",
 		PushURL:       fmt.Sprintf("http://%s/loki/api/v1/push", stack.Addr(stack.Loki, stack.LokiPort)),
+		RawSelector:   `{filename=~".+"} !~ "^\\s*\\{"`,
+		Extract: aligned([2]string{p.TimeField, ""}, [2]string{p.LevelField, ""}, [2]string{p.PathField, ""},
+			[2]string{p.TraceIDField, ""}, [2]string{p.SpanIDField, ""}, [2]string{p.RequestIDField, ""}),
+		StaticLabels: aligned([2]string{p.LabelService, p.Service}, [2]string{p.LabelEnvironment, p.Environment}),
+		Metadata: aligned([2]string{p.MetaTraceID, p.TraceIDField}, [2]string{p.MetaSpanID, p.SpanIDField},
+			[2]string{p.MetaRequestID, p.RequestIDField}),
 	}
 	f, err := generators.RenderFile("alloy/config.alloy.tmpl", path.Join(s.Output.ConfigDir, "alloy", "config.alloy"), generators.Owned, v)
 	if err != nil {

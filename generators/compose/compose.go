@@ -35,11 +35,11 @@ var Generator = generators.Generator{
 
 // File names at the repo root.
 const (
-	FileName   = "docker-compose.observability.yml"
+	FileName   = stack.ComposeFile
 	EnvExample = ".env.example"
 	// EnvFile is the stack's own env file, passed with --env-file, so a
 	// service's .env is never overwritten.
-	EnvFile    = "observability.env"
+	EnvFile    = stack.ComposeEnvFile
 	Dockerfile = "Dockerfile"
 	// DockerIgnore keeps secrets and the stack's config out of the image
 	// build context.
@@ -191,9 +191,10 @@ func limited(sv service, bytes int64) service {
 }
 
 type build struct {
-	Context          string `yaml:"context,omitempty"`
-	Dockerfile       string `yaml:"dockerfile,omitempty"`
-	DockerfileInline string `yaml:"dockerfile_inline,omitempty"`
+	Context          string            `yaml:"context,omitempty"`
+	Dockerfile       string            `yaml:"dockerfile,omitempty"`
+	DockerfileInline string            `yaml:"dockerfile_inline,omitempty"`
+	Args             map[string]string `yaml:"args,omitempty"`
 }
 
 type dependsOn struct {
@@ -280,8 +281,14 @@ func Stack(s spec.Spec) ([]byte, error) {
 		// Empty when unset: the service then runs with Sentry off.
 		env[s.Sentry.DSNEnv] = "${" + s.Sentry.DSNEnv + ":-}"
 	}
+	// The version of what runs, for logs, traces, the Sentry release and
+	// the dashboards' Deploys annotation: the Go Dockerfile stamps the
+	// VERSION build arg into the binary, a Node service reads
+	// SERVICE_VERSION. Unset, the build is "unknown".
+	version := "${" + stack.VersionEnv + ":-}"
+	env[stack.VersionEnv] = version
 	app := service{
-		Build:       &build{Context: ".", Dockerfile: Dockerfile},
+		Build:       &build{Context: ".", Dockerfile: Dockerfile, Args: map[string]string{"VERSION": version}},
 		Environment: env,
 		Ports:       []string{local(s.Service.Port)},
 		// No depends_on: the service starts and serves without any
@@ -390,6 +397,12 @@ func Stack(s spec.Spec) ([]byte, error) {
 			// Keeps the exemplars (trace IDs) the service exposes in
 			// OpenMetrics, so latency panels link to traces.
 			"--enable-feature=exemplar-storage",
+			// Where responders reach it: alerts' source links point there,
+			// not at the container ID. Routes stay at / (a proxy in front
+			// strips a path prefix), so healthchecks and Grafana's
+			// datasource keep working.
+			"--web.external-url=" + s.Alerts.PrometheusURL,
+			"--web.route-prefix=/",
 		},
 		Ports:       []string{local(stack.PrometheusPort)},
 		Volumes:     []string{bind(path.Join(cfg, "prometheus"), "/etc/prometheus"), "prometheus-data:/prometheus"},
@@ -399,8 +412,10 @@ func Stack(s spec.Spec) ([]byte, error) {
 	f.Volumes["prometheus-data"] = struct{}{}
 
 	am := service{
-		Image:       stack.ImageAlertmanager,
-		Command:     []string{"--config.file=/etc/alertmanager/" + path.Base(alertmanager.Path(s)), "--storage.path=/alertmanager"},
+		Image: stack.ImageAlertmanager,
+		Command: []string{"--config.file=/etc/alertmanager/" + path.Base(alertmanager.Path(s)), "--storage.path=/alertmanager",
+			// Silence and alert links in notifications point there.
+			"--web.external-url=" + s.Alerts.AlertmanagerURL, "--web.route-prefix=/"},
 		Ports:       []string{local(stack.AlertmanagerPort)},
 		Volumes:     []string{bind(path.Dir(alertmanager.Path(s)), "/etc/alertmanager"), "alertmanager-data:/alertmanager"},
 		Healthcheck: wget(fmt.Sprintf("http://127.0.0.1:%d/-/ready", stack.AlertmanagerPort)),
@@ -461,7 +476,7 @@ func Stack(s spec.Spec) ([]byte, error) {
 	}
 	intro := "# The local observability stack of " + s.Service.Name + ". Start it:\n" +
 		"#   cp .env.example " + EnvFile + "   # then fill in the values\n" +
-		"#   docker compose --env-file " + EnvFile + " -f " + FileName + " up -d --build\n" +
+		"#   " + stack.VersionEnv + "=$(git describe --always --dirty) " + stack.Compose + " up -d --build\n" +
 		"# Grafana: http://localhost:" + strconv.Itoa(stack.GrafanaPort) + " (user admin). Every port is bound to 127.0.0.1 only.\n"
 	return generators.YAML(intro, f)
 }
@@ -481,6 +496,10 @@ func envExample(s spec.Spec) []byte {
 		}
 		b.WriteString(sec.Env + "=\n")
 	}
+	b.WriteString("\n# The service version the build stamps (logs, traces, Sentry release, the Deploys\n" +
+		"# annotation). Best given per build, it wins over this file:\n" +
+		"#   " + stack.VersionEnv + "=$(git describe --always --dirty) " + stack.Compose + " up -d --build\n" +
+		stack.VersionEnv + "=\n")
 	return []byte(b.String())
 }
 

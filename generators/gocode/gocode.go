@@ -88,26 +88,31 @@ const (
 // Names are the contract constants the Go templates use.
 type Names struct {
 	RequestDurationInstrument string
-	LogService, LogVersion    string
-	LogEnvironment, LogError  string
-	LogTraceID, LogSpanID     string
-	LogRequestID              string
-	LogTraceSampled           string
-	LogClientRequestID        string
-	LogStack                  string
-	AccessLogMessage          string
-	LogHTTPMethod             string
-	LogHTTPRoute, LogHTTPPath string
-	LogHTTPStatus             string
-	LogDurationMS, LogBytes   string
-	LogPanicMessage, LogPanic string
-	HeaderRequestID           string
-	HealthLivenessPath        string
-	HealthReadinessPath       string
+	// RequestDuration and LabelStatus: the exposed histogram and its
+	// status label (the 5xx series initialised at 0).
+	RequestDuration, LabelStatus string
+	LogService, LogVersion       string
+	LogEnvironment, LogError     string
+	LogTraceID, LogSpanID        string
+	LogRequestID                 string
+	LogTraceSampled              string
+	LogClientRequestID           string
+	LogStack                     string
+	AccessLogMessage             string
+	LogHTTPMethod                string
+	LogHTTPRoute, LogHTTPPath    string
+	LogHTTPStatus                string
+	LogDurationMS, LogBytes      string
+	LogPanicMessage, LogPanic    string
+	HeaderRequestID              string
+	HealthLivenessPath           string
+	HealthReadinessPath          string
 }
 
 var names = Names{
 	RequestDurationInstrument: contract.RequestDurationInstrument,
+	RequestDuration:           contract.RequestDuration,
+	LabelStatus:               contract.LabelStatus,
 	LogService:                contract.LogService,
 	LogVersion:                contract.LogVersion,
 	LogEnvironment:            contract.LogEnvironment,

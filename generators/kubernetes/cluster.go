@@ -89,6 +89,11 @@ func agentLogReceiver(s spec.Spec, compose m) (m, error) {
 		if o["id"] == stack.NewLogPipeline(s).SourceFilterID {
 			continue
 		}
+		if o["type"] == "recombine" {
+			// The kubelet's CRI lines carry no newline of their own
+			// (Docker's json-file lines do): crash lines join with one.
+			o["combine_with"] = "\n"
+		}
 		out = append(out, op)
 	}
 	if !swapped {

@@ -72,7 +72,7 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	for _, r := range RuleSet(s).Groups[0].Rules {
 		rb, err := generators.RenderFile("loki/runbook.md.tmpl", RunbookPath(s, r.Alert), generators.Merged, runbookView{
 			Alert: r.Alert, Expr: r.Expr, For: r.For, Severity: r.Labels["severity"], Service: s.Service.Name,
-			ErrorQuery: runbookQuery(s, r.Alert), Go: s.IsGo(),
+			ErrorQuery: runbookQuery(s, r.Alert), Go: s.IsGo(), Compose: stack.Compose,
 		})
 		if err != nil {
 			return nil, err
@@ -106,6 +106,8 @@ const (
 
 type runbookView struct {
 	Alert, Expr, For, Severity, Service, ErrorQuery string
+	// Compose is the docker compose command line of the local stack.
+	Compose string
 	// Go: the service panics (Go) rather than throws (Node).
 	Go bool
 }

@@ -34,6 +34,9 @@ type view struct {
 	GRPCPort, HTTPPort, HealthPort, MetricsPort int
 	HealthExpr                                  string
 	LogQueueItems                               int
+	// JSONLine matches a line holding a JSON object; CombineWith joins the
+	// lines of a crash dump (Docker's lines keep their own newline).
+	JSONLine, CombineWith string
 }
 
 // logQueueItems bounds the Loki exporter's disk queue: a million log
@@ -59,6 +62,11 @@ func generate(s spec.Spec) ([]generators.File, error) {
 		MetricsPort:      stack.CollectorMetricsPort,
 		LogQueueItems:    logQueueItems,
 		HealthExpr:       fmt.Sprintf("attributes.%s in [%s]", p.PathField, strings.Join(quoted, ", ")),
+		JSONLine:         `^\s*\{`,
+		CombineWith:      "\n",
+	}
+	if p.Docker {
+		v.CombineWith = ""
 	}
 	f, err := generators.RenderFile("otelcol/config.yml.tmpl", ConfigPath(s), generators.Owned, v)
 	if err != nil {

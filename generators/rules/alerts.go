@@ -153,15 +153,15 @@ func Alerts(s spec.Spec) []Alert {
 			Meaning:     "No target of the service answered a scrape for " + slo.Dur(serviceDownFor) + ", or the targets vanished (an exited container leaves service discovery). Users most likely get connection errors.",
 			Threshold:   "job " + svc + " had targets in the last " + slo.Dur(serviceSeenWithin) + " and none has up == 1, for " + slo.Dur(serviceDownFor),
 			Checks: []string{
-				"Is the process running? In the compose stack: `docker compose ps " + svc + "` and `docker compose logs --tail=100 " + svc + "`.",
+				"Is the process running? In the compose stack: `" + stack.Compose + " ps " + svc + "` and `" + stack.Compose + " logs --tail=100 " + svc + "`.",
 				// The service image is Alpine and the Prometheus image busybox:
 				// wget is there, curl is not.
-				"Did it exit or crash-loop? `docker compose ps -a " + svc + "` shows its state and exit code, and `docker inspect --format '{{ .State.OOMKilled }} {{ .RestartCount }}'` on its container whether the kernel killed it for memory and how often it restarted.",
-				"Does the metrics endpoint answer? `docker compose exec " + stack.Prometheus + " wget -qO- http://" + svc + ":" + fmt.Sprint(s.Metrics.Port) + s.Metrics.Path + " | head` asks from Prometheus' own container.",
+				"Did it exit or crash-loop? `" + stack.Compose + " ps -a " + svc + "` shows its state and exit code, and `docker inspect --format '{{ .State.OOMKilled }} {{ .RestartCount }}'` on its container whether the kernel killed it for memory and how often it restarted.",
+				"Does the metrics endpoint answer? `" + stack.Compose + " exec " + stack.Prometheus + " wget -qO- http://" + svc + ":" + fmt.Sprint(s.Metrics.Port) + s.Metrics.Path + " | head` asks from Prometheus' own container.",
 				"Prometheus' view of the targets: Status > Targets, or `" + up + "` in the query UI; the scrape error is in the target's last error.",
 			},
 			Mitigations: []string{
-				"If the process crashed or is wedged, start it again (`docker compose up -d " + svc + "` in the compose stack); if it exits again, the reason is in the last lines before the exit.",
+				"If the process crashed or is wedged, start it again (`" + stack.Compose + " up -d " + svc + "` in the compose stack); if it exits again, the reason is in the last lines before the exit.",
 				"If it went down with a deploy or a config change (a missing secret or variable shows in the first log lines), roll back to the last release that was up.",
 				"If the service answers users but Prometheus cannot scrape it (the metrics check above fails from Prometheus' container only), fix the network path or the metrics port " + fmt.Sprint(s.Metrics.Port) + ": users are not affected, but every other alert of " + svc + " is blind until the targets are scraped again.",
 			},
@@ -200,7 +200,7 @@ func Alerts(s spec.Spec) []Alert {
 				"Run `promtool check config prometheus.yml` in the prometheus folder after any change to it.",
 			},
 			Mitigations: []string{
-				"Restore the scrape job: revert the last change to prometheus.yml (job `" + svc + "`, its targets or relabelling), check it with promtool, then restart Prometheus (`docker compose restart " + stack.Prometheus + "` in the compose stack) so the target comes back.",
+				"Restore the scrape job: revert the last change to prometheus.yml (job `" + svc + "`, its targets or relabelling), check it with promtool, then restart Prometheus (`" + stack.Compose + " restart " + stack.Prometheus + "` in the compose stack) so the target comes back.",
 				"Until Prometheus scrapes " + svc + " again, no SLO alert can fire: watch its error logs in Loki and its health endpoint by hand, and say so in the incident channel.",
 			},
 			kept: []string{contract.LabelJob},
@@ -215,7 +215,7 @@ func Alerts(s spec.Spec) []Alert {
 			Meaning:     fmt.Sprintf("The service's processes keep dying and being restarted: more than %d new processes per replica in %s. Requests in flight fail at every crash, and a restart loop often hides behind targets that come and go.", restartsPerReplica, slo.Dur(restartWindow)),
 			Threshold:   fmt.Sprintf("the newest process start time of job %s changed more than %d times per replica in %s (a deploy changes it once per replica)", svc, restartsPerReplica, slo.Dur(restartWindow)),
 			Checks: []string{
-				"Why does it exit? `docker compose -f docker-compose.observability.yml logs --tail=200 " + svc + "`: the last lines before each exit (a panic, a fatal error, a missing variable or secret); the service's error logs in the dashboard's logs panel.",
+				"Why does it exit? `" + stack.Compose + " logs --tail=200 " + svc + "`: the last lines before each exit (a panic, a fatal error, a missing variable or secret); the service's error logs in the dashboard's logs panel.",
 				"Killed for memory? `docker inspect --format '{{ .State.OOMKilled }} {{ .RestartCount }}'` on the service's container; the dashboard's resident memory panel against its limit.",
 				"Did a deploy or a config change start it? The dashboard's Deploys annotations and the start time panel.",
 			},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/obsgen/obsgen/generators/prometheus"
 	"github.com/obsgen/obsgen/generators/slo"
+	"github.com/obsgen/obsgen/generators/stack"
 	"github.com/obsgen/obsgen/internal/contract"
 	"github.com/obsgen/obsgen/internal/spec"
 )
@@ -77,7 +78,7 @@ func probeAlerts(s spec.Spec) []Alert {
 			Meaning:     "A URL of the service does not answer as a user would need it to, seen from outside its process: the service, its network path, DNS, TLS or the proxy in front is broken.",
 			Threshold:   "probe_success == 0 for one probed URL for " + slo.Dur(probeFailingFor),
 			Checks: []string{
-				"What does the probe see? Prometheus: `probe_http_status_code" + sel + "` and `probe_duration_seconds" + sel + "`; the exporter explains its last probe: `docker compose -f docker-compose.observability.yml exec " + prometheus.ProbeJob + "-exporter wget -qO- 'http://127.0.0.1:9115/probe?debug=true&module=<module>&target=<url>'` with the alert's module and instance.",
+				"What does the probe see? Prometheus: `probe_http_status_code" + sel + "` and `probe_duration_seconds" + sel + "`; the exporter explains its last probe: `" + stack.Compose + " exec " + prometheus.ProbeJob + "-exporter wget -qO- 'http://127.0.0.1:9115/probe?debug=true&module=<module>&target=<url>'` with the alert's module and instance.",
 				"The health module probes the service inside the compose network: is " + AlertServiceDown + " firing too? The public module probes the URL users open: DNS, the load balancer and its certificate are in the path.",
 			},
 			Mitigations: []string{

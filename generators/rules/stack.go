@@ -125,7 +125,7 @@ func StackAlerts(s spec.Spec) []Alert {
 			Meaning:     "Nothing is wrong: Watchdog is the heartbeat of the alerting pipeline. Its absence is the incident.",
 			Threshold:   "always fires",
 			Mitigations: []string{"Nothing to do while it fires. When the dead man's switch says the heartbeat stopped: bring back whichever of Prometheus, Alertmanager or the heartbeat URL's network failed, then check that the alerts that should have fired meanwhile reached you (Alertmanager's UI lists them)."},
-			Checks:      []string{"If the dead man's switch reports missing heartbeats: is Prometheus up (`docker compose ps prometheus`), does it reach Alertmanager (Status > Runtime & Build Information, Alertmanagers), is Alertmanager up, and does it reach the heartbeat URL (`docker compose logs alertmanager`)?"},
+			Checks:      []string{"If the dead man's switch reports missing heartbeats: is Prometheus up (`" + stack.Compose + " ps prometheus`), does it reach Alertmanager (Status > Runtime & Build Information, Alertmanagers), is Alertmanager up, and does it reach the heartbeat URL (`" + stack.Compose + " logs alertmanager`)?"},
 			alwaysFires: true,
 			evalAt:      time.Minute,
 		},
@@ -138,12 +138,12 @@ func StackAlerts(s spec.Spec) []Alert {
 			Meaning:     "A component of the observability stack does not answer: the signals it carries are missing, and alerts that depend on them cannot fire.",
 			Threshold:   "up == 0 for one of " + strings.Join(jobs, ", ") + " for 5m",
 			Mitigations: []string{
-				"Bring the component of the observability stack back (`docker compose up -d <job>`); if it keeps exiting, raise its memory limit or free its volume's disk, whichever its last log lines name.",
+				"Bring the component of the observability stack back (`" + stack.Compose + " up -d <job>`); if it keeps exiting, raise its memory limit or free its volume's disk, whichever its last log lines name.",
 				"Until it is back, say in the incident channel which signal is missing (logs for loki, traces for the trace backend, notifications for alertmanager, dashboards for grafana) so nobody reads its silence as health.",
 			},
 			Checks: []string{
-				"`docker compose ps` and `docker compose logs --tail=100 <job>`: did the container exit, run out of memory (`docker inspect <job> --format '{{ .State.OOMKilled }}'`) or fail its healthcheck?",
-				"Restart it with `docker compose up -d <job>`; the collector queues logs on disk meanwhile, so a short outage loses nothing.",
+				"`" + stack.Compose + " ps` and `" + stack.Compose + " logs --tail=100 <job>`: did the container exit, run out of memory (`docker inspect <job> --format '{{ .State.OOMKilled }}'`) or fail its healthcheck?",
+				"Restart it with `" + stack.Compose + " up -d <job>`; the collector queues logs on disk meanwhile, so a short outage loses nothing.",
 			},
 			kept:   []string{"job", "instance"},
 			fire:   []input{{"up", loki, flat("0", 10)}},
@@ -164,8 +164,8 @@ func StackAlerts(s spec.Spec) []Alert {
 				"If the backend refuses the data (4xx in the collector's log: a limit, a tenant, an auth header), fix that setting: retries will not get through.",
 			},
 			Checks: []string{
-				"Which backend? The alert's `exporter` label: otlp_http/loki is Loki, otlp_grpc/* the trace backend. Is it up (`docker compose ps`)?",
-				"The collector's log says why exports fail: `docker compose logs --tail=50 " + stack.Collector + "`.",
+				"Which backend? The alert's `exporter` label: otlp_http/loki is Loki, otlp_grpc/* the trace backend. Is it up (`" + stack.Compose + " ps`)?",
+				"The collector's log says why exports fail: `" + stack.Compose + " logs --tail=50 " + stack.Collector + "`.",
 			},
 			kept: []string{"job", "exporter"},
 			fire: []input{
@@ -191,8 +191,8 @@ func StackAlerts(s spec.Spec) []Alert {
 				"If outages of the trace backend are common, give its exporter a disk queue and longer retries, as the logs exporter has.",
 			},
 			Checks: []string{
-				"`docker compose logs --tail=50 " + stack.Collector + "` names the error the backend returns.",
-				"Bring the backend back first; then check whether the collector's volume has space (`docker compose exec " + stack.Collector + " /busybox df -h /var/lib/otelcol`).",
+				"`" + stack.Compose + " logs --tail=50 " + stack.Collector + "` names the error the backend returns.",
+				"Bring the backend back first; then check whether the collector's volume has space (`" + stack.Compose + " exec " + stack.Collector + " /busybox df -h /var/lib/otelcol`).",
 			},
 			kept:   []string{"job", "exporter"},
 			fire:   []input{exporter(MetricCollectorFailedSpans, "otlp_grpc/jaeger", grow(12))},
@@ -229,12 +229,12 @@ func StackAlerts(s spec.Spec) []Alert {
 			Meaning:     "Alerts are not reaching people. Treat the receiver as down until a notification gets through.",
 			Threshold:   "notifications_failed rate > 0 for 5m",
 			Mitigations: []string{
-				"Fix the receiver's credentials or endpoint (rotate the webhook or key, set it in observability.env, `docker compose up -d " + stack.Alertmanager + "`); Alertmanager delivers what is still firing at the next group interval.",
+				"Fix the receiver's credentials or endpoint (rotate the webhook or key, set it in observability.env, `" + stack.Compose + " up -d " + stack.Alertmanager + "`); Alertmanager delivers what is still firing at the next group interval.",
 				"Until notifications go through, someone watches Alertmanager's UI for firing alerts.",
 			},
 			Checks: []string{
-				"`docker compose logs --tail=50 " + stack.Alertmanager + "` shows the receiver's error (a revoked webhook, a wrong routing key, an unreachable SMTP relay).",
-				"Check the secret file the receiver reads (`docker compose exec " + stack.Alertmanager + " ls /run/secrets`) and the value set in observability.env.",
+				"`" + stack.Compose + " logs --tail=50 " + stack.Alertmanager + "` shows the receiver's error (a revoked webhook, a wrong routing key, an unreachable SMTP relay).",
+				"Check the secret file the receiver reads (`" + stack.Compose + " exec " + stack.Alertmanager + " ls /run/secrets`) and the value set in observability.env.",
 			},
 			kept:   []string{"job", "integration"},
 			fire:   []input{{MetricNotificationsFailed, am, grow(12)}},
@@ -250,7 +250,7 @@ func StackAlerts(s spec.Spec) []Alert {
 			Meaning:     "Some SLO records or alerts are not computed: the alerts built on them are blind.",
 			Threshold:   "rule evaluation failures in the last 5m, for 5m",
 			Mitigations: []string{
-				"Revert the last change to the rule files or to the labels of the scraped metrics, check with `promtool check rules`, and reload Prometheus (`docker compose restart " + stack.Prometheus + "`) so it evaluates the rules again.",
+				"Revert the last change to the rule files or to the labels of the scraped metrics, check with `promtool check rules`, and reload Prometheus (`" + stack.Compose + " restart " + stack.Prometheus + "`) so it evaluates the rules again.",
 			},
 			Checks: []string{
 				"Status > Rules in Prometheus shows the failing rule and its error (often many-to-many matching after a label change, or a query timeout).",
@@ -270,10 +270,10 @@ func StackAlerts(s spec.Spec) []Alert {
 			Meaning:     "The log-based alerts (error ratio, panics, logs stopped) are blind.",
 			Threshold:   "Loki rule evaluation failures in the last 5m, for 5m",
 			Mitigations: []string{
-				"Fix or revert the Loki rule file the ruler fails to evaluate and restart Loki (`docker compose restart " + stack.Loki + "`); if its query hits a limit, narrow the query's selector rather than raising the limit.",
+				"Fix or revert the Loki rule file the ruler fails to evaluate and restart Loki (`" + stack.Compose + " restart " + stack.Loki + "`); if its query hits a limit, narrow the query's selector rather than raising the limit.",
 			},
 			Checks: []string{
-				"`docker compose logs --tail=100 " + stack.Loki + "` shows the ruler's error for the group.",
+				"`" + stack.Compose + " logs --tail=100 " + stack.Loki + "` shows the ruler's error for the group.",
 				"Run the rule's query in Grafana Explore (Loki): a query that times out or hits a limit fails the same way.",
 			},
 			kept:   []string{"job", "rule_group"},

@@ -121,6 +121,22 @@ func PrometheusRetentionSize(window time.Duration) int64 {
 // RetentionBytesPerDay is the disk budget for one day of samples.
 const RetentionBytesPerDay = 256 << 20
 
+// The compose file of the local stack and its env file, at the repo root,
+// and the command line that reaches them from there: runbooks give their
+// commands with it, so they run as written (a bare `docker compose` finds
+// no docker-compose.yml, and without the env file a restarted container
+// loses its secrets).
+const (
+	ComposeFile    = "docker-compose.observability.yml"
+	ComposeEnvFile = "observability.env"
+	Compose        = "docker compose --env-file " + ComposeEnvFile + " -f " + ComposeFile
+)
+
+// VersionEnv is the variable the compose build reads the service version
+// from (the image's VERSION build arg, and SERVICE_VERSION in the running
+// container), e.g. SERVICE_VERSION=$(git describe --always --dirty).
+const VersionEnv = "SERVICE_VERSION"
+
 // LokiTenant is the tenant Loki uses when auth is disabled (the local
 // stack); the ruler reads a tenant's rules from a folder of that name.
 const LokiTenant = "fake"
@@ -161,7 +177,27 @@ type LogPipeline struct {
 	// Loki labels (indexed) and structured metadata names.
 	LabelService, LabelEnvironment, LabelLevel string
 	MetaTraceID, MetaSpanID, MetaRequestID     string
+
+	// Lines that are not JSON objects are kept as written, marked with
+	// the structured metadata MetaRaw="true": chiefly the runtime's own
+	// crash output (Go's "panic: ..." and "fatal error: ..." with their
+	// goroutine stacks, Node's uncaught error before the logger runs),
+	// the one thing a responder needs after a crash. StackContinuation
+	// matches the lines that continue such a dump (see CrashContinuation);
+	// the collector joins them to the line before, so a stack is one
+	// entry.
+	MetaRaw           string
+	StackContinuation string
 }
+
+// CrashContinuation matches a line that continues the runtime's crash
+// output rather than starting an entry: indented lines (file:line of a
+// frame, a nested "panic:" of a recovered panic), blank lines, goroutine
+// headers, "created by", "runtime stack:", signal lines, elided frames,
+// and function frames such as main.main() or net/http.(*conn).serve(...).
+// A JSON object line never matches, so a structured line always starts a
+// new entry. Go's RE2 syntax, read by the collector's expr language.
+const CrashContinuation = `^(\s|$|goroutine \d+ |created by |runtime stack:|\[signal |\.\.\.|[^\s{"\[][^ ]*\(.*\)\s*$)`
 
 // NewLogPipeline returns the log pipeline for s.
 func NewLogPipeline(s spec.Spec) LogPipeline {
@@ -189,6 +225,9 @@ func NewLogPipeline(s spec.Spec) LogPipeline {
 		MetaTraceID:      contract.LokiMetaTraceID,
 		MetaSpanID:       contract.LokiMetaSpanID,
 		MetaRequestID:    contract.LokiMetaRequestID,
+
+		MetaRaw:           "raw",
+		StackContinuation: CrashContinuation,
 	}
 	if p.Docker {
 		p.Include = DockerLogGlob

@@ -430,6 +430,24 @@ var fields = []Field{
 		check:  func(s Spec) error { return checkBaseURL(s.Alerts.GrafanaURL, false, "https://grafana.example.com") },
 	},
 	{
+		Name: "prometheus-url", Path: "alerts.prometheus_url", Advanced: true,
+		Prompt: "Prometheus URL responders open",
+		Help:   "Prometheus' --web.external-url in the compose stack: notification links to an alert's source point under it, e.g. https://prometheus.example.com.",
+		ref:    func(s *Spec) any { return &s.Alerts.PrometheusURL },
+		check: func(s Spec) error {
+			return checkBaseURL(s.Alerts.PrometheusURL, false, "https://prometheus.example.com")
+		},
+	},
+	{
+		Name: "alertmanager-url", Path: "alerts.alertmanager_url", Advanced: true,
+		Prompt: "Alertmanager URL responders open",
+		Help:   "Alertmanager's --web.external-url in the compose stack: silence and alert links in notifications point under it, e.g. https://alertmanager.example.com.",
+		ref:    func(s *Spec) any { return &s.Alerts.AlertmanagerURL },
+		check: func(s Spec) error {
+			return checkBaseURL(s.Alerts.AlertmanagerURL, false, "https://alertmanager.example.com")
+		},
+	},
+	{
 		Name: "runbook-base-url", Path: "alerts.runbook_base_url", Advanced: true,
 		Prompt: "URL where the generated runbooks folder can be browsed (empty: link the repo path)",
 		Help:   "e.g. https://github.com/acme/checkout/blob/main/observability/runbooks. Each alert links to <url>/<AlertName>.md.",

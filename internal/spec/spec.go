@@ -153,6 +153,12 @@ type Alerts struct {
 	// GrafanaURL is where responders open Grafana; alert annotations link
 	// to the service's dashboard under it.
 	GrafanaURL string `yaml:"grafana_url"`
+	// PrometheusURL and AlertmanagerURL are where responders reach
+	// Prometheus and Alertmanager (their --web.external-url in the compose
+	// stack): the links in notifications (the alert's source, silences)
+	// point there instead of at a container ID.
+	PrometheusURL   string `yaml:"prometheus_url,omitempty"`
+	AlertmanagerURL string `yaml:"alertmanager_url,omitempty"`
 	// RunbookBaseURL is where the generated runbooks can be browsed (e.g.
 	// the config folder in the repository's web view). Empty: alerts carry
 	// the runbook's path in the repository instead of a URL.
@@ -294,7 +300,8 @@ func New() Spec {
 			Window:           Duration(30 * day),
 			MinRequests:      1000,
 		},
-		Alerts: Alerts{Receiver: "none", GrafanaURL: "http://localhost:3000", ProbeRequireTLS: true},
+		Alerts: Alerts{Receiver: "none", GrafanaURL: "http://localhost:3000", ProbeRequireTLS: true,
+			PrometheusURL: "http://localhost:9090", AlertmanagerURL: "http://localhost:9093"},
 		Deploy: Deploy{Target: TargetCompose},
 		Output: Output{CodeDir: "internal/observability", ConfigDir: "observability"},
 		Kubernetes: Kubernetes{

@@ -10,11 +10,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/otlptranslator"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -54,7 +57,7 @@ func setupMetrics(res *resource.Resource, logger *slog.Logger) (*sdkmetric.Meter
 	otel.SetMeterProvider(mp)
 
 	mux := http.NewServeMux()
-	mux.Handle("GET "+metricsPath, promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+	mux.Handle("GET "+metricsPath, promhttp.HandlerFor(zeroErrorSeries{reg}, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError),
 		// OpenMetrics is the format that carries exemplars (the trace ID
 		// of a sampled request in its latency bucket); Prometheus asks
@@ -103,4 +106,87 @@ func httpServerViews() []sdkmetric.View {
 			sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}},
 		),
 	}
+}
+
+// initialErrorStatuses are the 5xx statuses whose request series start at 0.
+var initialErrorStatuses = []string{"500", "502", "503", "504"}
+
+// zeroErrorSeries adds, for every method and route that has served a
+// request, the 5xx series it has not yet recorded, at 0. rate() needs two
+// samples of a series: a series born at 1 shows no increase, so without
+// them the first error of each route and status is invisible to the error
+// ratio and its alerts. (A route's first request, if it fails, still is:
+// its method and route are known only once it has been served.)
+type zeroErrorSeries struct{ prometheus.Gatherer }
+
+func (g zeroErrorSeries) Gather() ([]*dto.MetricFamily, error) {
+	mfs, err := g.Gatherer.Gather()
+	for _, mf := range mfs {
+		if mf.GetName() == "http_server_request_duration_seconds" && mf.GetType() == dto.MetricType_HISTOGRAM {
+			mf.Metric = withZeroErrors(mf.Metric)
+		}
+	}
+	return mfs, err
+}
+
+const (
+	statusLabel    = "http_response_status_code"
+	errorTypeLabel = "error_type"
+)
+
+func withZeroErrors(ms []*dto.Metric) []*dto.Metric {
+	key := func(lps []*dto.LabelPair, status string) string {
+		var b strings.Builder
+		for _, lp := range lps {
+			switch lp.GetName() {
+			case statusLabel, errorTypeLabel:
+			default:
+				b.WriteString(lp.GetName() + "=" + lp.GetValue() + "\xff")
+			}
+		}
+		return b.String() + status
+	}
+	seen := map[string]bool{}
+	for _, m := range ms {
+		status := ""
+		for _, lp := range m.GetLabel() {
+			if lp.GetName() == statusLabel {
+				status = lp.GetValue()
+			}
+		}
+		seen[key(m.GetLabel(), status)] = true
+	}
+	out := ms
+	for _, m := range ms {
+		for _, status := range initialErrorStatuses {
+			k := key(m.GetLabel(), status)
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			out = append(out, zeroHistogram(m, status))
+		}
+	}
+	return out
+}
+
+// zeroHistogram is m's series for status, with no request recorded.
+func zeroHistogram(m *dto.Metric, status string) *dto.Metric {
+	var lps []*dto.LabelPair
+	for _, lp := range m.GetLabel() {
+		if n := lp.GetName(); n != statusLabel && n != errorTypeLabel {
+			lps = append(lps, lp)
+		}
+	}
+	for _, n := range []string{statusLabel, errorTypeLabel} {
+		lps = append(lps, &dto.LabelPair{Name: &n, Value: &status})
+	}
+	sort.Slice(lps, func(i, j int) bool { return lps[i].GetName() < lps[j].GetName() })
+	var zero uint64
+	var zeroSum float64
+	h := &dto.Histogram{SampleCount: &zero, SampleSum: &zeroSum}
+	for _, b := range m.GetHistogram().GetBucket() {
+		h.Bucket = append(h.Bucket, &dto.Bucket{UpperBound: b.UpperBound, CumulativeCount: &zero})
+	}
+	return &dto.Metric{Label: lps, Histogram: h}
 }

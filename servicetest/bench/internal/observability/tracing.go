@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 
 	"go.opentelemetry.io/otel"
@@ -76,18 +77,36 @@ func setPropagators(logger *slog.Logger) {
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(ps...))
 }
 
+// samplingRatio is the configured sampler's ratio: OTEL_TRACES_SAMPLER_ARG
+// when set, as the OpenTelemetry specification has the argument apply to
+// the configured sampler (here the parent-based ratio sampler of
+// obsgen.yaml), else tracing.sampling_ratio. An invalid value is reported
+// and the configured ratio kept.
+func samplingRatio(logger *slog.Logger) float64 {
+	arg := strings.TrimSpace(os.Getenv("OTEL_TRACES_SAMPLER_ARG"))
+	if arg == "" {
+		return defaultSamplingRatio
+	}
+	r, err := strconv.ParseFloat(arg, 64)
+	if err != nil || r < 0 || r > 1 {
+		logger.Warn("OTEL_TRACES_SAMPLER_ARG ignored: want a ratio from 0 to 1", "value", arg, "ratio", defaultSamplingRatio)
+		return defaultSamplingRatio
+	}
+	return r
+}
+
 // setupTracing installs a TracerProvider. Spans are made even when none are
 // exported, so logs and error reports still carry the trace ID of the
 // request.
 func setupTracing(ctx context.Context, res *resource.Resource, logger *slog.Logger) (*sdktrace.TracerProvider, error) {
 	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
 	// The SDK reads OTEL_TRACES_SAMPLER(_ARG) itself; an explicit sampler
-	// would override the variables, so pass one only when they are unset.
-	// ParentBased follows the caller's decision: with
+	// would override the variables, so pass one only when no sampler is
+	// named. ParentBased follows the caller's decision: with
 	// edge.internet_facing every request is a new root, so clients
 	// cannot force sampling.
 	if os.Getenv("OTEL_TRACES_SAMPLER") == "" {
-		opts = append(opts, sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(defaultSamplingRatio))))
+		opts = append(opts, sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(samplingRatio(logger)))))
 	}
 	if os.Getenv("OTEL_TRACES_EXPORTER") != "none" {
 		exp, err := newTraceExporter(ctx, logger)
