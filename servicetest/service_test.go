@@ -509,13 +509,22 @@ func (s *sentryServer) itemCount(typ string) int {
 	return s.items[typ]
 }
 
-// count returns how many events carry msg in their message or exception.
+// count returns how many events carry msg in their message or an
+// exception's type or value (not its stack: source context lines around a
+// frame can hold any message).
 func (s *sentryServer) count(msg string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
 	for _, ev := range s.events {
-		if strings.Contains(fmt.Sprint(ev["message"], ev["exception"]), msg) {
+		text := fmt.Sprint(ev["message"])
+		exc, _ := ev["exception"].(map[string]any)
+		values, _ := exc["values"].([]any)
+		for _, v := range values {
+			e, _ := v.(map[string]any)
+			text += fmt.Sprint(" ", e["type"], " ", e["value"])
+		}
+		if strings.Contains(text, msg) {
 			n++
 		}
 	}

@@ -192,11 +192,12 @@ function logLines(req` + tsOnly(ts, ": any") + `) {
   logger.info({ baggage_seen: seen }, 'baggage');
 }
 
-// errorStorm reports one error 50 times and another once, as a failing
-// dependency makes a handler do.
+// errorStorm reports two errors 50 times each, interleaved, as two
+// failing dependencies make a handler do, and a third once.
 function errorStorm() {
   for (let i = 0; i < 50; i++) {
     Sentry.captureException(new Error('payment provider unreachable: dial tcp: i/o timeout'));
+    Sentry.captureException(new Error('inventory lookup failed: context deadline exceeded'));
   }
   Sentry.captureException(new Error('ledger write failed: disk full'));
 }
