@@ -70,7 +70,9 @@ func Write(dir, name, framework, moduleType string, ts bool) error {
 }
 
 // nodeApp is the service's own code: a route with a parameter, one that
-// throws, and one that says which tracer provider is global.
+// throws, one that says which tracer provider is global, and the routes
+// the conformance suite reads (/log, /errors, /fail, /upload). /errors
+// reports with @sentry/node itself, which obsgen installs with Sentry on.
 func nodeApp(framework string, esm, ts bool) string {
 	ext := ".cjs"
 	switch {
