@@ -72,7 +72,7 @@ func Write(dir, name, framework, moduleType string, ts bool) error {
 // nodeApp is the service's own code: a route with a parameter, one that
 // throws, one that says which tracer provider is global, and the routes
 // the conformance suite reads (/log, /errors, /fail, /upload). /errors
-// reports with @sentry/node itself, which obsgen installs with Sentry on.
+// reports with the generated reportError.
 func nodeApp(framework string, esm, ts bool) string {
 	ext := ".cjs"
 	switch {
@@ -88,9 +88,9 @@ func nodeApp(framework string, esm, ts bool) string {
 	var b strings.Builder
 	if framework == "express" {
 		if esm {
-			fmt.Fprintf(&b, "import express from 'express';\nimport * as Sentry from '@sentry/node';\nimport { context, propagation, trace } from '@opentelemetry/api';\nimport { observe, errorHandler, closeOnShutdown, logger } from '%s';\n", mod)
+			fmt.Fprintf(&b, "import express from 'express';\nimport { context, propagation, trace } from '@opentelemetry/api';\nimport { observe, errorHandler, closeOnShutdown, logger, reportError } from '%s';\n", mod)
 		} else {
-			fmt.Fprintf(&b, "'use strict';\nconst express = require('express');\nconst Sentry = require('@sentry/node');\nconst { context, propagation, trace } = require('@opentelemetry/api');\nconst { observe, errorHandler, closeOnShutdown, logger } = require('%s');\n", mod)
+			fmt.Fprintf(&b, "'use strict';\nconst express = require('express');\nconst { context, propagation, trace } = require('@opentelemetry/api');\nconst { observe, errorHandler, closeOnShutdown, logger, reportError } = require('%s');\n", mod)
 		}
 		b.WriteString(shared(ts))
 		b.WriteString(`
@@ -132,9 +132,9 @@ closeOnShutdown(app.listen(Number(process.env.PORT), '127.0.0.1'));
 		return b.String()
 	}
 	if esm {
-		fmt.Fprintf(&b, "import Fastify from 'fastify';\nimport * as Sentry from '@sentry/node';\nimport { context, propagation, trace } from '@opentelemetry/api';\nimport { observe, logger } from '%s';\n", mod)
+		fmt.Fprintf(&b, "import Fastify from 'fastify';\nimport { context, propagation, trace } from '@opentelemetry/api';\nimport { observe, logger, reportError } from '%s';\n", mod)
 	} else {
-		fmt.Fprintf(&b, "'use strict';\nconst Fastify = require('fastify');\nconst Sentry = require('@sentry/node');\nconst { context, propagation, trace } = require('@opentelemetry/api');\nconst { observe, logger } = require('%s');\n", mod)
+		fmt.Fprintf(&b, "'use strict';\nconst Fastify = require('fastify');\nconst { context, propagation, trace } = require('@opentelemetry/api');\nconst { observe, logger, reportError } = require('%s');\n", mod)
 	}
 	b.WriteString(shared(ts))
 	b.WriteString(`
@@ -198,10 +198,10 @@ function logLines(req` + tsOnly(ts, ": any") + `) {
 // failing dependencies make a handler do, and a third once.
 function errorStorm() {
   for (let i = 0; i < 50; i++) {
-    Sentry.captureException(new Error('payment provider unreachable: dial tcp: i/o timeout'));
-    Sentry.captureException(new Error('inventory lookup failed: context deadline exceeded'));
+    reportError(new Error('payment provider unreachable: dial tcp: i/o timeout'));
+    reportError(new Error('inventory lookup failed: context deadline exceeded'));
   }
-  Sentry.captureException(new Error('ledger write failed: disk full'));
+  reportError(new Error('ledger write failed: disk full'));
 }
 `
 }
