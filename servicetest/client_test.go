@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -83,21 +84,48 @@ func checkClientLinks(t *testing.T, traces *traceReceiver, links map[string]stri
 	}
 }
 
-// floodUntilLimited sends up to 100 requests at once as the client behind
-// xff and returns the first 429, or nil.
+// floodUntilLimited sends 100 requests at once (on 20 connections, so a
+// busy machine cannot spread them over more than the bucket refills) as
+// the client behind xff and returns a 429 among the answers, or nil.
 func floodUntilLimited(t *testing.T, url, xff string) *http.Response {
+	var (
+		mu      sync.Mutex
+		limited *http.Response
+		wg      sync.WaitGroup
+		failed  error
+	)
+	reqs := make(chan struct{}, 100)
 	for range 100 {
-		req, _ := http.NewRequest(http.MethodGet, url, nil)
-		req.Header.Set("X-Forwarded-For", xff)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusTooManyRequests {
-			return resp
-		}
+		reqs <- struct{}{}
 	}
-	return nil
+	close(reqs)
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range reqs {
+				req, _ := http.NewRequest(http.MethodGet, url, nil)
+				req.Header.Set("X-Forwarded-For", xff)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					mu.Lock()
+					failed = err
+					mu.Unlock()
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				mu.Lock()
+				if resp.StatusCode == http.StatusTooManyRequests && limited == nil {
+					limited = resp
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if failed != nil {
+		t.Fatal(failed)
+	}
+	return limited
 }
