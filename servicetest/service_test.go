@@ -518,8 +518,12 @@ func (s *sentryServer) count(msg string) int {
 	n := 0
 	for _, ev := range s.events {
 		text := fmt.Sprint(ev["message"])
-		exc, _ := ev["exception"].(map[string]any)
-		values, _ := exc["values"].([]any)
+		// {"values": [...]} from sentry-javascript, a bare list from
+		// sentry-go.
+		values, _ := ev["exception"].([]any)
+		if exc, ok := ev["exception"].(map[string]any); ok {
+			values, _ = exc["values"].([]any)
+		}
 		for _, v := range values {
 			e, _ := v.(map[string]any)
 			text += fmt.Sprint(" ", e["type"], " ", e["value"])
