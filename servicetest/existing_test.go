@@ -51,6 +51,9 @@ var existing = []struct {
 // logger's included), nothing but JSON on stdout, the route template on
 // the request metric, a Sentry event for a panic, exit 0 after SIGTERM.
 func TestExistingServices(t *testing.T) {
+	if testing.Short() {
+		t.Skip("wires and runs existing services: not in -short")
+	}
 	goTool := testtool.Go(t)
 	for _, fx := range existing {
 		t.Run(fx.name, func(t *testing.T) {

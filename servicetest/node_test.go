@@ -3,19 +3,15 @@ package servicetest
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/obsgen/obsgen/internal/cli"
-	"github.com/obsgen/obsgen/internal/contract"
 	"github.com/obsgen/obsgen/internal/nodefixture"
 	"github.com/obsgen/obsgen/internal/testtool"
 )
@@ -37,6 +33,9 @@ var nodeServices = []struct {
 const nodeRoute = "/hello/:name"
 
 func TestGeneratedNodeServices(t *testing.T) {
+	if testing.Short() {
+		t.Skip("installs and runs a Node service per variant: not in -short")
+	}
 	node := requireTool(t, "node")
 	npm := requireTool(t, "npm")
 	for _, svc := range nodeServices {
@@ -48,18 +47,46 @@ func TestGeneratedNodeServices(t *testing.T) {
 			dir := writeNodeService(t, svc.name, svc.framework, svc.moduleType, svc.ts)
 			npmRun(t, npm, dir, "install", "--no-audit", "--no-fund", "--prefer-offline")
 			initNodeService(t, dir, "svc-"+svc.name, svc.protocol)
-			if svc.ts {
-				npmRun(t, npm, dir, "exec", "--", "tsc", "-p", ".")
-			}
+			ns := &nodeStarter{node: node, npm: npm, dir: dir, protocol: svc.protocol, ts: svc.ts}
+			ns.build(t)
 			t.Logf("fixture, npm install, obsgen init, build: %s", time.Since(start).Round(time.Millisecond))
-			args := startArgs(t, dir)
 			start = time.Now()
-			checkNodeService(t, node, dir, args, svc.protocol)
-			checkNodeCrash(t, node, dir, args)
-			checkNodeEdgeVariant(t, node, npm, dir, svc.ts)
+			checkTracerProvider(t, ns.start(t))
+			runConformance(t, ns)
 			t.Logf("run checks: %s", time.Since(start).Round(time.Millisecond))
 		})
 	}
+}
+
+// nodeStarter runs a generated Node service (internal/nodefixture's app
+// with obsgen's module) for the conformance suite, started exactly as its
+// start script says, as a direct child so that signals reach node.
+type nodeStarter struct {
+	node, npm, dir, protocol string
+	ts                       bool
+	args                     []string
+}
+
+func (n *nodeStarter) facts() facts {
+	return facts{lang: "node", route: nodeRoute, panicValue: "example panic"}
+}
+
+func (n *nodeStarter) build(t *testing.T) {
+	if n.ts {
+		npmRun(t, n.npm, n.dir, "exec", "--", "tsc", "-p", ".")
+	}
+	n.args = startArgs(t, n.dir)
+}
+
+func (n *nodeStarter) start(t *testing.T, env ...string) *running {
+	cmd := exec.Command(n.node, n.args...)
+	cmd.Dir = n.dir
+	return startCmd(t, cmd, n.protocol, env...)
+}
+
+func (n *nodeStarter) regenerate(t *testing.T, sets ...string) {
+	regenerate(t, n.dir, sets...)
+	n.build(t)
 }
 
 // requireTool finds a program in PATH: the test is skipped without it
@@ -124,189 +151,21 @@ func startArgs(t *testing.T, dir string) []string {
 	return args
 }
 
-// nodeRun is a Node service the test started.
-type nodeRun struct {
-	cmd           *exec.Cmd
-	exited        chan error
-	base, metrics string
-	logs          *lineBuffer
-}
-
-// startNode starts node with args in dir, on free ports, with env added,
-// and waits until it is ready. It is killed when the test ends.
-func startNode(t *testing.T, node, dir string, args []string, env ...string) *nodeRun {
-	port, metricsPort := freePort(t), freePort(t)
-	r := &nodeRun{logs: &lineBuffer{}, exited: make(chan error, 1),
-		base: "http://127.0.0.1:" + port, metrics: "http://127.0.0.1:" + metricsPort + "/metrics"}
-	r.cmd = exec.Command(node, args...)
-	r.cmd.Dir = dir
-	r.cmd.Env = append(append(os.Environ(), "PORT="+port, "OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1", "OTEL_EXPORTER_PROMETHEUS_PORT="+metricsPort), env...)
-	r.cmd.Stdout, r.cmd.Stderr = r.logs, r.logs
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { r.exited <- r.cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = r.cmd.Process.Kill()
-		if t.Failed() {
-			t.Logf("service output:\n%s", r.logs.String())
-		}
-	})
-	// Loading the SDKs takes seconds on a busy machine.
-	waitFor(t, 90*time.Second, "service ready", func() bool {
-		resp, err := http.Get(r.base + contract.HealthReadinessPath)
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
-	return r
-}
-
-func checkNodeService(t *testing.T, node, dir string, args []string, protocol string) {
-	traces := startTraceReceiver(t, protocol)
-	sentry := startSentry(t)
-	run := startNode(t, node, dir, args,
-		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+traces.addr,
-		"OTEL_BSP_SCHEDULE_DELAY=100",
-		"SENTRY_DSN=http://public@"+sentry.addr+"/1",
-	)
-	base, logs, cmd, exited := run.base, run.logs, run.cmd, run.exited
-
-	traceID := randomHex(16)
-	resp := get(t, base+"/hello/ana", traceID)
-	if resp.StatusCode != http.StatusOK || resp.Header.Get(contract.HeaderRequestID) == "" {
-		t.Fatalf("GET /hello/ana: %d, %s=%q", resp.StatusCode, contract.HeaderRequestID, resp.Header.Get(contract.HeaderRequestID))
-	}
-	var access map[string]any
-	waitFor(t, 5*time.Second, "access log line with the trace ID", func() bool {
-		access = logs.find(func(l map[string]any) bool {
-			return l[contract.LogMessage] == contract.AccessLogMessage && l[contract.LogTraceID] == traceID
-		})
-		return access != nil
-	})
-	for k, v := range map[string]any{
-		contract.LogHTTPRoute: nodeRoute, contract.LogHTTPMethod: "GET", contract.LogHTTPStatus: 200.0,
-		contract.LogRequestID: resp.Header.Get(contract.HeaderRequestID), contract.LogHTTPPath: "/hello/ana",
-		contract.LogTraceSampled: true, contract.LogLevel: contract.LevelInfo, contract.LogVersion: "1.4.2",
-	} {
-		if access[k] != v {
-			t.Errorf("access log %s = %v, want %v: %v", k, access[k], v, access)
-		}
-	}
-	for _, k := range []string{contract.LogTime, contract.LogSpanID, contract.LogDurationMS, contract.LogBytes, contract.LogService, contract.LogEnvironment} {
-		if _, ok := access[k]; !ok {
-			t.Errorf("access log has no %s: %v", k, access)
-		}
-	}
-	// The same request ID in, the same out.
-	req := request(t, base+"/hello/id", "")
-	req.Header.Set(contract.HeaderRequestID, "caller-id-42")
-	if r, err := http.DefaultClient.Do(req); err != nil || r.Header.Get(contract.HeaderRequestID) != "caller-id-42" {
-		t.Errorf("a caller's %s is not kept: %v %v", contract.HeaderRequestID, err, r)
-	} else {
-		r.Body.Close()
-	}
-	if logs.find(func(l map[string]any) bool {
-		return l[contract.LogMessage] == "saying hello" && l[contract.LogTraceID] == traceID && l["password"] == "[REDACTED]"
-	}) == nil {
-		t.Error("the handler's own log line does not carry the trace ID, or its password field is not redacted")
-	}
-	waitFor(t, 15*time.Second, "span with the trace ID at the OTLP receiver", func() bool { return traces.has(traceID) })
-
-	// Health checks leave no access log line.
-	get(t, base+contract.HealthLivenessPath, "")
-	if l := logs.find(func(l map[string]any) bool { return l[contract.LogHTTPPath] == contract.HealthLivenessPath }); l != nil {
-		t.Errorf("health check was logged: %v", l)
-	}
-
-	checkExposition(t, run.metrics, nodeRoute)
-	checkNodeEdgeDefaults(t, base)
-
-	// Exactly one tracer provider: the SDK's, not Sentry's, and no
-	// duplicate registration of the global.
+// checkTracerProvider: exactly one tracer provider, the SDK's, not
+// Sentry's, and no duplicate registration of the global.
+func checkTracerProvider(t *testing.T, r *running) {
 	var tp struct{ Provider string }
-	if r, err := http.Get(base + "/debug/tracer-provider"); err != nil {
+	if resp, err := http.Get(r.base + "/debug/tracer-provider"); err != nil {
 		t.Error(err)
 	} else {
-		_ = json.NewDecoder(r.Body).Decode(&tp)
-		r.Body.Close()
+		_ = json.NewDecoder(resp.Body).Decode(&tp)
+		resp.Body.Close()
 	}
 	if tp.Provider != "TracerProvider" {
 		t.Errorf("the global tracer provider is %q, want the OpenTelemetry SDK's TracerProvider", tp.Provider)
 	}
-	if strings.Contains(logs.String(), "duplicate registration") {
+	if strings.Contains(r.logs.String(), "duplicate registration") {
 		t.Error("a second tracer provider tried to register")
-	}
-
-	// A thrown error: 500, the process stays up, Sentry gets the exception
-	// with the trace ID.
-	panicTrace := randomHex(16)
-	preq := request(t, base+"/panic?token=qu3ry-s3cret", panicTrace)
-	preq.Header.Set("Cookie", "session=c00kie-s3cret")
-	preq.Header.Set("Authorization", "Bearer t0ken-s3cret")
-	if resp, err := http.DefaultClient.Do(preq); err != nil || resp.StatusCode != http.StatusInternalServerError {
-		t.Errorf("GET /panic: %v %v, want 500", err, resp)
-	} else {
-		resp.Body.Close()
-	}
-	if resp := get(t, base+"/hello/bo", ""); resp.StatusCode != http.StatusOK {
-		t.Fatalf("after a thrown error: %d, want 200", resp.StatusCode)
-	}
-	var event map[string]any
-	waitFor(t, 15*time.Second, "Sentry event for the thrown error", func() bool {
-		event = sentry.eventWithTrace(panicTrace)
-		return event != nil
-	})
-	if ex := fmt.Sprint(event["exception"]); !strings.Contains(ex, "example panic") || !strings.Contains(ex, "stacktrace") {
-		t.Errorf("Sentry event has no exception with a stack trace: %s", ex)
-	}
-	if raw, _ := json.Marshal(event); strings.Contains(string(raw), "s3cret") {
-		t.Errorf("PII reached Sentry (a cookie, credential or query value): %s", raw)
-	}
-	if event["environment"] != "production" || !strings.HasPrefix(fmt.Sprint(event["release"]), "svc-") {
-		t.Errorf("Sentry event environment/release: %v / %v", event["environment"], event["release"])
-	}
-	if logs.find(func(l map[string]any) bool { return isPanicLine(l, panicTrace, "example panic") }) == nil {
-		t.Errorf("no error log line for the thrown error with its trace ID, its message in %q and its stack in %q", contract.LogPanic, contract.LogStack)
-	}
-
-	// The collector goes away: requests keep succeeding.
-	traces.stop()
-	client := &http.Client{Timeout: 2 * time.Second}
-	var slowest time.Duration
-	for i := range 50 {
-		t0 := time.Now()
-		resp, err := client.Do(request(t, base+"/hello/x", randomHex(16)))
-		if err != nil {
-			t.Fatalf("request %d with the collector down: %v", i, err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("request %d with the collector down: %d", i, resp.StatusCode)
-		}
-		slowest = max(slowest, time.Since(t0))
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Logf("collector down: 50 requests, slowest %s", slowest)
-
-	// SIGTERM: drain and flush within the generated bound (5s), even with
-	// the collector down.
-	t0 := time.Now()
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("exit after SIGTERM: %v", err)
-		}
-		took := time.Since(t0)
-		t.Logf("shutdown with the collector down: %s", took.Round(time.Millisecond))
-		if took > 7*time.Second {
-			t.Errorf("shutdown took %s, more than the 5s flush bound", took)
-		}
-	case <-time.After(20 * time.Second):
-		t.Error("service did not exit within 20s of SIGTERM")
 	}
 }
 
@@ -317,42 +176,4 @@ func writeNodeService(t testing.TB, name, framework, moduleType string, ts bool)
 		t.Fatal(err)
 	}
 	return dir
-}
-
-// checkNodeCrash: an uncaught exception is logged, reported to Sentry and
-// flushed, and the process exits 1 within the flush bound.
-func checkNodeCrash(t *testing.T, node, dir string, args []string) {
-	sentry := startSentry(t)
-	run := startNode(t, node, dir, args, "OTEL_TRACES_EXPORTER=none", "SENTRY_DSN=http://public@"+sentry.addr+"/1")
-	base, logs, exited := run.base, run.logs, run.exited
-	t0 := time.Now()
-	get(t, base+"/crash", "")
-	select {
-	case err := <-exited:
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
-			t.Errorf("exit after an uncaught exception: %v, want exit status 1", err)
-		}
-		t.Logf("uncaught exception: exited in %s", time.Since(t0).Round(time.Millisecond))
-	case <-time.After(20 * time.Second):
-		t.Fatal("service did not exit within 20s of an uncaught exception")
-	}
-	found := false
-	sentry.mu.Lock()
-	for _, ev := range sentry.events {
-		if strings.Contains(fmt.Sprint(ev["exception"]), "crash example") {
-			found = true
-		}
-	}
-	sentry.mu.Unlock()
-	if !found {
-		t.Error("the uncaught exception did not reach Sentry before the exit")
-	}
-	if logs.find(func(l map[string]any) bool {
-		stack, _ := l[contract.LogStack].(string)
-		return l[contract.LogLevel] == contract.LevelError && l[contract.LogMessage] == "uncaught exception" &&
-			strings.Contains(fmt.Sprint(l[contract.LogError]), "crash example") && strings.Contains(stack, "crash example")
-	}) == nil {
-		t.Errorf("no error log line for the uncaught exception with its message in %q and its stack in %q", contract.LogError, contract.LogStack)
-	}
 }

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -68,6 +69,45 @@ type view struct {
 	// Preload and Start are the node option that loads the module first
 	// and the whole start command.
 	Preload, Start string
+	// SensitiveFragments, SensitiveWords (with logs.redact_keys) and
+	// ReservedKeys are JavaScript arrays for the logger; RenamedPrefix
+	// prefixes a caller's reserved key.
+	SensitiveFragments, SensitiveWords, ReservedKeys string
+	RenamedPrefix                                    string
+	// DrainDelayMs is service.drain_delay in milliseconds.
+	DrainDelayMs int64
+	// SentrySampleRate is sentry.sample_rate as a JavaScript number.
+	SentrySampleRate string
+}
+
+// sensitiveFragments and sensitiveWords are the Go logger's lists
+// (templates/go/logger.go.tmpl; a test keeps them equal): a key holding a
+// fragment anywhere, or a word sequence as whole words, is redacted.
+var (
+	sensitiveFragments = []string{
+		"password", "passwd", "secret", "token", "authorization", "cookie", "bearer",
+		"apikey", "privatekey", "accesskey", "credential", "dsn", "session", "signature",
+	}
+	sensitiveWords = []string{
+		"card", "card_number", "credit_card", "pan", "cvv", "cvc", "cvv2", "iban",
+		"email", "phone", "mobile", "ssn", "dob", "birth_date", "date_of_birth", "passport",
+		"account_number", "routing_number", "tax_id",
+	}
+	// reservedKeys are the logger's own top-level keys, as in the Go
+	// logger ("source" included, which the Node logger never writes, so
+	// one query reads both).
+	reservedKeys = []string{
+		contract.LogTime, contract.LogLevel, contract.LogMessage, "source",
+		contract.LogService, contract.LogVersion, contract.LogEnvironment,
+		contract.LogTraceID, contract.LogSpanID, contract.LogTraceSampled,
+		contract.LogRequestID, contract.LogClientRequestID,
+	}
+)
+
+// jsArray renders strings as a one-line JavaScript array literal.
+func jsArray(ss []string) string {
+	b, _ := json.Marshal(ss)
+	return strings.ReplaceAll(string(b), ",", ", ")
 }
 
 // contractNames are the contract constants the Node code uses, emitted
@@ -173,6 +213,13 @@ func newView(s spec.Spec) view {
 		SamplingRatio: strconv.FormatFloat(s.Tracing.SamplingRatio, 'f', -1, 64),
 		Preload:       Preload(s),
 		Start:         StartCommand(s),
+
+		SensitiveFragments: jsArray(sensitiveFragments),
+		SensitiveWords:     jsArray(append(slices.Clone(sensitiveWords), spec.RedactKeys(s)...)),
+		ReservedKeys:       jsArray(reservedKeys),
+		RenamedPrefix:      contract.LogRenamedPrefix,
+		DrainDelayMs:       time.Duration(s.Service.DrainDelay).Milliseconds(),
+		SentrySampleRate:   strconv.FormatFloat(s.Sentry.SampleRate, 'f', -1, 64),
 	}
 	v.RelExt = "." + v.Ext
 	if v.TS {

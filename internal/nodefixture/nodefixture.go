@@ -70,7 +70,9 @@ func Write(dir, name, framework, moduleType string, ts bool) error {
 }
 
 // nodeApp is the service's own code: a route with a parameter, one that
-// throws, and one that says which tracer provider is global.
+// throws, one that says which tracer provider is global, and the routes
+// the conformance suite reads (/log, /errors, /fail, /upload). /errors
+// reports with the generated reportError.
 func nodeApp(framework string, esm, ts bool) string {
 	ext := ".cjs"
 	switch {
@@ -86,10 +88,11 @@ func nodeApp(framework string, esm, ts bool) string {
 	var b strings.Builder
 	if framework == "express" {
 		if esm {
-			fmt.Fprintf(&b, "import express from 'express';\nimport { trace } from '@opentelemetry/api';\nimport { observe, errorHandler, closeOnShutdown, logger } from '%s';\n", mod)
+			fmt.Fprintf(&b, "import express from 'express';\nimport { context, propagation, trace } from '@opentelemetry/api';\nimport { observe, errorHandler, closeOnShutdown, logger, reportError } from '%s';\n", mod)
 		} else {
-			fmt.Fprintf(&b, "'use strict';\nconst express = require('express');\nconst { trace } = require('@opentelemetry/api');\nconst { observe, errorHandler, closeOnShutdown, logger } = require('%s');\n", mod)
+			fmt.Fprintf(&b, "'use strict';\nconst express = require('express');\nconst { context, propagation, trace } = require('@opentelemetry/api');\nconst { observe, errorHandler, closeOnShutdown, logger, reportError } = require('%s');\n", mod)
 		}
+		b.WriteString(shared(ts))
 		b.WriteString(`
 const app = express();
 observe(app);
@@ -99,6 +102,20 @@ app.get('/hello/:name', (req, res) => {
 });
 app.get('/panic', () => {
   throw new Error('example panic');
+});
+app.get('/log', (req, res) => {
+  logLines(req);
+  res.json({ logged: true });
+});
+app.get('/errors', (_req, res) => {
+  errorStorm();
+  res.json({ logged: true });
+});
+app.get('/fail', (_req, res) => {
+  res.status(503).json({ error: 'inventory backend down' });
+});
+app.post('/upload', express.raw({ type: () => true, limit: '10mb' }), (req, res) => {
+  res.json({ bytes: (req.body` + tsOnly(ts, " as Buffer") + `).length });
 });
 app.get('/crash', (_req, res) => {
   setImmediate(() => {
@@ -115,10 +132,11 @@ closeOnShutdown(app.listen(Number(process.env.PORT), '127.0.0.1'));
 		return b.String()
 	}
 	if esm {
-		fmt.Fprintf(&b, "import Fastify from 'fastify';\nimport { trace } from '@opentelemetry/api';\nimport { observe, logger } from '%s';\n", mod)
+		fmt.Fprintf(&b, "import Fastify from 'fastify';\nimport { context, propagation, trace } from '@opentelemetry/api';\nimport { observe, logger, reportError } from '%s';\n", mod)
 	} else {
-		fmt.Fprintf(&b, "'use strict';\nconst Fastify = require('fastify');\nconst { trace } = require('@opentelemetry/api');\nconst { observe, logger } = require('%s');\n", mod)
+		fmt.Fprintf(&b, "'use strict';\nconst Fastify = require('fastify');\nconst { context, propagation, trace } = require('@opentelemetry/api');\nconst { observe, logger, reportError } = require('%s');\n", mod)
 	}
+	b.WriteString(shared(ts))
 	b.WriteString(`
 const app = Fastify();
 observe(app);
@@ -129,6 +147,20 @@ app.get('/hello/:name', async (req) => {
 app.get('/panic', async () => {
   throw new Error('example panic');
 });
+app.get('/log', async (req) => {
+  logLines(req.raw);
+  return { logged: true };
+});
+app.get('/errors', async () => {
+  errorStorm();
+  return { logged: true };
+});
+app.get('/fail', async (_req, reply) => {
+  reply.code(503);
+  return { error: 'inventory backend down' };
+});
+app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+app.post('/upload', async (req) => ({ bytes: (req.body` + tsOnly(ts, " as Buffer") + `).length }));
 app.get('/crash', async () => {
   setImmediate(() => {
     throw new Error('crash example');
@@ -139,6 +171,39 @@ app.get('/debug/tracer-provider', async () => ({ provider: (trace.getTracerProvi
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
 `)
 	return b.String()
+}
+
+// shared is the handlers' code both frameworks call: what the conformance
+// suite's /log and /errors do in every language (the Go probe's handlers
+// do the same).
+func shared(ts bool) string {
+	return `
+// logLines logs what a careless handler logs: the logger's own key names,
+// a child logger, a request with its credentials, personal data.
+function logLines(req` + tsOnly(ts, ": any") + `) {
+  logger.info({ service: 'payments', level: 'fatal', trace_id: 'forged', msg: 'forged' }, 'calling payments');
+  logger.child({ db: { table: 'orders' } }).info({ rows: 3 }, 'query done');
+  const url = new URL(req.url, 'http://localhost');
+  logger.info({
+    headers: req.headers, query: url.searchParams, request: req,
+    card_number: '4111111111111111', email: 'ana@example.com', span_name: 'kept',
+    meta: { cvv: '123', plan: 'gold' },
+  }, 'inbound request');
+  const bag = propagation.getBaggage(context.active());
+  const seen = bag ? bag.getAllEntries().map(([k, e]) => k + '=' + e.value).join(',') : '';
+  logger.info({ baggage_seen: seen }, 'baggage');
+}
+
+// errorStorm reports two errors 50 times each, interleaved, as two
+// failing dependencies make a handler do, and a third once.
+function errorStorm() {
+  for (let i = 0; i < 50; i++) {
+    reportError(new Error('payment provider unreachable: dial tcp: i/o timeout'));
+    reportError(new Error('inventory lookup failed: context deadline exceeded'));
+  }
+  reportError(new Error('ledger write failed: disk full'));
+}
+`
 }
 
 func tsOnly(ts bool, s string) string {
