@@ -96,10 +96,11 @@ func TestCrashOutputReachesLoki(t *testing.T) {
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	files, err := registry.Generate(s)
+	res, err := registry.Generate(s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	files := res.Files
 	repo := filepath.Join(work, "repo")
 	for _, f := range files {
 		writeFile(t, filepath.Join(repo, f.Path), f.Content)
@@ -184,10 +185,11 @@ func dump(lines []lokiLine) string {
 // addresses are rewritten to loopback, nothing else.
 func startDockerCollector(t *testing.T, bin string, s spec.Spec, work, containers, lokiURL string, extra ...string) *proc {
 	t.Helper()
-	files, err := registry.Generate(s)
+	res, err := registry.Generate(s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	files := res.Files
 	var cfg []byte
 	for _, f := range files {
 		if f.Path == otelcol.ConfigPath(s) {

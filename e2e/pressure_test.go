@@ -59,10 +59,11 @@ func TestLogsSurviveMemoryPressure(t *testing.T) {
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	files, err := registry.Generate(s)
+	res, err := registry.Generate(s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	files := res.Files
 	for _, f := range files {
 		writeFile(t, filepath.Join(repo, f.Path), f.Content)
 	}
