@@ -43,6 +43,24 @@ var All = []generators.Generator{
 	kubernetes.Generator,   // Helm chart and cluster objects (deploy.target: kubernetes)
 }
 
+// localStack are the generators of the compose stack's own config files.
+// The Kubernetes target deploys into backends the cluster already runs,
+// which read none of these files: the chart embeds what it needs, built by
+// the same generators' functions.
+var localStack = map[string]bool{
+	prometheus.Generator.Name:   true,
+	otelcol.Generator.Name:      true,
+	alloy.Generator.Name:        true,
+	tracing.Generator.Name:      true,
+	alertmanager.Generator.Name: true,
+	grafana.Generator.Name:      true,
+}
+
+// applies reports whether g runs for s's deploy target.
+func applies(g generators.Generator, s spec.Spec) bool {
+	return s.Deploy.Target == "compose" || !localStack[g.Name]
+}
+
 // Generate validates s and runs every generator. It returns the files sorted
 // by path, each finished (header, formatting), or the first error; it never
 // touches disk.
@@ -53,6 +71,9 @@ func Generate(s spec.Spec) ([]generators.File, error) {
 	seen := map[string]string{}
 	var out []generators.File
 	for _, g := range All {
+		if !applies(g, s) {
+			continue
+		}
 		files, err := g.Generate(s)
 		if err != nil {
 			return nil, fmt.Errorf("generator %s: %w", g.Name, err)
@@ -81,7 +102,7 @@ func Generate(s spec.Spec) ([]generators.File, error) {
 func Steps(s spec.Spec) []generators.Step {
 	var out []generators.Step
 	for _, g := range All {
-		if g.Steps != nil {
+		if g.Steps != nil && applies(g, s) {
 			out = append(out, g.Steps(s)...)
 		}
 	}

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/obsgen/obsgen/generators/ops"
 	"github.com/obsgen/obsgen/generators/slo"
-	"github.com/obsgen/obsgen/generators/stack"
 	"github.com/obsgen/obsgen/internal/contract"
 	"github.com/obsgen/obsgen/internal/spec"
 )
@@ -108,11 +108,12 @@ func Alerts(s spec.Spec) []Alert {
 	svc := s.Service.Name
 	up := fmt.Sprintf("%s{%s}", contract.ScrapeUp, m.JobSelector)
 	dash := DashboardURL(s)
+	steps := ops.For(s)
 	dashEnv := dash + "?var-" + dashboardEnvVarName + "=" + labelEnv
 	alerts := []Alert{
 		{
 			Name: AlertServiceDown, Severity: slo.SeverityPage,
-			Expr:        fmt.Sprintf("max by (%s) (%s) == 0", slo.By, up),
+			Expr:        fmt.Sprintf("max by (%s) (%s) == 0", m.By, up),
 			For:         serviceDownFor,
 			Summary:     svc + " is down: Prometheus cannot scrape any of its targets",
 			Description: fmt.Sprintf("Every scrape of job %s has failed for %s: the service is down or unreachable from Prometheus. Its SLO alerts are inhibited while this fires.", svc, slo.Dur(serviceDownFor)),
@@ -120,14 +121,12 @@ func Alerts(s spec.Spec) []Alert {
 			Meaning:     "No target of the service answered a scrape for " + slo.Dur(serviceDownFor) + ". Users most likely get connection errors.",
 			Threshold:   "all targets of job " + svc + " have up == 0 for " + slo.Dur(serviceDownFor),
 			Checks: []string{
-				"Is the process running? In the compose stack: `docker compose ps " + svc + "` and `docker compose logs --tail=100 " + svc + "`.",
-				// The service image is Alpine and the Prometheus image busybox:
-				// wget is there, curl is not.
-				"Does the metrics endpoint answer? `docker compose exec " + stack.Prometheus + " wget -qO- http://" + svc + ":" + fmt.Sprint(s.Metrics.Port) + s.Metrics.Path + " | head` asks from Prometheus' own container.",
+				steps.Running,
+				steps.Scrape,
 				"Prometheus' view of the targets: Status > Targets, or `" + up + "` in the query UI; the scrape error is in the target's last error.",
 			},
 			Mitigations: []string{
-				"If the process crashed or is wedged, start it again (`docker compose up -d " + svc + "` in the compose stack); if it exits again, the reason is in the last lines before the exit.",
+				"If the process crashed or is wedged, " + steps.Restart + "; if it exits again, the reason is in the last lines before the exit.",
 				"If it went down with a deploy or a config change (a missing secret or variable shows in the first log lines), roll back to the last release that was up.",
 				"If the service answers users but Prometheus cannot scrape it (the metrics check above fails from Prometheus' container only), fix the network path or the metrics port " + fmt.Sprint(s.Metrics.Port) + ": users are not affected, but every other alert of " + svc + " is blind until the targets are scraped again.",
 			},
@@ -161,12 +160,9 @@ func Alerts(s spec.Spec) []Alert {
 			Dashboard:   dash,
 			Meaning:     "Prometheus does not scrape the service at all, so every other alert of the service is blind.",
 			Threshold:   "no up series for job " + svc + " for " + slo.Dur(metricsAbsentFor),
-			Checks: []string{
-				"Check Status > Configuration and Status > Targets in Prometheus: is there a job named `" + svc + "`?",
-				"Run `promtool check config prometheus.yml` in the prometheus folder after any change to it.",
-			},
+			Checks:      steps.ScrapeChecks,
 			Mitigations: []string{
-				"Restore the scrape job: revert the last change to prometheus.yml (job `" + svc + "`, its targets or relabelling), check it with promtool, then restart Prometheus (`docker compose restart " + stack.Prometheus + "` in the compose stack) so the target comes back.",
+				steps.RestoreScrape,
 				"Until Prometheus scrapes " + svc + " again, no SLO alert can fire: watch its error logs in Loki and its health endpoint by hand, and say so in the incident channel.",
 			},
 			kept: []string{contract.LabelJob},
@@ -217,7 +213,7 @@ func Alerts(s spec.Spec) []Alert {
 		alerts = append(alerts, Alert{
 			Name: name, Severity: slo.SeverityTicket, SLO: o.Kind,
 			Expr: fmt.Sprintf("%s{%s, %s=%q} <= 0\nand on (%s)\n%s >= %d",
-				slo.RecordBudgetRemaining, m.JobSelector, slo.LabelSLO, o.Kind, slo.By, m.RequestsIn(m.SLOWindow), m.MinRequests),
+				slo.RecordBudgetRemaining, m.JobSelector, slo.LabelSLO, o.Kind, m.By, m.RequestsIn(m.SLOWindow), m.MinRequests),
 			For:         budgetExhaustedFor,
 			Summary:     fmt.Sprintf("%s has spent its %s %s error budget", svc, slo.Dur(m.SLOWindow), o.Title),
 			Description: fmt.Sprintf("%s of %s's %s error budget is left over the last %s: the %s%% %s SLO is missed. Until the window rolls past the bad period, every further request that %s deepens the miss.", valuePercent, svc, o.Title, slo.Dur(m.SLOWindow), slo.Number(o.Target), o.Title, o.Bad),
@@ -240,6 +236,10 @@ func Alerts(s spec.Spec) []Alert {
 			a.Labels[slo.LabelSLO] = a.SLO
 		}
 		a.RunbookURL = RunbookURL(s, a.Name)
+		if s.Deploy.Target == "kubernetes" {
+			// Every selector and aggregation keeps it (slo.New).
+			a.kept = append(a.kept, contract.LabelNamespace)
+		}
 	}
 	return alerts
 }

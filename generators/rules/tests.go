@@ -79,15 +79,21 @@ const requestsPerMinute = 1_000_000
 // fixture is the labels of the test service's series.
 type fixture struct {
 	svc, env, instance string
+	// namespace is the Kubernetes target's: its rules select it.
+	namespace string
 }
 
 func (f fixture) target() map[string]string {
-	return map[string]string{
+	t := map[string]string{
 		contract.LabelJob:         f.svc,
 		contract.LabelInstance:    f.instance,
 		contract.LabelEnvironment: f.env,
 		slo.LabelService:          f.svc,
 	}
+	if f.namespace != "" {
+		t[contract.LabelNamespace] = f.namespace
+	}
+	return t
 }
 
 func seriesName(metric string, labels map[string]string) string {
@@ -152,10 +158,16 @@ const slowBurnFrom = 24 * time.Hour
 // ratios are built from need more than one sample per 5 minutes.
 func Tests(s spec.Spec) []TestSet {
 	f := fixture{svc: s.Service.Name, env: s.Service.Environment, instance: fmt.Sprintf("%s:%d", s.Service.Name, s.Metrics.Port)}
+	if s.Deploy.Target == "kubernetes" {
+		f.namespace = s.Kubernetes.Namespace
+	}
 	ruleFiles := []string{path.Join("..", RulesDir, s.Service.Name+".rules.yml")}
 	// Groups are evaluated in file order, as Prometheus' own records-first
 	// layout expects; promtool needs it said.
-	order := append(GroupNames(s), StackGroupName)
+	order := GroupNames(s)
+	if ownStack(s) {
+		order = append(order, StackGroupName)
+	}
 	fast := TestFile{RuleFiles: ruleFiles, EvaluationInterval: "1m", GroupEvalOrder: order}
 	slow := TestFile{RuleFiles: ruleFiles, EvaluationInterval: "5m", GroupEvalOrder: order}
 	m := slo.New(s)
@@ -180,8 +192,12 @@ func Tests(s spec.Spec) []TestSet {
 	}
 	// The stack's own alerts in a file of their own: the Kubernetes target
 	// has the service's groups only and runs the other two files.
+	sets := []TestSet{{Path: TestsPath(s), File: fast}, {Path: SlowTestsPath(s), File: slow}}
+	if !ownStack(s) {
+		return sets
+	}
 	own := TestFile{RuleFiles: ruleFiles, EvaluationInterval: "1m", GroupEvalOrder: order, Tests: stackTests(s)}
-	return []TestSet{{Path: TestsPath(s), File: fast}, {Path: SlowTestsPath(s), File: slow}, {Path: StackTestsPath(s), File: own}}
+	return append(sets, TestSet{Path: StackTestsPath(s), File: own})
 }
 
 func minutes(d time.Duration) string { return slo.Dur(d) }
