@@ -11,13 +11,13 @@ import (
 	"github.com/obsgen/obsgen/internal/testtool"
 )
 
-// kubePrometheusStack holds facts of the prometheus-community
+// kpsChart holds facts of the prometheus-community
 // kube-prometheus-stack chart, read from its values.yaml and
 // templates/grafana/configmaps-datasources.yaml at chart version 88.5.3
 // (app version v0.93.1, the operator release): what its Grafana
 // provisions and what its sidecars select. The chart is not vendored;
 // update these facts when the supported chart version moves.
-var kubePrometheusStack = struct {
+var kpsChart = struct {
 	Version string
 	// The datasources its own ConfigMap provisions, by name and UID.
 	// The Prometheus one is the default (isDefaultDatasource: true).
@@ -47,7 +47,7 @@ var kubePrometheusStack = struct {
 // the stack's sidecar label, and the dashboard ConfigMap the dashboard one.
 func TestDatasourcesLeaveTheStacksOwnAlone(t *testing.T) {
 	helm := testtool.Require(t, "helm")
-	kps := kubePrometheusStack
+	kps := kpsChart
 	uids := map[string]bool{}
 	for _, uid := range kps.Datasources {
 		uids[uid] = true

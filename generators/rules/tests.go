@@ -96,6 +96,16 @@ func (f fixture) target() map[string]string {
 	return t
 }
 
+// aggregated are the labels an SLO ratio keeps of the fixture's series
+// (slo.Model's By).
+func (f fixture) aggregated() map[string]string {
+	l := map[string]string{contract.LabelJob: f.svc, contract.LabelEnvironment: f.env}
+	if f.namespace != "" {
+		l[contract.LabelNamespace] = f.namespace
+	}
+	return l
+}
+
 func seriesName(metric string, labels map[string]string) string {
 	keys := make([]string, 0, len(labels))
 	for k := range labels {
@@ -388,7 +398,7 @@ func burnTests(a Alert, f fixture, m slo.Model, step time.Duration) []TestGroup 
 		above := fmt.Sprintf("%s{%s} > bool (%s * %s)", o.Record(w.Long), m.JobSelector, slo.Number(w.Burn), o.BudgetText())
 		burn.PromQLExprTests = []ExprTest{{
 			Expr: above, EvalTime: slo.Dur(recovered),
-			ExpSamples: []Sample{{Labels: seriesName("", map[string]string{contract.LabelJob: f.svc, contract.LabelEnvironment: f.env}), Value: 1}},
+			ExpSamples: []Sample{{Labels: seriesName("", f.aggregated()), Value: 1}},
 		}}
 	}
 	// A quiet service: the same burn, with half the requests the long
@@ -466,7 +476,7 @@ func quietHourTests(a Alert, f fixture, m slo.Model, step time.Duration) []TestG
 // at 0 and its whole budget left, not "no data".
 func healthyTests(o slo.Objective, f fixture, m slo.Model) TestGroup {
 	at := 10 * time.Minute
-	labels := map[string]string{contract.LabelJob: f.svc, contract.LabelEnvironment: f.env}
+	labels := f.aggregated()
 	var exprs []ExprTest
 	zero := func(record string) {
 		exprs = append(exprs, ExprTest{Expr: record, EvalTime: slo.Dur(at), ExpSamples: []Sample{{Labels: seriesName(record, labels), Value: 0}}})
