@@ -17,7 +17,7 @@ import (
 
 func TestAmtoolCheckConfig(t *testing.T) {
 	amtool := testtool.Require(t, "amtool")
-	for _, sc := range scenarios(t) {
+	for _, sc := range stackScenarios(t) {
 		t.Run(sc.Name, func(t *testing.T) {
 			cfg := sc.path(alertmanager.Path(sc.Spec))
 			out := mustRun(t, sc.Dir, amtool, "check-config", cfg)
@@ -44,7 +44,7 @@ func TestAmtoolCheckConfig(t *testing.T) {
 // itself resolves it.
 func TestAmtoolRoutes(t *testing.T) {
 	amtool := testtool.Require(t, "amtool")
-	for _, sc := range scenarios(t) {
+	for _, sc := range stackScenarios(t) {
 		t.Run(sc.Name, func(t *testing.T) {
 			cfg := sc.path(alertmanager.Path(sc.Spec))
 			for labels, want := range map[string]string{
@@ -67,7 +67,7 @@ func TestAmtoolRoutes(t *testing.T) {
 
 func TestAmtoolRejectsBrokenConfig(t *testing.T) {
 	amtool := testtool.Require(t, "amtool")
-	sc := scenarios(t)[0]
+	sc := stackScenarios(t)[0]
 	raw := string(sc.read(t, alertmanager.Path(sc.Spec)))
 	broken := strings.Replace(raw, "receiver: ticket", "receiver: tickets", 1)
 	if broken == raw {
@@ -129,7 +129,7 @@ func TestAmtoolRendersNotificationTemplates(t *testing.T) {
 		return run(dir, amtool, "template", "render", "--template.glob="+empty, "--template.text="+text)
 	}
 	rendered := 0
-	for _, sc := range scenarios(t) {
+	for _, sc := range stackScenarios(t) {
 		for _, text := range templates(t, sc.read(t, alertmanager.Path(sc.Spec))) {
 			if out, err := render(sc.Dir, text); err != nil {
 				t.Errorf("%s: template does not render: %v\n%s\n%s", sc.Name, err, text, out)
@@ -150,7 +150,7 @@ func TestAmtoolRendersNotificationTemplates(t *testing.T) {
 // receiverScenario is the first golden scenario that routes to receiver.
 func receiverScenario(t *testing.T, receiver string) scenario {
 	t.Helper()
-	for _, sc := range scenarios(t) {
+	for _, sc := range stackScenarios(t) {
 		if sc.Spec.Alerts.Receiver == receiver {
 			return sc
 		}

@@ -30,7 +30,7 @@ func TestCheckScript(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sc := scenarios(t)[0]
+	sc := stackScenarios(t)[0]
 	// The multi-day tests are not needed to show the point; keep it short.
 	if err := os.Remove(sc.path(rules.SlowTestsPath(sc.Spec))); err != nil {
 		t.Fatal(err)

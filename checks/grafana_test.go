@@ -34,7 +34,7 @@ var contractMetrics = map[string]bool{
 }
 
 func TestRulesLoadInPrometheus(t *testing.T) {
-	for _, sc := range scenarios(t) {
+	for _, sc := range stackScenarios(t) {
 		t.Run(sc.Name, func(t *testing.T) {
 			groups := loadRules(t, sc)
 			qs, recorded := ruleQueries(groups)
@@ -51,7 +51,7 @@ func TestRulesLoadInPrometheus(t *testing.T) {
 }
 
 func TestDashboardsDecodeStrictlyAndParse(t *testing.T) {
-	for _, sc := range scenarios(t) {
+	for _, sc := range stackScenarios(t) {
 		t.Run(sc.Name, func(t *testing.T) {
 			d, err := decodeDashboard(sc.read(t, grafana.DashboardPath(sc.Spec)))
 			if err != nil {
@@ -84,7 +84,7 @@ func TestDashboardsDecodeStrictlyAndParse(t *testing.T) {
 
 // The checks above reject what they should.
 func TestParsersRejectBrokenInput(t *testing.T) {
-	sc := scenarios(t)[0]
+	sc := stackScenarios(t)[0]
 	dash := sc.read(t, grafana.DashboardPath(sc.Spec))
 
 	withUnknown := strings.Replace(string(dash), `"schemaVersion"`, `"schemaVersio": 1, "schemaVersion"`, 1)
@@ -145,7 +145,7 @@ func unknownMetrics(qs []query, recorded map[string]bool) ([]string, error) {
 }
 
 func TestMetricNamesAreTheContracts(t *testing.T) {
-	for _, sc := range scenarios(t) {
+	for _, sc := range stackScenarios(t) {
 		t.Run(sc.Name, func(t *testing.T) {
 			qs, recorded := ruleQueries(loadRules(t, sc))
 			d, err := decodeDashboard(sc.read(t, grafana.DashboardPath(sc.Spec)))
@@ -210,7 +210,7 @@ func unresolved(d grafana.Dashboard, provisioned map[string]string) []string {
 }
 
 func TestDatasourcesResolve(t *testing.T) {
-	for _, sc := range scenarios(t) {
+	for _, sc := range stackScenarios(t) {
 		t.Run(sc.Name, func(t *testing.T) {
 			var ds grafana.DatasourcesFile
 			if err := decodeYAMLStrict(sc.read(t, grafana.DatasourcesPath(sc.Spec)), &ds); err != nil {
@@ -281,7 +281,7 @@ func TestDatasourcesResolve(t *testing.T) {
 var loneDollar = regexp.MustCompile(`\$[^$]`)
 
 func TestProvisioningEscapesDollars(t *testing.T) {
-	for _, sc := range scenarios(t) {
+	for _, sc := range stackScenarios(t) {
 		t.Run(sc.Name, func(t *testing.T) {
 			raw := string(sc.read(t, grafana.DatasourcesPath(sc.Spec)))
 			body := raw[strings.Index(raw, "apiVersion:"):]

@@ -29,7 +29,7 @@ func TestPromtoolCheckRules(t *testing.T) {
 
 func TestPromtoolCheckConfig(t *testing.T) {
 	promtool := testtool.Require(t, "promtool")
-	for _, sc := range scenarios(t) {
+	for _, sc := range stackScenarios(t) {
 		t.Run(sc.Name, func(t *testing.T) {
 			cfg := filepath.Join(filepath.Dir(sc.path(rules.RulesPath(sc.Spec))), "..", "prometheus.yml")
 			out := mustRun(t, sc.Dir, promtool, "check", "config", cfg)

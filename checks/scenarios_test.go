@@ -21,6 +21,23 @@ func scenarios(t *testing.T) []scenario {
 	return out
 }
 
+// stackScenarios are the scenarios that generate the local stack's configs
+// (deploy.target compose): the Kubernetes target writes none of them, and
+// checks/k8s checks what it writes instead.
+func stackScenarios(t *testing.T) []scenario {
+	t.Helper()
+	var out []scenario
+	for _, sc := range scenarios(t) {
+		if sc.Spec.Deploy.Target == "compose" {
+			out = append(out, sc)
+		}
+	}
+	if len(out) < 3 {
+		t.Fatalf("found %d compose golden scenarios, want at least 3", len(out))
+	}
+	return out
+}
+
 // path is a scenario output on disk.
 func (sc scenario) path(rel string) string { return sc.Path(rel) }
 

@@ -46,7 +46,7 @@ func replicaProblem(s spec.Spec, cfg scrapeJobs) string {
 }
 
 func TestServiceJobFindsEveryReplica(t *testing.T) {
-	for _, sc := range scenarios(t) {
+	for _, sc := range stackScenarios(t) {
 		t.Run(sc.Name, func(t *testing.T) {
 			var cfg scrapeJobs
 			if err := yaml.Unmarshal(sc.read(t, prometheus.ConfigPath(sc.Spec)), &cfg); err != nil {

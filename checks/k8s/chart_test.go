@@ -59,15 +59,15 @@ type valueSet struct {
 
 func valueSets(s spec.Spec) []valueSet {
 	return []valueSet{
-		{"defaults", nil, []string{"Deployment", "Service", "PodDisruptionBudget", "ServiceMonitor", "PrometheusRule", "PrometheusRule", "AlertmanagerConfig", "ConfigMap", "ConfigMap"}},
+		{"defaults", nil, []string{"Deployment", "Service", "PodDisruptionBudget", "ServiceMonitor", "PrometheusRule", "AlertmanagerConfig", "ConfigMap", "ConfigMap", "ConfigMap"}},
 		{"scaled", []string{
-			"autoscaling.enabled=true", "podDisruptionBudget.enabled=false", "lokiRules.configMap.enabled=true",
+			"autoscaling.enabled=true", "podDisruptionBudget.enabled=false", "lokiRules.namespace=" + s.Kubernetes.MonitoringNamespace,
 			"grafana.namespace=" + s.Kubernetes.MonitoringNamespace, "resources.limits.memory=1Gi", "image.tag=1.4.2",
 			"terminationGracePeriodSeconds=60",
-		}, []string{"Deployment", "Service", "HorizontalPodAutoscaler", "ServiceMonitor", "PrometheusRule", "PrometheusRule", "AlertmanagerConfig", "ConfigMap", "ConfigMap", "ConfigMap"}},
+		}, []string{"Deployment", "Service", "HorizontalPodAutoscaler", "ServiceMonitor", "PrometheusRule", "AlertmanagerConfig", "ConfigMap", "ConfigMap", "ConfigMap"}},
 		{"workload-only", []string{
 			"serviceMonitor.enabled=false", "prometheusRule.enabled=false", "alertmanagerConfig.enabled=false",
-			"grafana.dashboard.enabled=false", "grafana.datasources.enabled=false", "lokiRules.prometheusRule.enabled=false",
+			"grafana.dashboard.enabled=false", "grafana.datasources.enabled=false", "lokiRules.enabled=false",
 		}, []string{"Deployment", "Service", "PodDisruptionBudget"}},
 	}
 }

@@ -1,16 +1,23 @@
 package k8s
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	"github.com/prometheus-operator/prometheus-operator/pkg/operator"
 	"gopkg.in/yaml.v3"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/obsgen/obsgen/generators/kubernetes"
-	"github.com/obsgen/obsgen/generators/loki"
 	"github.com/obsgen/obsgen/generators/rules"
+	"github.com/obsgen/obsgen/internal/contract"
+	"github.com/obsgen/obsgen/internal/spec"
 	"github.com/obsgen/obsgen/internal/testtool"
 )
 
@@ -34,37 +41,77 @@ func ruleGroups(t *testing.T, objs []object, name string) rules.RuleFile {
 	return rules.RuleFile{}
 }
 
-// withNamespaceLabel adds namespace=<ns> to the expected labels of every
-// alert a promtool test file expects: the one difference the Kubernetes
-// rules have, so the operator's namespace matcher routes them.
-func withNamespaceLabel(t *testing.T, test []byte, ns string) []byte {
-	t.Helper()
-	var f rules.TestFile
-	if err := yaml.Unmarshal(test, &f); err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for i := range f.Tests {
-		for j := range f.Tests[i].AlertRuleTests {
-			for k := range f.Tests[i].AlertRuleTests[j].ExpAlerts {
-				f.Tests[i].AlertRuleTests[j].ExpAlerts[k].ExpLabels[kubernetes.LabelNamespace] = ns
-				n++
+// TestPrometheusRulesPassTheOperatorWebhook: every PrometheusRule the chart
+// renders, with every value set, passes the Prometheus Operator's own rule
+// validation (operator.ValidateRule: Prometheus' rulefmt and PromQL
+// parser), which its admission webhook runs on every PrometheusRule
+// before the API server stores it. A LogQL rule fails it
+// (unexpected character: '|'), and with it the whole helm install.
+func TestPrometheusRulesPassTheOperatorWebhook(t *testing.T) {
+	helm := testtool.Require(t, "helm")
+	for _, sc := range scenarios(t) {
+		t.Run(sc.Name, func(t *testing.T) {
+			checked := 0
+			for _, vs := range valueSets(sc.Spec) {
+				for _, o := range render(t, helm, sc, vs.set) {
+					if o.Kind != "PrometheusRule" {
+						continue
+					}
+					var pr monitoringv1.PrometheusRule
+					if err := sigsyaml.UnmarshalStrict(o.Doc, &pr); err != nil {
+						t.Fatalf("%s: PrometheusRule %s: %v", vs.name, o.Name, err)
+					}
+					for _, err := range operator.ValidateRule(pr.Spec) {
+						t.Errorf("%s: the operator's webhook refuses PrometheusRule %s: %v", vs.name, o.Name, err)
+					}
+					checked++
+				}
 			}
-		}
+			if checked == 0 {
+				t.Fatal("no PrometheusRule rendered")
+			}
+		})
 	}
-	if n == 0 {
-		t.Fatal("the test file expects no alert: nothing would be proven")
+}
+
+// TestOperatorValidationRejectsLogQL: the validation above is a real check:
+// it refuses a LogQL rule as the webhook does.
+func TestOperatorValidationRejectsLogQL(t *testing.T) {
+	spec := monitoringv1.PrometheusRuleSpec{Groups: []monitoringv1.RuleGroup{{
+		Name:  "logs",
+		Rules: []monitoringv1.Rule{{Alert: "Errors", Expr: intstr.FromString(`sum(rate({service_name="checkout"} |= "error" [5m])) > 0`)}},
+	}}}
+	errs := operator.ValidateRule(spec)
+	if len(errs) == 0 || !strings.Contains(fmt.Sprint(errs), "unexpected character") {
+		t.Fatalf("a LogQL rule passed the operator's validation: %v", errs)
 	}
-	b, err := yaml.Marshal(f)
+}
+
+// writeRules writes groups as the rule file the generated promtool tests
+// read (../rules/<service>.rules.yml from the tests folder) and returns
+// the tests folder.
+func writeRules(t *testing.T, svc string, groups rules.RuleFile) string {
+	t.Helper()
+	dir := t.TempDir()
+	rulesFile := filepath.Join(dir, rules.RulesDir, svc+".rules.yml")
+	b, err := yaml.Marshal(groups)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	for _, d := range []string{filepath.Dir(rulesFile), filepath.Join(dir, rules.TestsDir)} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(rulesFile, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, rules.TestsDir)
 }
 
-// TestPrometheusRuleUnitTests runs the compose target's promtool unit tests
-// against the rule groups taken out of the PrometheusRule Helm renders: the
-// Kubernetes rules are proven by the same cases.
+// TestPrometheusRuleUnitTests runs the target's generated promtool unit
+// tests (series with the namespace label, alerts expected with it) against
+// the rule groups taken out of the PrometheusRule Helm renders.
 func TestPrometheusRuleUnitTests(t *testing.T) {
 	helm := testtool.Require(t, "helm")
 	promtool := testtool.Require(t, "promtool")
@@ -72,31 +119,12 @@ func TestPrometheusRuleUnitTests(t *testing.T) {
 		t.Run(sc.Name, func(t *testing.T) {
 			t.Parallel()
 			groups := ruleGroups(t, render(t, helm, sc, nil), sc.Spec.Service.Name)
-			dir := t.TempDir()
-			rulesFile := filepath.Join(dir, rules.RulesDir, sc.Spec.Service.Name+".rules.yml")
-			b, err := yaml.Marshal(groups)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.MkdirAll(filepath.Dir(rulesFile), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(rulesFile, b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			mustRun(t, dir, promtool, "check", "rules", "--lint=all", "--lint-fatal", rulesFile)
-			testsDir := filepath.Join(dir, rules.TestsDir)
-			if err := os.MkdirAll(testsDir, 0o755); err != nil {
-				t.Fatal(err)
-			}
+			testsDir := writeRules(t, sc.Spec.Service.Name, groups)
+			mustRun(t, testsDir, promtool, "check", "rules", "--lint=all", "--lint-fatal", filepath.Join("..", rules.RulesDir, sc.Spec.Service.Name+".rules.yml"))
 			var tests []string
 			for _, p := range []string{rules.TestsPath(sc.Spec), rules.SlowTestsPath(sc.Spec)} {
-				src, err := os.ReadFile(sc.path(p))
-				if err != nil {
-					t.Fatal(err)
-				}
 				name := filepath.Base(p)
-				if err := os.WriteFile(filepath.Join(testsDir, name), withNamespaceLabel(t, src, sc.Spec.Kubernetes.Namespace), 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(testsDir, name), sc.Files[p], 0o644); err != nil {
 					t.Fatal(err)
 				}
 				tests = append(tests, name)
@@ -109,66 +137,119 @@ func TestPrometheusRuleUnitTests(t *testing.T) {
 	}
 }
 
-// TestPrometheusRuleNeedsNamespaceLabel: the same tests without the
-// namespace label fail on the Kubernetes rules, so the label is what the
-// run above proves and not an accident.
-func TestPrometheusRuleNeedsNamespaceLabel(t *testing.T) {
+// otherNamespaceTest is a promtool test of one cluster running the service
+// in ns and in other, with the same job, environment and labels (one chart,
+// two installs): every target in other is down and every request there
+// fails, those in ns are healthy. The rules of ns must fire none of the
+// alerts that would page or ticket ns.
+func otherNamespaceTest(s spec.Spec, ns, other string) rules.TestFile {
+	svc, env := s.Service.Name, s.Service.Environment
+	series := func(metric, namespace string, kv ...string) string {
+		labels := []string{
+			contract.LabelJob + `="` + svc + `"`, contract.LabelInstance + `="10.0.0.1:9464"`,
+			contract.LabelEnvironment + `="` + env + `"`, `service="` + svc + `"`, contract.LabelNamespace + `="` + namespace + `"`,
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			labels = append(labels, kv[i]+`="`+kv[i+1]+`"`)
+		}
+		return metric + "{" + strings.Join(labels, ", ") + "}"
+	}
+	var alerts []rules.AlertTest
+	for _, a := range []string{rules.AlertServiceDown, rules.AlertTargetDown, "AvailabilitySLOBurn1h5m", "AvailabilitySLOBurn6h30m"} {
+		alerts = append(alerts, rules.AlertTest{EvalTime: "70m", Alertname: a})
+	}
+	return rules.TestFile{
+		RuleFiles:          []string{filepath.Join("..", rules.RulesDir, svc+".rules.yml")},
+		EvaluationInterval: "1m",
+		GroupEvalOrder:     rules.GroupNames(s),
+		Tests: []rules.TestGroup{{
+			Interval: "1m",
+			InputSeries: []rules.Series{
+				{Series: series(contract.ScrapeUp, ns), Values: "1x80"},
+				{Series: series(contract.ScrapeUp, other), Values: "0x80"},
+				{Series: series(contract.RequestDurationCount, ns, contract.LabelStatus, "200"), Values: "0+6000x80"},
+				{Series: series(contract.RequestDurationCount, other, contract.LabelStatus, "500"), Values: "0+6000x80"},
+			},
+			AlertRuleTests: alerts,
+		}},
+	}
+}
+
+// TestOtherNamespaceDoesNotFireAlerts: staging and production in one
+// cluster under one Prometheus: staging's outage fires none of
+// production's alerts. Rules selecting only the job, with a fixed
+// namespace label stamped on, would page production for it.
+func TestOtherNamespaceDoesNotFireAlerts(t *testing.T) {
+	helm := testtool.Require(t, "helm")
+	promtool := testtool.Require(t, "promtool")
+	for _, sc := range scenarios(t) {
+		t.Run(sc.Name, func(t *testing.T) {
+			groups := ruleGroups(t, render(t, helm, sc, nil), sc.Spec.Service.Name)
+			testsDir := writeRules(t, sc.Spec.Service.Name, groups)
+			b, err := yaml.Marshal(otherNamespaceTest(sc.Spec, sc.Spec.Kubernetes.Namespace, sc.Spec.Kubernetes.Namespace+"-staging"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(testsDir, "other-namespace.test.yml"), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := run(testsDir, promtool, "test", "rules", "other-namespace.test.yml"); err != nil {
+				t.Fatalf("another namespace's outage fires this namespace's alerts:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestOtherNamespaceTestCanFail: the same test with the namespaces swapped
+// (this namespace down) fails, so the test above sees alerts when there
+// are some.
+func TestOtherNamespaceTestCanFail(t *testing.T) {
 	helm := testtool.Require(t, "helm")
 	promtool := testtool.Require(t, "promtool")
 	sc := scenarios(t)[0]
 	groups := ruleGroups(t, render(t, helm, sc, nil), sc.Spec.Service.Name)
-	dir := t.TempDir()
-	b, _ := yaml.Marshal(groups)
-	rulesFile := filepath.Join(dir, rules.RulesDir, sc.Spec.Service.Name+".rules.yml")
-	_ = os.MkdirAll(filepath.Dir(rulesFile), 0o755)
-	_ = os.MkdirAll(filepath.Join(dir, rules.TestsDir), 0o755)
-	if err := os.WriteFile(rulesFile, b, 0o644); err != nil {
+	testsDir := writeRules(t, sc.Spec.Service.Name, groups)
+	b, _ := yaml.Marshal(otherNamespaceTest(sc.Spec, sc.Spec.Kubernetes.Namespace+"-staging", sc.Spec.Kubernetes.Namespace))
+	if err := os.WriteFile(filepath.Join(testsDir, "own-namespace.test.yml"), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	src, err := os.ReadFile(sc.path(rules.TestsPath(sc.Spec)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := filepath.Base(rules.TestsPath(sc.Spec))
-	if err := os.WriteFile(filepath.Join(dir, rules.TestsDir, name), src, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := run(filepath.Join(dir, rules.TestsDir), promtool, "test", "rules", name); err == nil {
-		t.Fatalf("the unchanged compose tests passed against rules that add a namespace label:\n%s", out)
+	if out, err := run(testsDir, promtool, "test", "rules", "own-namespace.test.yml"); err == nil {
+		t.Fatalf("this namespace's own outage fired no alert:\n%s", out)
 	}
 }
 
-// TestLokiRulesAreTheComposeRules: the LogQL PrometheusRule holds the
-// compose target's Loki rules (whose LogQL checks/logql parses), with the
-// namespace label, and carries the ruler label but not the release label.
-func TestLokiRulesAreTheComposeRules(t *testing.T) {
+// TestLokiRulesReachTheRulerNotPrometheus: the LogQL alerts are in the
+// loki_rule ConfigMap (checks/logql parses them with Loki's parser), as
+// kubernetes.LokiRuleGroups builds them, and in no PrometheusRule.
+func TestLokiRulesReachTheRulerNotPrometheus(t *testing.T) {
 	helm := testtool.Require(t, "helm")
 	for _, sc := range scenarios(t) {
 		t.Run(sc.Name, func(t *testing.T) {
 			objs := render(t, helm, sc, nil)
-			got := ruleGroups(t, objs, sc.Spec.Service.Name+"-logs")
-			var compose rules.RuleFile
-			if err := yaml.Unmarshal(sc.Files[loki.RulesPath(sc.Spec)], &compose); err != nil {
-				t.Fatal(err)
-			}
-			if len(got.Groups) != len(compose.Groups) {
-				t.Fatalf("%d groups, compose has %d", len(got.Groups), len(compose.Groups))
-			}
-			for i, g := range compose.Groups {
-				for j, r := range g.Rules {
-					k := got.Groups[i].Rules[j]
-					if k.Alert != r.Alert || k.Expr != r.Expr || k.For != r.For || k.Labels[kubernetes.LabelNamespace] != sc.Spec.Kubernetes.Namespace {
-						t.Errorf("rule %s differs from the compose rule %s: %+v", k.Alert, r.Alert, k)
-					}
-				}
-			}
+			found := false
 			for _, o := range objs {
-				if o.Kind == "PrometheusRule" && o.Name == sc.Spec.Service.Name+"-logs" {
-					labels := o.Value["metadata"].(map[string]any)["labels"].(map[string]any)
-					if labels["release"] != nil || labels[kubernetes.LabelLokiRuler] != "loki" {
-						t.Errorf("Loki PrometheusRule labels %v: want %s=loki and no release label", labels, kubernetes.LabelLokiRuler)
-					}
+				if o.Kind == "PrometheusRule" && o.Name != sc.Spec.Service.Name {
+					t.Errorf("PrometheusRule %s rendered: only %s holds PromQL", o.Name, sc.Spec.Service.Name)
 				}
+				if o.Kind != "ConfigMap" {
+					continue
+				}
+				labels, _ := o.Value["metadata"].(map[string]any)["labels"].(map[string]any)
+				if _, ok := labels[kubernetes.LokiRuleLabel]; !ok {
+					continue
+				}
+				found = true
+				data := o.Value["data"].(map[string]any)
+				var got rules.RuleFile
+				if err := yaml.Unmarshal([]byte(data[sc.Spec.Service.Name+".rules.yaml"].(string)), &got); err != nil {
+					t.Fatal(err)
+				}
+				if want := kubernetes.LokiRuleGroups(sc.Spec); !reflect.DeepEqual(got.Groups, want) {
+					t.Errorf("the Loki rules ConfigMap holds %+v, want %+v", got.Groups, want)
+				}
+			}
+			if !found {
+				t.Fatalf("no ConfigMap labelled %s rendered", kubernetes.LokiRuleLabel)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package logql
 import (
 	"bytes"
 	"encoding/json"
+	"path"
 	"regexp"
 	"strings"
 	"testing"
@@ -11,11 +12,35 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/obsgen/obsgen/generators/grafana"
+	"github.com/obsgen/obsgen/generators/kubernetes"
 	"github.com/obsgen/obsgen/generators/loki"
 	"github.com/obsgen/obsgen/golden/goldentest"
 )
 
 type scenario struct{ goldentest.Scenario }
+
+// Where a scenario's dashboard, datasources and Loki rules are: the local
+// stack's files, or the Kubernetes chart's embedded copies of the same.
+func (sc scenario) dashboardPath() string {
+	if kubernetes.Enabled(sc.Spec) {
+		return path.Join(kubernetes.ChartDir(sc.Spec), kubernetes.DashboardFile)
+	}
+	return grafana.DashboardPath(sc.Spec)
+}
+
+func (sc scenario) datasourcesPath() string {
+	if kubernetes.Enabled(sc.Spec) {
+		return path.Join(kubernetes.ChartDir(sc.Spec), kubernetes.DatasourcesFile)
+	}
+	return grafana.DatasourcesPath(sc.Spec)
+}
+
+func (sc scenario) lokiRulesPath() string {
+	if kubernetes.Enabled(sc.Spec) {
+		return path.Join(kubernetes.ChartDir(sc.Spec), kubernetes.LokiRulesFile)
+	}
+	return loki.RulesPath(sc.Spec)
+}
 
 func scenarios(t *testing.T) []scenario {
 	t.Helper()
@@ -53,7 +78,7 @@ func TestGeneratedLogQLParses(t *testing.T) {
 	parsed := 0
 	for _, sc := range scenarios(t) {
 		var d grafana.Dashboard
-		dec := json.NewDecoder(bytes.NewReader(sc.Files[grafana.DashboardPath(sc.Spec)]))
+		dec := json.NewDecoder(bytes.NewReader(sc.Files[sc.dashboardPath()]))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&d); err != nil {
 			t.Fatalf("%s: dashboard: %v", sc.Name, err)
@@ -67,7 +92,7 @@ func TestGeneratedLogQLParses(t *testing.T) {
 			}
 		}
 		var ds grafana.DatasourcesFile
-		if err := yaml.Unmarshal(sc.Files[grafana.DatasourcesPath(sc.Spec)], &ds); err != nil {
+		if err := yaml.Unmarshal(sc.Files[sc.datasourcesPath()], &ds); err != nil {
 			t.Fatalf("%s: datasources: %v", sc.Name, err)
 		}
 		for _, d := range ds.Datasources {
@@ -138,7 +163,7 @@ func TestLogRunbooksQueryWhatTheAlertCounts(t *testing.T) {
 				} `yaml:"rules"`
 			} `yaml:"groups"`
 		}
-		if err := yaml.Unmarshal(sc.Files[loki.RulesPath(sc.Spec)], &rf); err != nil {
+		if err := yaml.Unmarshal(sc.Files[sc.lokiRulesPath()], &rf); err != nil {
 			t.Fatalf("%s: %v", sc.Name, err)
 		}
 		for _, g := range rf.Groups {

@@ -46,6 +46,11 @@ func generateCheckScript(s spec.Spec) ([]generators.File, error) {
 		Alertmanager: ShellQuote(alertmanager.Path(s)),
 		Collector:    ShellQuote(otelcol.ConfigPath(s)),
 	}
+	// Only the compose target writes the local stack's configs; the
+	// Kubernetes chart is checked with helm lint (docs/kubernetes.md).
+	if s.Deploy.Target != "compose" {
+		v.PromConfig, v.Alertmanager, v.Collector = "", "", ""
+	}
 	f, err := generators.RenderFile("compose/check.sh.tmpl", self, generators.Owned, v)
 	if err != nil {
 		return nil, err

@@ -504,13 +504,6 @@ func envExample(s spec.Spec) []byte {
 }
 
 func generate(s spec.Spec) ([]generators.File, error) {
-	if s.Deploy.Target != "compose" {
-		return nil, nil
-	}
-	stackYAML, err := Stack(s)
-	if err != nil {
-		return nil, err
-	}
 	docker, err := generators.RenderFile("compose/Dockerfile.tmpl", Dockerfile, generators.CreateOnce, dockerView{
 		Port: s.Service.Port, MetricsPort: s.Metrics.Port, Service: s.Service.Name,
 		Readiness: contract.HealthReadinessPath,
@@ -525,8 +518,6 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	}
 	docker.Kept = fmt.Sprintf("the stack builds it and expects the service on port %d, metrics on %d, and wget in the image for the healthcheck GET %s", s.Service.Port, s.Metrics.Port, contract.HealthReadinessPath)
 	files := []generators.File{
-		{Path: FileName, Content: stackYAML, Mode: 0o644, Owner: generators.Owned},
-		{Path: EnvExample, Content: envExample(s), Mode: 0o644, Owner: generators.Owned},
 		// Create-once like the Dockerfile: a project's own .dockerignore
 		// is not replaced (docs/stack.md says what it must hold).
 		{Path: DockerIgnore, Content: dockerIgnore(s), Mode: 0o644, Owner: generators.CreateOnce},
@@ -535,7 +526,19 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	if s.IsGo() {
 		files = append(files, docker)
 	}
-	return files, nil
+	// Every target builds the image; only compose runs the local stack
+	// (Kubernetes deploys the image with the chart).
+	if s.Deploy.Target != "compose" {
+		return files, nil
+	}
+	stackYAML, err := Stack(s)
+	if err != nil {
+		return nil, err
+	}
+	return append(files,
+		generators.File{Path: FileName, Content: stackYAML, Mode: 0o644, Owner: generators.Owned},
+		generators.File{Path: EnvExample, Content: envExample(s), Mode: 0o644, Owner: generators.Owned},
+	), nil
 }
 
 type dockerView struct {

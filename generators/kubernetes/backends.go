@@ -8,7 +8,13 @@ import (
 
 // Default endpoints are the service names the upstream charts create, in
 // the monitoring namespace: grafana/loki's gateway, grafana/tempo (single
-// binary) or jaegertracing/jaeger, and kube-prometheus-stack.
+// binary) or jaegertracing/jaeger, and kube-prometheus-stack. The Jaeger
+// chart (4.x, Jaeger v2) has one Service, named after its release
+// (jaeger.fullname: "jaeger" for a release named jaeger), with the OTLP
+// and query ports; jaeger-collector and jaeger-query were the v1 chart's.
+
+// JaegerService is the Jaeger chart's Service for a release named jaeger.
+const JaegerService = "jaeger"
 
 // LokiURL is Loki's HTTP base URL.
 func LokiURL(s spec.Spec) string {
@@ -26,7 +32,7 @@ func TraceOTLPEndpoint(s spec.Spec) string {
 	if s.Tracing.Backend == "tempo" {
 		return "http://tempo." + s.Kubernetes.MonitoringNamespace + ":4317"
 	}
-	return "http://jaeger-collector." + s.Kubernetes.MonitoringNamespace + ":4317"
+	return "http://" + JaegerService + "." + s.Kubernetes.MonitoringNamespace + ":4317"
 }
 
 // TraceQueryURL is the trace backend's query API, for Grafana.
@@ -37,7 +43,7 @@ func TraceQueryURL(s spec.Spec) string {
 	if s.Tracing.Backend == "tempo" {
 		return "http://tempo." + s.Kubernetes.MonitoringNamespace + ":3200"
 	}
-	return "http://jaeger-query." + s.Kubernetes.MonitoringNamespace + ":16686"
+	return "http://" + JaegerService + "." + s.Kubernetes.MonitoringNamespace + ":16686"
 }
 
 // kubePrometheusStackFullname is the chart's "kube-prometheus-stack.fullname"

@@ -9,6 +9,7 @@ import (
 
 	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/generators/loki"
+	"github.com/obsgen/obsgen/generators/ops"
 	"github.com/obsgen/obsgen/generators/otelcol"
 	"github.com/obsgen/obsgen/generators/slo"
 	"github.com/obsgen/obsgen/generators/stack"
@@ -16,9 +17,21 @@ import (
 )
 
 // Release names of the collector charts, as their fullnameOverride: the
-// agent exports traces to the gateway's Service by this name.
-func agentName(s spec.Spec) string   { return s.Service.Name + "-otel-agent" }
-func gatewayName(s spec.Spec) string { return s.Service.Name + "-otel-gateway" }
+// service's pods export traces to the gateway's Service by this name.
+func agentName(s spec.Spec) string   { return ops.AgentName(s) }
+func gatewayName(s spec.Spec) string { return ops.GatewayName(s) }
+
+// GatewayOTLPEndpoint is where the service's pods send traces: the
+// gateway's Service. Not a node agent's host port: every service has its
+// own agent DaemonSet, and two DaemonSets claiming one host port leave the
+// second's pods Pending on every node.
+func GatewayOTLPEndpoint(s spec.Spec) string {
+	port := "4317"
+	if s.Tracing.Protocol == "http" {
+		port = "4318"
+	}
+	return "http://" + gatewayName(s) + "." + s.Kubernetes.Namespace + ":" + port
+}
 
 // m is a YAML mapping; the encoder sorts its keys.
 type m = map[string]any
@@ -166,11 +179,9 @@ func AgentConfig(s spec.Spec) (m, error) {
 		"extract": m{"metadata": []any{
 			"k8s.namespace.name", "k8s.pod.name", "k8s.pod.uid", "k8s.node.name", "k8s.deployment.name",
 		}},
-		// Spans carry k8s.pod.uid from the pod's resource attributes; log
-		// records get it from their file path; else the sender's IP.
+		// Log records carry k8s.pod.uid from their file path.
 		"pod_association": []any{
 			m{"sources": []any{m{"from": "resource_attribute", "name": "k8s.pod.uid"}}},
-			m{"sources": []any{m{"from": "connection"}}},
 		},
 	}
 	p["resourcedetection"] = m{
@@ -198,16 +209,6 @@ func AgentConfig(s spec.Spec) (m, error) {
 				"logs": m{"receivers": []any{"file_log"}, "processors": processors, "exporters": []any{"otlp_http/loki"}},
 			},
 		},
-	}
-	if s.Tracing.Enabled {
-		cfg["receivers"].(m)["otlp"] = otlpReceiver()
-		cfg["exporters"].(m)["otlp_grpc/gateway"] = retryAndQueue(m{
-			"endpoint": gatewayName(s) + "." + s.Kubernetes.Namespace + ":4317",
-			"tls":      m{"insecure": true},
-		})
-		cfg["service"].(m)["pipelines"].(m)["traces"] = m{
-			"receivers": []any{"otlp"}, "processors": processors, "exporters": []any{"otlp_grpc/gateway"},
-		}
 	}
 	return cfg, nil
 }
@@ -256,9 +257,48 @@ func GatewayConfig(s spec.Spec) m {
 // tail_sampling, file_log, file_storage).
 var collectorImage = m{"repository": "otel/opentelemetry-collector-contrib", "tag": "0.156.0"}
 
-func varVolume() (volumes, mounts []any) {
-	return []any{m{"name": "otelcol-state", "emptyDir": m{}}},
-		[]any{m{"name": "otelcol-state", "mountPath": "/var/lib/otelcol"}}
+// stateMount is where both collectors keep file_storage: read offsets and
+// export queues.
+func stateMount() []any { return []any{m{"name": "otelcol-state", "mountPath": "/var/lib/otelcol"}} }
+
+// Resources of the collectors. memory_limiter's limit_percentage is a
+// share of the container's limit: without one, of the node's memory.
+var (
+	agentResources = m{
+		"requests": m{"cpu": "100m", "memory": "128Mi"},
+		"limits":   m{"memory": "256Mi"},
+	}
+	// Tail sampling holds up to num_traces traces for decision_wait.
+	gatewayResources = m{
+		"requests": m{"cpu": "200m", "memory": "512Mi"},
+		"limits":   m{"memory": "1Gi"},
+	}
+)
+
+// restrictedSecurityContext passes Pod Security's restricted profile: the
+// gateway reads nothing of the node.
+var restrictedSecurityContext = m{
+	"runAsNonRoot":             true,
+	"runAsUser":                10001,
+	"runAsGroup":               10001,
+	"allowPrivilegeEscalation": false,
+	"readOnlyRootFilesystem":   true,
+	"capabilities":             m{"drop": []any{"ALL"}},
+	"seccompProfile":           m{"type": "RuntimeDefault"},
+}
+
+// disabledPorts switches off every port the chart opens by default; the
+// agent opens none (it only reads files), the gateway only OTLP, without
+// host ports.
+func disabledPorts(keepOTLP bool) m {
+	p := m{}
+	for _, name := range []string{"jaeger-compact", "jaeger-thrift", "jaeger-grpc", "zipkin"} {
+		p[name] = m{"enabled": false}
+	}
+	for _, name := range []string{"otlp", "otlp-http"} {
+		p[name] = m{"enabled": keepOTLP}
+	}
+	return p
 }
 
 // AgentValues are values for the opentelemetry-collector chart in
@@ -268,9 +308,16 @@ func AgentValues(s spec.Spec) (m, error) {
 	if err != nil {
 		return nil, err
 	}
-	vols, mounts := varVolume()
-	vols = append(vols, m{"name": "varlogpods", "hostPath": m{"path": "/var/log/pods"}})
-	mounts = append(mounts, m{"name": "varlogpods", "mountPath": "/var/log/pods", "readOnly": true})
+	// Offsets and the export queue on the node, as the chart's
+	// logsCollection.storeCheckpoints preset keeps them (hostPath
+	// /var/lib/otelcol, as root): a DaemonSet roll neither re-reads nor
+	// loses lines. One folder per agent, as file_storage names its files
+	// after the components, which every service's agent shares.
+	vols := []any{
+		m{"name": "otelcol-state", "hostPath": m{"path": AgentStateDir(s), "type": "DirectoryOrCreate"}},
+		m{"name": "varlogpods", "hostPath": m{"path": "/var/log/pods"}},
+	}
+	mounts := append(stateMount(), m{"name": "varlogpods", "mountPath": "/var/log/pods", "readOnly": true})
 	return m{
 		"mode":             "daemonset",
 		"fullnameOverride": agentName(s),
@@ -279,12 +326,16 @@ func AgentValues(s spec.Spec) (m, error) {
 		"extraEnvs": []any{
 			m{"name": "K8S_NODE_NAME", "valueFrom": m{"fieldRef": m{"fieldPath": "spec.nodeName"}}},
 		},
-		// The service's pods send to status.hostIP:4317/4318.
-		"ports": m{
-			"otlp":           m{"enabled": s.Tracing.Enabled, "hostPort": 4317},
-			"otlp-http":      m{"enabled": s.Tracing.Enabled, "hostPort": 4318},
-			"jaeger-compact": m{"enabled": false}, "jaeger-thrift": m{"enabled": false},
-			"jaeger-grpc": m{"enabled": false}, "zipkin": m{"enabled": false},
+		"ports":     disabledPorts(false),
+		"resources": agentResources,
+		// Root reads the kubelet's log files (0640 root) and writes the
+		// hostPath, as the preset does; nothing else is granted.
+		"securityContext": m{
+			"runAsUser": 0, "runAsGroup": 0,
+			"allowPrivilegeEscalation": false,
+			"readOnlyRootFilesystem":   true,
+			"capabilities":             m{"drop": []any{"ALL"}},
+			"seccompProfile":           m{"type": "RuntimeDefault"},
 		},
 		"clusterRole": m{"create": true, "rules": []any{
 			m{"apiGroups": []any{""}, "resources": []any{"pods", "namespaces", "nodes"}, "verbs": []any{"get", "list", "watch"}},
@@ -296,10 +347,12 @@ func AgentValues(s spec.Spec) (m, error) {
 	}, nil
 }
 
+// AgentStateDir is the agent's folder on the node.
+func AgentStateDir(s spec.Spec) string { return "/var/lib/otelcol/" + agentName(s) }
+
 // GatewayValues are values for the opentelemetry-collector chart in
 // deployment mode.
 func GatewayValues(s spec.Spec) m {
-	vols, mounts := varVolume()
 	return m{
 		"mode":             "deployment",
 		"fullnameOverride": gatewayName(s),
@@ -308,15 +361,23 @@ func GatewayValues(s spec.Spec) m {
 		// Tail sampling needs every span of a trace on one replica. More
 		// replicas need the loadbalancing exporter in the agents (see
 		// docs/kubernetes.md).
-		"replicaCount": 1,
-		"ports": m{
-			"jaeger-compact": m{"enabled": false}, "jaeger-thrift": m{"enabled": false},
-			"jaeger-grpc": m{"enabled": false}, "zipkin": m{"enabled": false},
-		},
-		"extraVolumes":      vols,
-		"extraVolumeMounts": mounts,
+		"replicaCount":    1,
+		"ports":           disabledPorts(true),
+		"resources":       gatewayResources,
+		"securityContext": restrictedSecurityContext,
+		// The queue survives container restarts, not the loss of the pod.
+		"extraVolumes":      []any{m{"name": "otelcol-state", "emptyDir": m{}}},
+		"extraVolumeMounts": stateMount(),
 		"config":            chartDefaults(GatewayConfig(s)),
 	}
+}
+
+// Retention is how long the cluster's Prometheus must keep samples: the
+// SLO window the error-budget rules and panels read, and a day more, as
+// Prometheus deletes whole blocks only once all their samples are older
+// than the retention.
+func Retention(s spec.Spec) string {
+	return slo.Dur(slo.New(s).SLOWindow + 24*time.Hour)
 }
 
 // RemoteWriteSecret holds the remote_write credentials (keys username and
@@ -336,6 +397,8 @@ func KubePrometheusStackValues(s spec.Spec) m {
 		},
 		"datasources": m{"enabled": true, "label": "grafana_datasource", "labelValue": "1", "searchNamespace": "ALL"},
 	}}}
+	// The error-budget rules and panels read slo.window of data.
+	v["prometheus"] = m{"prometheusSpec": m{"retention": Retention(s)}}
 	if u := s.Kubernetes.RemoteWriteURL; u != "" {
 		rw := m{
 			"url": u,
@@ -349,7 +412,7 @@ func KubePrometheusStackValues(s spec.Spec) m {
 			// from THANOS-TENANT (its default --receive.tenant-header).
 			rw["headers"] = m{"X-Scope-OrgID": t, "THANOS-TENANT": t}
 		}
-		v["prometheus"] = m{"prometheusSpec": m{"remoteWrite": []any{rw}}}
+		v["prometheus"].(m)["prometheusSpec"].(m)["remoteWrite"] = []any{rw}
 	}
 	return v
 }
@@ -358,23 +421,75 @@ func KubePrometheusStackValues(s spec.Spec) m {
 // as the compose target's Loki (loki.yml), so the level is an index label
 // and trace_id, span_id and request_id stay structured metadata.
 func LokiValues(s spec.Spec) (m, error) {
-	files, err := loki.Generator.Generate(s)
+	f, err := loki.Config(s)
 	if err != nil {
 		return nil, err
 	}
 	var cfg m
-	for _, f := range files {
-		if f.Path == loki.ConfigPath(s) {
-			if err := yaml.Unmarshal(f.Content, &cfg); err != nil {
-				return nil, fmt.Errorf("compose loki config: %w", err)
-			}
-		}
+	if err := yaml.Unmarshal(f.Content, &cfg); err != nil {
+		return nil, fmt.Errorf("compose loki config: %w", err)
 	}
 	otlp, err := lookup(cfg, "limits_config", "otlp_config")
 	if err != nil {
 		return nil, fmt.Errorf("compose loki config: %w", err)
 	}
-	return m{"loki": m{"limits_config": m{"allow_structured_metadata": true, "otlp_config": otlp}}}, nil
+	o := otlp.(m)
+	// Loki's default index labels (distributor.otlp.
+	// default_resource_attributes_as_index_labels) include per-pod
+	// attributes: k8s.pod.name, service.instance.id, k8s.replicaset.name
+	// make a stream per pod and per rollout. They are matched before any
+	// rule of otlp_config, so demoting them takes ignore_defaults and the
+	// index labels listed; every other attribute is structured metadata.
+	o["resource_attributes"] = m{
+		"ignore_defaults":   true,
+		"attributes_config": []any{m{"action": "index_label", "attributes": LokiIndexedResourceAttributes}},
+	}
+	tenant := LokiTenant(s)
+	loki := m{
+		"limits_config": m{"allow_structured_metadata": true, "otlp_config": o},
+		// The sidecar writes the rules ConfigMaps into the tenant's folder
+		// below the ruler's local storage; the ruler sends to the stack's
+		// Alertmanager.
+		"rulerConfig": m{
+			"storage":          m{"type": "local", "local": m{"directory": lokiRulesRoot}},
+			"alertmanager_url": AlertmanagerURL(s),
+		},
+	}
+	if s.Kubernetes.LokiTenant == "" {
+		// The chart's auth_enabled: true refuses every push and query
+		// without X-Scope-OrgID (401 no org id); without a tenant Loki
+		// runs single-tenant, as tenant "fake".
+		loki["auth_enabled"] = false
+	}
+	return m{
+		"loki": loki,
+		"sidecar": m{"rules": m{
+			"enabled": true, "label": LokiRuleLabel, "labelValue": "",
+			"folder":          lokiRulesRoot + "/" + tenant,
+			"searchNamespace": "ALL",
+		}},
+	}, nil
+}
+
+// lokiRulesRoot is the ruler's local rule storage: one folder per tenant.
+const lokiRulesRoot = "/rules"
+
+// LokiTenant is the tenant the agent pushes as, the datasource queries as
+// and the rules are loaded for: kubernetes.loki_tenant, else "fake", which
+// single-tenant Loki (auth_enabled: false) uses.
+func LokiTenant(s spec.Spec) string {
+	if t := s.Kubernetes.LokiTenant; t != "" {
+		return t
+	}
+	return "fake"
+}
+
+// LokiIndexedResourceAttributes are the resource attributes Loki indexes:
+// the service, its environment and where it runs, none of them per pod.
+var LokiIndexedResourceAttributes = []any{
+	"service.name", "service.namespace",
+	"deployment.environment", "deployment.environment.name",
+	"k8s.cluster.name", "k8s.namespace.name", "k8s.container.name", "k8s.deployment.name",
 }
 
 func clusterValues(s spec.Spec) ([]generators.File, error) {
@@ -407,11 +522,16 @@ func clusterValues(s spec.Spec) ([]generators.File, error) {
 }
 
 func agentIntro(s spec.Spec) string {
+	mon := s.Kubernetes.MonitoringNamespace
 	return "# Values for the upstream opentelemetry-collector chart, DaemonSet mode: the\n" +
 		"# node agent of " + s.Service.Name + ". It ships the service's pod logs (" + podLogGlob(s) + ")\n" +
-		"# to Loki with the compose target's log semantics, and forwards OTLP traces\n" +
-		"# to the gateway. Install it in namespace " + s.Kubernetes.Namespace + ":\n" +
-		"#   helm install " + agentName(s) + " open-telemetry/opentelemetry-collector -n " + s.Kubernetes.Namespace + " -f otel-agent.values.yaml\n" +
+		"# to Loki with the compose target's log semantics; it opens no port. It reads\n" +
+		"# the node's log files and keeps its offsets in " + AgentStateDir(s) + " (hostPath, as\n" +
+		"# root, as the chart's logsCollection preset): Pod Security admits that only\n" +
+		"# under the privileged profile, so it runs in the monitoring namespace, where\n" +
+		"# kube-prometheus-stack's node exporter needs the same:\n" +
+		"#   kubectl label namespace " + mon + " pod-security.kubernetes.io/enforce=privileged\n" +
+		"#   helm install " + agentName(s) + " open-telemetry/opentelemetry-collector -n " + mon + " -f otel-agent.values.yaml\n" +
 		"# The null entries switch off the chart's default receivers and pipelines.\n"
 }
 
@@ -419,7 +539,9 @@ func gatewayIntro(s spec.Spec) string {
 	return "# Values for the upstream opentelemetry-collector chart, Deployment mode: the\n" +
 		"# trace gateway of " + s.Service.Name + ". Tail sampling keeps every trace with an error,\n" +
 		"# every trace slower than the latency SLO threshold (" + s.SLO.LatencyThreshold.String() + ") and " + slo.Percent(s.Tracing.SamplingRatio) + " of the\n" +
-		"# rest; the service sends every trace (OTEL_TRACES_SAMPLER=parentbased_always_on).\n" +
+		"# rest; the service sends every trace (OTEL_TRACES_SAMPLER=parentbased_always_on),\n" +
+		"# so a log line's trace_sampled says the trace was sent, not that it was kept.\n" +
+		"# It passes Pod Security's restricted profile (the service's namespace):\n" +
 		"#   helm install " + gatewayName(s) + " open-telemetry/opentelemetry-collector -n " + s.Kubernetes.Namespace + " -f otel-gateway.values.yaml\n" +
 		"# The export queue is on an emptyDir: it survives container restarts and\n" +
 		"# backend outages of up to " + strconv.Itoa(300/60) + " minutes, not the loss of the pod.\n"
@@ -431,9 +553,9 @@ func kpsIntro(s spec.Spec) string {
 		"#   -n " + s.Kubernetes.MonitoringNamespace + " --reuse-values -f kube-prometheus-stack.values.yaml\n" +
 		"# The Grafana sidecars load the service's dashboard and datasources ConfigMaps\n" +
 		"# from every namespace and file the dashboard in its grafana_folder.\n" +
-		"# The " + slo.Dur(slo.New(s).SLOWindow) + " error-budget ratios need that much data: keep\n" +
-		"# prometheus.prometheusSpec.retention at least " + slo.Dur(slo.New(s).SLOWindow) + " (the chart's default is 10d), or\n" +
-		"# evaluate the budget group where the long-term data is (Mimir or Thanos ruler).\n"
+		"# The " + slo.Dur(slo.New(s).SLOWindow) + " error-budget ratios need that much data: retention is " + Retention(s) + "\n" +
+		"# (the chart's default is 10d). Size the volume for it, or evaluate the budget\n" +
+		"# group where the long-term data is (Mimir or Thanos ruler) and lower it.\n"
 	if s.Kubernetes.RemoteWriteURL != "" {
 		b += "# remote_write reads its credentials from the Secret " + RemoteWriteSecret(s) + " (keys username,\n" +
 			"# password) in " + s.Kubernetes.MonitoringNamespace + ":\n" +
@@ -444,4 +566,7 @@ func kpsIntro(s spec.Spec) string {
 
 const lokiIntro = "# Values to merge into the grafana/loki release: the compose target's\n" +
 	"# otlp_config, so the level log attribute is an index label and trace_id,\n" +
-	"# span_id and request_id are structured metadata Grafana links to traces.\n"
+	"# span_id and request_id are structured metadata Grafana links to traces;\n" +
+	"# no per-pod resource attribute is an index label; the rules sidecar loads\n" +
+	"# the loki_rule ConfigMaps of every namespace into the ruler, which sends\n" +
+	"# to the stack's Alertmanager.\n"

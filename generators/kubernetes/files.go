@@ -13,19 +13,28 @@ import (
 	"github.com/obsgen/obsgen/generators/grafana"
 	"github.com/obsgen/obsgen/generators/loki"
 	"github.com/obsgen/obsgen/generators/rules"
+	"github.com/obsgen/obsgen/internal/contract"
 	"github.com/obsgen/obsgen/internal/spec"
 )
 
 // LabelNamespace is the label the Prometheus Operator matches an
 // AlertmanagerConfig's routes on: it adds namespace="<its namespace>" to
 // the config's top route, so an alert without that label never reaches the
-// receivers. The rules aggregate it away (sum by (job, environment)), so
-// every rule carries it as a static label.
-const LabelNamespace = "namespace"
+// receivers.
+const LabelNamespace = contract.LabelNamespace
 
-// withNamespace returns groups whose alerting rules carry the namespace
-// label; recording rules keep their series labels.
-func withNamespace(groups []rules.RuleGroup, ns string) []rules.RuleGroup {
+// PrometheusRuleGroups are the rule groups of the PrometheusRule: the
+// compose target's groups (rules.Groups), which on this target select the
+// service's namespace and keep it in every aggregation, so each alert
+// carries the namespace of the series it fired on.
+func PrometheusRuleGroups(s spec.Spec) []rules.RuleGroup { return rules.Groups(s) }
+
+// LokiRuleGroups are the LogQL rule groups (loki.RuleSet). Their stream
+// selector keeps to the service's namespace, whose name LogQL's
+// aggregations drop; so each alert names it as a static label, true of
+// every series the selector reads.
+func LokiRuleGroups(s spec.Spec) []rules.RuleGroup {
+	groups := loki.RuleSet(s).Groups
 	out := make([]rules.RuleGroup, len(groups))
 	for i, g := range groups {
 		g.Rules = append([]rules.Rule(nil), g.Rules...)
@@ -37,7 +46,7 @@ func withNamespace(groups []rules.RuleGroup, ns string) []rules.RuleGroup {
 			if labels == nil {
 				labels = map[string]string{}
 			}
-			labels[LabelNamespace] = ns
+			labels[LabelNamespace] = s.Kubernetes.Namespace
 			g.Rules[j].Labels = labels
 		}
 		out[i] = g
@@ -45,21 +54,16 @@ func withNamespace(groups []rules.RuleGroup, ns string) []rules.RuleGroup {
 	return out
 }
 
-// PrometheusRuleGroups are the rule groups of the PrometheusRule: the
-// compose target's groups (rules.Groups), with the namespace label.
-func PrometheusRuleGroups(s spec.Spec) []rules.RuleGroup {
-	return withNamespace(rules.Groups(s), s.Kubernetes.Namespace)
-}
+const promRulesIntro = `# The spec of the SLO and health PrometheusRule (templates/prometheusrule.yaml
+# embeds it verbatim, so Helm never expands the {{ }} of the annotations).
+# The same groups as the rule file of observability/prometheus/rules, which
+# the promtool tests there run against.
+`
 
-// LokiRuleGroups are the LogQL rule groups (loki.RuleSet), likewise.
-func LokiRuleGroups(s spec.Spec) []rules.RuleGroup {
-	return withNamespace(loki.RuleSet(s).Groups, s.Kubernetes.Namespace)
-}
-
-const rulesIntro = `# The spec of the %s PrometheusRule (templates/%s embeds it verbatim,
-# so Helm never expands the {{ }} of the annotations). The same groups as
-# the compose target's rule file, plus a namespace label on every alert for
-# the AlertmanagerConfig's namespace matcher.
+const lokiRulesIntro = `# The LogQL alerts for Loki's ruler: templates/loki-rules.yaml puts them in a
+# ConfigMap the grafana/loki chart's rules sidecar loads (never a
+# PrometheusRule: Prometheus cannot parse LogQL). Each alert names the
+# namespace its selector reads, for the AlertmanagerConfig's namespace matcher.
 `
 
 // chartFiles are the files the chart's templates embed with .Files.Get.
@@ -68,11 +72,11 @@ func chartFiles(s spec.Spec) ([]generators.File, error) {
 	file := func(name string, content []byte) generators.File {
 		return generators.File{Path: path.Join(dir, name), Content: content, Owner: generators.Owned}
 	}
-	promRules, err := generators.YAML(fmt.Sprintf(rulesIntro, "SLO and health", "prometheusrule.yaml"), rules.RuleFile{Groups: PrometheusRuleGroups(s)})
+	promRules, err := generators.YAML(promRulesIntro, rules.RuleFile{Groups: PrometheusRuleGroups(s)})
 	if err != nil {
 		return nil, err
 	}
-	lokiRules, err := generators.YAML(fmt.Sprintf(rulesIntro, "LogQL", "loki-rules.yaml"), rules.RuleFile{Groups: LokiRuleGroups(s)})
+	lokiRules, err := generators.YAML(lokiRulesIntro, rules.RuleFile{Groups: LokiRuleGroups(s)})
 	if err != nil {
 		return nil, err
 	}
@@ -104,10 +108,18 @@ func chartFiles(s spec.Spec) ([]generators.File, error) {
 	}, nil
 }
 
+// DatasourceNamePrefix starts the name of every datasource the chart
+// provisions. kube-prometheus-stack provisions its own "Prometheus" and
+// "Alertmanager" (UIDs prometheus, alertmanager), and Grafana's
+// provisioning matches datasources by name: the compose target's plain
+// names would take over the stack's datasources (their UID or default
+// flag), so these are "obsgen Prometheus" and so on, by obsgen's UIDs.
+const DatasourceNamePrefix = "obsgen "
+
 // Datasources is the compose target's datasource provisioning
 // (grafana.Datasources: same UIDs and links) pointed at the cluster's
-// services. None is the default datasource: kube-prometheus-stack's
-// Grafana already has one, and Grafana refuses two.
+// services, under names of their own. None is the default datasource:
+// kube-prometheus-stack's Grafana already has one, and Grafana refuses two.
 func Datasources(s spec.Spec) (map[string]any, error) {
 	ds := grafana.Datasources(s)
 	urls := map[string]string{
@@ -124,6 +136,7 @@ func Datasources(s spec.Spec) (map[string]any, error) {
 			return nil, fmt.Errorf("datasource %s has no cluster URL", d.UID)
 		}
 		d.URL, d.IsDefault = u, false
+		d.Name = DatasourceNamePrefix + d.Name
 	}
 	// Round-trip through YAML to add what the compose provisioning does
 	// not need: the Loki tenant header.

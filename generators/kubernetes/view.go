@@ -34,9 +34,9 @@ func GracePeriodSeconds(s spec.Spec) int {
 const (
 	LabelName     = "app.kubernetes.io/name"
 	LabelInstance = "app.kubernetes.io/instance"
-	// LabelLokiRuler marks the PrometheusRule that holds LogQL rules, for
-	// Alloy's loki.rules.kubernetes rule_selector.
-	LabelLokiRuler = "obsgen.dev/ruler"
+	// LokiRuleLabel marks the ConfigMap of LogQL rules for the grafana/loki
+	// chart's rules sidecar (its sidecar.rules.label, any value).
+	LokiRuleLabel = "loki_rule"
 	// Ports of the Service and the container, by name: the ServiceMonitor
 	// selects the metrics port by this name.
 	PortHTTP    = "http"
@@ -61,16 +61,18 @@ type view struct {
 	SentryEnv                       string
 	Tracing                         bool
 	OTLPProtocol, OTLPEnvProtocol   string
-	OTLPEndpoint                    string
+	OTLPEndpoint, Gateway           string
 	Receiver                        string
 	AlertingSecret                  string
 	AlertingKeys                    []secretKey
-	LabelName, LabelInstance        string
-	LabelLokiRuler                  string
-	PortHTTP, PortMetrics           string
-	DashboardFolder                 string
-	Files                           map[string]string
-	LokiURL                         string
+	// RemoteWriteSecret is set when Prometheus ships samples elsewhere.
+	RemoteWriteSecret        string
+	LabelName, LabelInstance string
+	LokiRuleLabel            string
+	PortHTTP, PortMetrics    string
+	DashboardFolder          string
+	Files                    map[string]string
+	LokiURL                  string
 	// The runtime's memory limit, a share of the container's: Go's
 	// GOMEMLIMIT, or V8's heap limit for Node.
 	Memory memoryLimit
@@ -117,7 +119,7 @@ func newView(s spec.Spec) view {
 		AlertingSecret:      s.Service.Name + AlertingSecretSuffix,
 		LabelName:           LabelName,
 		LabelInstance:       LabelInstance,
-		LabelLokiRuler:      LabelLokiRuler,
+		LokiRuleLabel:       LokiRuleLabel,
 		PortHTTP:            PortHTTP,
 		PortMetrics:         PortMetrics,
 		DashboardFolder:     DashboardFolder,
@@ -131,11 +133,13 @@ func newView(s spec.Spec) view {
 			"Datasources":        DatasourcesFile,
 		},
 	}
-	// The agent DaemonSet listens on the node (hostPort): the pod reaches
-	// the agent of its own node through status.hostIP.
-	v.OTLPEnvProtocol, v.OTLPEndpoint = "grpc", "http://$(HOST_IP):4317"
+	v.OTLPEnvProtocol, v.OTLPEndpoint = "grpc", GatewayOTLPEndpoint(s)
 	if s.Tracing.Protocol == "http" {
-		v.OTLPEnvProtocol, v.OTLPEndpoint = "http/protobuf", "http://$(HOST_IP):4318"
+		v.OTLPEnvProtocol = "http/protobuf"
+	}
+	v.Gateway = gatewayName(s)
+	if s.Kubernetes.RemoteWriteURL != "" {
+		v.RemoteWriteSecret = RemoteWriteSecret(s)
 	}
 	for _, sec := range alertmanager.Secrets(s) {
 		v.AlertingKeys = append(v.AlertingKeys, secretKey{Key: secretKeyName(sec), Description: sec.Description})

@@ -9,6 +9,7 @@ import (
 	"path"
 
 	"github.com/obsgen/obsgen/generators"
+	"github.com/obsgen/obsgen/generators/ops"
 	"github.com/obsgen/obsgen/generators/rules"
 	"github.com/obsgen/obsgen/generators/stack"
 	"github.com/obsgen/obsgen/internal/contract"
@@ -53,14 +54,20 @@ type configView struct {
 	AlertmanagerAddr string
 }
 
-func generate(s spec.Spec) ([]generators.File, error) {
-	cfg, err := generators.RenderFile("loki/loki.yml.tmpl", ConfigPath(s), generators.Owned, configView{
+// Config renders the local stack's Loki config (loki.yml); the Kubernetes
+// target takes its otlp_config from it.
+func Config(s spec.Spec) (generators.File, error) {
+	return generators.RenderFile("loki/loki.yml.tmpl", ConfigPath(s), generators.Owned, configView{
 		Port:             stack.LokiPort,
 		Tenant:           stack.LokiTenant,
 		LabelService:     contract.LokiLabelService,
 		LabelLevel:       contract.LokiLabelLevel,
 		AlertmanagerAddr: stack.Addr(stack.Alertmanager, stack.AlertmanagerPort),
 	})
+}
+
+func generate(s spec.Spec) ([]generators.File, error) {
+	cfg, err := Config(s)
 	if err != nil {
 		return nil, err
 	}
@@ -68,11 +75,16 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	files := []generators.File{cfg, {Path: RulesPath(s), Content: ruleFile, Mode: 0o644, Owner: generators.Owned}}
+	var files []generators.File
+	// Loki's config and rule folder are the local stack's; the Kubernetes
+	// chart ships the same rules to the cluster's Loki. Runbooks are for both.
+	if s.Deploy.Target == "compose" {
+		files = append(files, cfg, generators.File{Path: RulesPath(s), Content: ruleFile, Mode: 0o644, Owner: generators.Owned})
+	}
 	for _, r := range RuleSet(s).Groups[0].Rules {
 		rb, err := generators.RenderFile("loki/runbook.md.tmpl", RunbookPath(s, r.Alert), generators.Merged, runbookView{
 			Alert: r.Alert, Expr: r.Expr, For: r.For, Severity: r.Labels["severity"], Service: s.Service.Name,
-			ErrorQuery: runbookQuery(s, r.Alert), Go: s.IsGo(), Compose: stack.Compose,
+			ErrorQuery: runbookQuery(s, r.Alert), Go: s.IsGo(), RestartLogPipeline: ops.For(s).RestartLogPipeline,
 		})
 		if err != nil {
 			return nil, err
@@ -106,16 +118,21 @@ const (
 
 type runbookView struct {
 	Alert, Expr, For, Severity, Service, ErrorQuery string
-	// Compose is the docker compose command line of the local stack.
-	Compose string
 	// Go: the service panics (Go) rather than throws (Node).
 	Go bool
+	// RestartLogPipeline: how, on the deploy target (ops.Steps).
+	RestartLogPipeline string
 }
 
 // Selector is the stream selector of the service's logs, with extra label
 // matchers (already formatted, e.g. level="error").
 func Selector(s spec.Spec, extra ...string) string {
 	sel := contract.LokiLabelService + "=" + quote(s.Service.Name)
+	if s.Deploy.Target == "kubernetes" {
+		// The cluster may run the service in several namespaces (staging
+		// and production): keep to this one, as the Prometheus rules do.
+		sel += ", " + contract.LokiLabelK8sNamespace + "=" + quote(s.Kubernetes.Namespace)
+	}
 	for _, e := range extra {
 		sel += ", " + e
 	}

@@ -250,16 +250,13 @@ func generate(s spec.Spec) ([]generators.File, error) {
 		f.Content = bytes.ReplaceAll(f.Content, []byte(typeOnly+"\n"), nil)
 		files = append(files, f)
 	}
-	if s.Deploy.Target.IsCompose() {
-		// The service image for the local stack, the user's from the
-		// first write on (like the Go one).
-		f, err := generators.RenderFile("node/Dockerfile.tmpl", "Dockerfile", generators.CreateOnce, v)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, f)
+	// The service image for the local stack or the chart, the user's
+	// from the first write on (like the Go one).
+	f, err := generators.RenderFile("node/Dockerfile.tmpl", "Dockerfile", generators.CreateOnce, v)
+	if err != nil {
+		return nil, err
 	}
-	return files, nil
+	return append(files, f), nil
 }
 
 // The helpers below write one construct in the syntax of the target (ESM

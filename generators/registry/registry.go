@@ -46,6 +46,24 @@ var All = []generators.Generator{
 	kubernetes.Generator,   // Helm chart and cluster objects (deploy.target: kubernetes)
 }
 
+// localStack are the generators of the compose stack's own config files.
+// The Kubernetes target deploys into backends the cluster already runs,
+// which read none of these files: the chart embeds what it needs, built by
+// the same generators' functions.
+var localStack = map[string]bool{
+	prometheus.Generator.Name:   true,
+	otelcol.Generator.Name:      true,
+	alloy.Generator.Name:        true,
+	tracing.Generator.Name:      true,
+	alertmanager.Generator.Name: true,
+	grafana.Generator.Name:      true,
+}
+
+// applies reports whether g runs for s's deploy target.
+func applies(g generators.Generator, s spec.Spec) bool {
+	return s.Deploy.Target.IsCompose() || !localStack[g.Name]
+}
+
 // Generate validates s and runs every generator over s and the facts read
 // from the repository (nil: an empty new one). It returns everything the
 // run produces (see Result), or the first error; it never touches disk.
@@ -65,6 +83,9 @@ func Generate(s spec.Spec, f *detect.Facts) (Result, error) {
 		r.Edits = append(r.Edits, *e)
 	}
 	for _, g := range All {
+		if !applies(g, s) {
+			continue
+		}
 		if g.Steps != nil {
 			r.Steps = append(r.Steps, g.Steps(s)...)
 		}
@@ -81,6 +102,9 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	seen := map[string]string{}
 	var out []generators.File
 	for _, g := range All {
+		if !applies(g, s) {
+			continue
+		}
 		files, err := g.Generate(s)
 		if err != nil {
 			return nil, fmt.Errorf("generator %s: %w", g.Name, err)

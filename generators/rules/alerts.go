@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/obsgen/obsgen/generators/ops"
 	"github.com/obsgen/obsgen/generators/slo"
-	"github.com/obsgen/obsgen/generators/stack"
 	"github.com/obsgen/obsgen/internal/contract"
 	"github.com/obsgen/obsgen/internal/spec"
 )
@@ -94,8 +94,8 @@ const (
 func processRecords(m slo.Model) []Rule {
 	sel := fmt.Sprintf("%s{%s}", contract.ProcessStartTime, m.JobSelector)
 	return []Rule{
-		{Record: RecordNewestStart, Expr: fmt.Sprintf("max by (%s) (%s)", slo.By, sel)},
-		{Record: RecordReplicas, Expr: fmt.Sprintf("count by (%s) (%s)", slo.By, sel)},
+		{Record: RecordNewestStart, Expr: fmt.Sprintf("max by (%s) (%s)", m.By, sel)},
+		{Record: RecordReplicas, Expr: fmt.Sprintf("count by (%s) (%s)", m.By, sel)},
 	}
 }
 
@@ -136,6 +136,7 @@ func Alerts(s spec.Spec) []Alert {
 	svc := s.Service.Name
 	up := fmt.Sprintf("%s{%s}", contract.ScrapeUp, m.JobSelector)
 	dash := DashboardURL(s)
+	steps := ops.For(s)
 	dashEnv := dash + "?var-" + dashboardEnvVarName + "=" + labelEnv
 	alerts := []Alert{
 		{
@@ -145,7 +146,7 @@ func Alerts(s spec.Spec) []Alert {
 			// had targets in the last hour and none answers now, whether
 			// they fail or vanished.
 			Name: AlertServiceDown, Severity: slo.SeverityPage,
-			Expr:        fmt.Sprintf("max by (%s) (max_over_time(%s[%s]))\nunless on (%s)\n%s == 1", slo.By, up, slo.Dur(serviceSeenWithin), slo.By, up),
+			Expr:        fmt.Sprintf("max by (%s) (max_over_time(%s[%s]))\nunless on (%s)\n%s == 1", m.By, up, slo.Dur(serviceSeenWithin), m.By, up),
 			For:         serviceDownFor,
 			Summary:     svc + " is down: none of its targets answers Prometheus",
 			Description: fmt.Sprintf("No target of job %s has answered a scrape for %s: its scrapes fail, or its targets left service discovery (the container exited). The service is down or unreachable from Prometheus. Its SLO alerts are inhibited while this fires.", svc, slo.Dur(serviceDownFor)),
@@ -153,15 +154,13 @@ func Alerts(s spec.Spec) []Alert {
 			Meaning:     "No target of the service answered a scrape for " + slo.Dur(serviceDownFor) + ", or the targets vanished (an exited container leaves service discovery). Users most likely get connection errors.",
 			Threshold:   "job " + svc + " had targets in the last " + slo.Dur(serviceSeenWithin) + " and none has up == 1, for " + slo.Dur(serviceDownFor),
 			Checks: []string{
-				"Is the process running? In the compose stack: `" + stack.Compose + " ps " + svc + "` and `" + stack.Compose + " logs --tail=100 " + svc + "`.",
-				// The service image is Alpine and the Prometheus image busybox:
-				// wget is there, curl is not.
-				"Did it exit or crash-loop? `" + stack.Compose + " ps -a " + svc + "` shows its state and exit code, and `docker inspect --format '{{ .State.OOMKilled }} {{ .RestartCount }}'` on its container whether the kernel killed it for memory and how often it restarted.",
-				"Does the metrics endpoint answer? `" + stack.Compose + " exec " + stack.Prometheus + " wget -qO- http://" + svc + ":" + fmt.Sprint(s.Metrics.Port) + s.Metrics.Path + " | head` asks from Prometheus' own container.",
+				steps.Running,
+				steps.Crashed,
+				steps.Scrape,
 				"Prometheus' view of the targets: Status > Targets, or `" + up + "` in the query UI; the scrape error is in the target's last error.",
 			},
 			Mitigations: []string{
-				"If the process crashed or is wedged, start it again (`" + stack.Compose + " up -d " + svc + "` in the compose stack); if it exits again, the reason is in the last lines before the exit.",
+				"If the process crashed or is wedged, " + steps.Restart + "; if it exits again, the reason is in the last lines before the exit.",
 				"If it went down with a deploy or a config change (a missing secret or variable shows in the first log lines), roll back to the last release that was up.",
 				"If the service answers users but Prometheus cannot scrape it (the metrics check above fails from Prometheus' container only), fix the network path or the metrics port " + fmt.Sprint(s.Metrics.Port) + ": users are not affected, but every other alert of " + svc + " is blind until the targets are scraped again.",
 			},
@@ -195,12 +194,9 @@ func Alerts(s spec.Spec) []Alert {
 			Dashboard:   dash,
 			Meaning:     "Prometheus does not scrape the service at all, so every other alert of the service is blind.",
 			Threshold:   "no up series for job " + svc + " for " + slo.Dur(metricsAbsentFor),
-			Checks: []string{
-				"Check Status > Configuration and Status > Targets in Prometheus: is there a job named `" + svc + "`?",
-				"Run `promtool check config prometheus.yml` in the prometheus folder after any change to it.",
-			},
+			Checks:      steps.ScrapeChecks,
 			Mitigations: []string{
-				"Restore the scrape job: revert the last change to prometheus.yml (job `" + svc + "`, its targets or relabelling), check it with promtool, then restart Prometheus (`" + stack.Compose + " restart " + stack.Prometheus + "` in the compose stack) so the target comes back.",
+				steps.RestoreScrape,
 				"Until Prometheus scrapes " + svc + " again, no SLO alert can fire: watch its error logs in Loki and its health endpoint by hand, and say so in the incident channel.",
 			},
 			kept: []string{contract.LabelJob},
@@ -208,15 +204,15 @@ func Alerts(s spec.Spec) []Alert {
 		{
 			Name: AlertRestarting, Severity: slo.SeverityPage,
 			Expr: fmt.Sprintf("changes(%s{%s}[%s])\n> on (%s)\n%d * max_over_time(%s{%s}[%s])",
-				RecordNewestStart, m.JobSelector, slo.Dur(restartWindow), slo.By, restartsPerReplica, RecordReplicas, m.JobSelector, slo.Dur(restartWindow)),
+				RecordNewestStart, m.JobSelector, slo.Dur(restartWindow), m.By, restartsPerReplica, RecordReplicas, m.JobSelector, slo.Dur(restartWindow)),
 			Summary:     svc + " is restarting over and over (crash loop)",
 			Description: fmt.Sprintf("New processes of job %s keep starting: more than %d per replica in %s. A process that crashes and is restarted serves in between, so %s alone may never fire.", svc, restartsPerReplica, slo.Dur(restartWindow), AlertServiceDown),
 			Dashboard:   dashEnv,
 			Meaning:     fmt.Sprintf("The service's processes keep dying and being restarted: more than %d new processes per replica in %s. Requests in flight fail at every crash, and a restart loop often hides behind targets that come and go.", restartsPerReplica, slo.Dur(restartWindow)),
 			Threshold:   fmt.Sprintf("the newest process start time of job %s changed more than %d times per replica in %s (a deploy changes it once per replica)", svc, restartsPerReplica, slo.Dur(restartWindow)),
 			Checks: []string{
-				"Why does it exit? `" + stack.Compose + " logs --tail=200 " + svc + "`: the last lines before each exit (a panic, a fatal error, a missing variable or secret); the service's error logs in the dashboard's logs panel.",
-				"Killed for memory? `docker inspect --format '{{ .State.OOMKilled }} {{ .RestartCount }}'` on the service's container; the dashboard's resident memory panel against its limit.",
+				"Why does it exit? " + steps.ExitLogs + ": the last lines before each exit (a panic, a fatal error, a missing variable or secret); the service's error logs in the dashboard's logs panel.",
+				steps.Crashed,
 				"Did a deploy or a config change start it? The dashboard's Deploys annotations and the start time panel.",
 			},
 			Mitigations: []string{
@@ -273,7 +269,7 @@ func Alerts(s spec.Spec) []Alert {
 		alerts = append(alerts, Alert{
 			Name: name, Severity: slo.SeverityTicket, SLO: o.Kind,
 			Expr: fmt.Sprintf("%s{%s, %s=%q} <= 0\nand on (%s)\n%s >= %d",
-				slo.RecordBudgetRemaining, m.JobSelector, slo.LabelSLO, o.Kind, slo.By, m.RequestsIn(m.SLOWindow), m.MinRequests),
+				slo.RecordBudgetRemaining, m.JobSelector, slo.LabelSLO, o.Kind, m.By, m.RequestsIn(m.SLOWindow), m.MinRequests),
 			For:         budgetExhaustedFor,
 			Summary:     fmt.Sprintf("%s has spent its %s %s error budget", svc, slo.Dur(m.SLOWindow), o.Title),
 			Description: fmt.Sprintf("%s of %s's %s error budget is left over the last %s: the %s%% %s SLO is missed. Until the window rolls past the bad period, every further request that %s deepens the miss.", valuePercent, svc, o.Title, slo.Dur(m.SLOWindow), slo.Number(o.Target), o.Title, o.Bad),
@@ -296,6 +292,10 @@ func Alerts(s spec.Spec) []Alert {
 			a.Labels[slo.LabelSLO] = a.SLO
 		}
 		a.RunbookURL = RunbookURL(s, a.Name)
+		if s.Deploy.Target == "kubernetes" {
+			// Every selector and aggregation keeps it (slo.New).
+			a.kept = append(a.kept, contract.LabelNamespace)
+		}
 	}
 	return alerts
 }

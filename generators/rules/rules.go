@@ -156,8 +156,13 @@ const rulesIntro = `# SLO rules for %s: target health, then multi-window multi-b
 `
 
 func generate(s spec.Spec) ([]generators.File, error) {
-	// The compose stack's file also holds the stack's self-monitoring.
-	rules, err := generators.YAML("", RuleFile{Groups: append(Groups(s), StackGroup(s))})
+	// The compose stack's file also holds the stack's self-monitoring; a
+	// cluster's stack (kube-prometheus-stack) monitors itself.
+	groups, alerts := Groups(s), Alerts(s)
+	if ownStack(s) {
+		groups, alerts = append(groups, StackGroup(s)), append(alerts, StackAlerts(s)...)
+	}
+	rules, err := generators.YAML("", RuleFile{Groups: groups})
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +176,7 @@ func generate(s spec.Spec) ([]generators.File, error) {
 		intro := fmt.Sprintf(testsIntro, s.Service.Name, set.File.EvaluationInterval)
 		files = append(files, generators.File{Path: set.Path, Content: append([]byte(intro), tests...), Owner: generators.Owned})
 	}
-	for _, a := range append(Alerts(s), StackAlerts(s)...) {
+	for _, a := range alerts {
 		f, err := generators.RenderFile("runbooks/runbook.md.tmpl", RunbookPath(s, a.Name), generators.Merged, runbookView{Alert: a, Service: s.Service.Name, Env: s.Service.Environment})
 		if err != nil {
 			return nil, err
@@ -180,6 +185,10 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	}
 	return files, nil
 }
+
+// ownStack reports whether s's rules watch the observability stack obsgen
+// generates (the compose target's).
+func ownStack(s spec.Spec) bool { return s.Deploy.Target == "compose" }
 
 type runbookView struct {
 	Alert

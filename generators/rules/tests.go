@@ -79,15 +79,31 @@ const requestsPerMinute = 1_000_000
 // fixture is the labels of the test service's series.
 type fixture struct {
 	svc, env, instance string
+	// namespace is the Kubernetes target's: its rules select it.
+	namespace string
 }
 
 func (f fixture) target() map[string]string {
-	return map[string]string{
+	t := map[string]string{
 		contract.LabelJob:         f.svc,
 		contract.LabelInstance:    f.instance,
 		contract.LabelEnvironment: f.env,
 		slo.LabelService:          f.svc,
 	}
+	if f.namespace != "" {
+		t[contract.LabelNamespace] = f.namespace
+	}
+	return t
+}
+
+// aggregated are the labels an SLO ratio keeps of the fixture's series
+// (slo.Model's By).
+func (f fixture) aggregated() map[string]string {
+	l := map[string]string{contract.LabelJob: f.svc, contract.LabelEnvironment: f.env}
+	if f.namespace != "" {
+		l[contract.LabelNamespace] = f.namespace
+	}
+	return l
 }
 
 func seriesName(metric string, labels map[string]string) string {
@@ -152,10 +168,16 @@ const slowBurnFrom = 24 * time.Hour
 // ratios are built from need more than one sample per 5 minutes.
 func Tests(s spec.Spec) []TestSet {
 	f := fixture{svc: s.Service.Name, env: s.Service.Environment, instance: fmt.Sprintf("%s:%d", s.Service.Name, s.Metrics.Port)}
+	if s.Deploy.Target == "kubernetes" {
+		f.namespace = s.Kubernetes.Namespace
+	}
 	ruleFiles := []string{path.Join("..", RulesDir, s.Service.Name+".rules.yml")}
 	// Groups are evaluated in file order, as Prometheus' own records-first
 	// layout expects; promtool needs it said.
-	order := append(GroupNames(s), StackGroupName)
+	order := GroupNames(s)
+	if ownStack(s) {
+		order = append(order, StackGroupName)
+	}
 	fast := TestFile{RuleFiles: ruleFiles, EvaluationInterval: "1m", GroupEvalOrder: order}
 	slow := TestFile{RuleFiles: ruleFiles, EvaluationInterval: "5m", GroupEvalOrder: order}
 	m := slo.New(s)
@@ -184,8 +206,12 @@ func Tests(s spec.Spec) []TestSet {
 	}
 	// The stack's own alerts in a file of their own: the Kubernetes target
 	// has the service's groups only and runs the other two files.
+	sets := []TestSet{{Path: TestsPath(s), File: fast}, {Path: SlowTestsPath(s), File: slow}}
+	if !ownStack(s) {
+		return sets
+	}
 	own := TestFile{RuleFiles: ruleFiles, EvaluationInterval: "1m", GroupEvalOrder: order, Tests: stackTests(s)}
-	return []TestSet{{Path: TestsPath(s), File: fast}, {Path: SlowTestsPath(s), File: slow}, {Path: StackTestsPath(s), File: own}}
+	return append(sets, TestSet{Path: StackTestsPath(s), File: own})
 }
 
 func minutes(d time.Duration) string { return slo.Dur(d) }
@@ -465,7 +491,7 @@ func burnTests(a Alert, f fixture, m slo.Model, step time.Duration) []TestGroup 
 		above := fmt.Sprintf("%s{%s} > bool (%s * %s)", o.Record(w.Long), m.JobSelector, slo.Number(w.Burn), o.BudgetText())
 		burn.PromQLExprTests = []ExprTest{{
 			Expr: above, EvalTime: slo.Dur(recovered),
-			ExpSamples: []Sample{{Labels: seriesName("", map[string]string{contract.LabelJob: f.svc, contract.LabelEnvironment: f.env}), Value: 1}},
+			ExpSamples: []Sample{{Labels: seriesName("", f.aggregated()), Value: 1}},
 		}}
 	}
 	// A quiet service: the same burn, with half the requests the long
@@ -549,7 +575,7 @@ func quietHourTests(a Alert, f fixture, m slo.Model, step time.Duration) []TestG
 // at 0 and its whole budget left, not "no data".
 func healthyTests(o slo.Objective, f fixture, m slo.Model) TestGroup {
 	at := 10 * time.Minute
-	labels := map[string]string{contract.LabelJob: f.svc, contract.LabelEnvironment: f.env}
+	labels := f.aggregated()
 	var exprs []ExprTest
 	zero := func(record string) {
 		exprs = append(exprs, ExprTest{Expr: record, EvalTime: slo.Dur(at), ExpSamples: []Sample{{Labels: seriesName(record, labels), Value: 0}}})

@@ -198,18 +198,20 @@ type Model struct {
 	// bound LatencyLE selects.
 	LatencySeconds float64
 	LatencyLE      string
-	JobSelector    string
+	// JobSelector selects the service's series; By is the aggregation
+	// every SLO ratio keeps.
+	JobSelector, By string
 	// MinRequests is how many requests a burn alert's long window must hold.
 	MinRequests int
 }
 
-// By is the aggregation every SLO ratio keeps: low cardinality, and the
-// environment so one Prometheus can watch several.
+// By is the aggregation every SLO ratio keeps on the compose target: low
+// cardinality, and the environment so one Prometheus can watch several.
 var By = contract.LabelJob + ", " + contract.LabelEnvironment
 
 // RequestsExpr is the PromQL of RecordRequests.
 func (m Model) RequestsExpr() string {
-	return fmt.Sprintf("sum by (%s) (rate(%s{%s}[%s]))", By, contract.RequestDurationCount, m.JobSelector, Dur(RateWindow))
+	return fmt.Sprintf("sum by (%s) (rate(%s{%s}[%s]))", m.By, contract.RequestDurationCount, m.JobSelector, Dur(RateWindow))
 }
 
 // RequestsIn is the PromQL of how many requests the window held, from the
@@ -221,12 +223,23 @@ func (m Model) RequestsIn(window time.Duration) string {
 // New builds the model for a spec.
 func New(s spec.Spec) Model {
 	job := contract.LabelJob + "=" + quote(s.Service.Name)
+	by := By
+	if s.Deploy.Target == "kubernetes" {
+		// One cluster may run the service in several namespaces (staging
+		// and production under one Prometheus): every selector keeps to
+		// this namespace and every aggregation keeps the label, so an
+		// outage in one never fires the other's alerts, and the alerts
+		// carry the namespace the operator's AlertmanagerConfig matches.
+		job += ", " + contract.LabelNamespace + "=" + quote(s.Kubernetes.Namespace)
+		by += ", " + contract.LabelNamespace
+	}
 	m := Model{
 		Service:        s.Service.Name,
 		SLOWindow:      time.Duration(s.SLO.Window),
 		LatencySeconds: s.SLO.LatencyThreshold.Seconds(),
 		LatencyLE:      LE(s.SLO.LatencyThreshold.Seconds()),
 		JobSelector:    job,
+		By:             by,
 		MinRequests:    s.SLO.MinRequests,
 	}
 	count := contract.RequestDurationCount
@@ -242,7 +255,7 @@ func New(s spec.Spec) Model {
 			// Without a single 5xx there is no 5xx series, and a ratio of
 			// nothing is no data, not 0: the "or" adds a zero rate for every
 			// job and environment that has requests.
-			badRateExpr: fmt.Sprintf("sum by (%s) (rate(%s{%s, %s=~\"5..\"}[%s]))\nor\n0 * %s{%s}", By, count, job, contract.LabelStatus, rw, RecordRequests, job),
+			badRateExpr: fmt.Sprintf("sum by (%s) (rate(%s{%s, %s=~\"5..\"}[%s]))\nor\n0 * %s{%s}", by, count, job, contract.LabelStatus, rw, RecordRequests, job),
 		},
 		{
 			Kind: "latency", Title: "latency", Target: s.SLO.LatencyObjective,
@@ -254,7 +267,7 @@ func New(s spec.Spec) Model {
 			// Every request lands in the +Inf bucket, and in the
 			// threshold's bucket when it is fast enough: the difference is
 			// the slow ones, 0 when none is slow.
-			badRateExpr: fmt.Sprintf("%s{%s}\n-\nsum by (%s) (rate(%s{%s, %s}[%s]))", RecordRequests, job, By, contract.RequestDurationBucket, job, m.LatencyLE, rw),
+			badRateExpr: fmt.Sprintf("%s{%s}\n-\nsum by (%s) (rate(%s{%s, %s}[%s]))", RecordRequests, job, by, contract.RequestDurationBucket, job, m.LatencyLE, rw),
 		},
 	}
 	return m

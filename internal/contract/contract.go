@@ -42,6 +42,9 @@ const (
 	LabelBucket = "le"
 	// LabelJob is the scrape job, named after the service.
 	LabelJob = "job"
+	// LabelNamespace is the Kubernetes namespace of a scraped target (the
+	// Prometheus Operator's ServiceMonitor adds it).
+	LabelNamespace = "namespace"
 
 	// Every OTel metric carries the instrumentation scope it came from.
 	LabelScopeName    = "otel_scope_name"
@@ -190,6 +193,9 @@ const (
 	LokiLabelService     = "service_name"
 	LokiLabelEnvironment = "deployment_environment_name"
 	LokiLabelLevel       = "level"
+	// LokiLabelK8sNamespace is resource attribute k8s.namespace.name, an
+	// index label on the Kubernetes target (its agent sets it).
+	LokiLabelK8sNamespace = "k8s_namespace_name"
 
 	LokiMetaTraceID   = "trace_id"
 	LokiMetaSpanID    = "span_id"
