@@ -149,24 +149,27 @@ func Groups(s spec.Spec) []RuleGroup {
 
 const rulesIntro = `# SLO rules for %s: target health, then multi-window multi-burn-rate alerts
 # (SRE workbook) on the availability and latency SLOs, fed by recorded
-# bad-request ratios; last, the observability stack's own health (Watchdog,
-# collector, Alertmanager, rule evaluation). Unit tests: ../tests/%s*.test.yml
+# bad-request ratios%s. Unit tests: ../tests/%s*.test.yml
 # (cd ../tests && promtool test rules *.test.yml).
 
 `
 
+// stackIntro ends the intro where the file holds the stack's own health.
+const stackIntro = "; last, the observability stack's own health (Watchdog,\n# collector, Alertmanager, rule evaluation)"
+
 func generate(s spec.Spec) ([]generators.File, error) {
 	// The compose stack's file also holds the stack's self-monitoring; a
 	// cluster's stack (kube-prometheus-stack) monitors itself.
-	groups, alerts := Groups(s), Alerts(s)
+	groups, alerts, stackPart := Groups(s), Alerts(s), ""
 	if ownStack(s) {
 		groups, alerts = append(groups, StackGroup(s)), append(alerts, StackAlerts(s)...)
+		stackPart = stackIntro
 	}
 	rules, err := generators.YAML("", RuleFile{Groups: groups})
 	if err != nil {
 		return nil, err
 	}
-	intro := []byte(fmt.Sprintf(rulesIntro, s.Service.Name, s.Service.Name))
+	intro := []byte(fmt.Sprintf(rulesIntro, s.Service.Name, stackPart, s.Service.Name))
 	files := []generators.File{{Path: RulesPath(s), Content: append(intro, rules...), Owner: generators.Owned}}
 	for _, set := range Tests(s) {
 		tests, err := generators.YAML("", set.File)
