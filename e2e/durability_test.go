@@ -16,6 +16,7 @@ type collectorConfig struct {
 	Receivers map[string]struct {
 		Include []string `yaml:"include"`
 		Storage string   `yaml:"storage"`
+		Retry   *retry   `yaml:"retry_on_failure"`
 	} `yaml:"receivers"`
 	Exporters map[string]struct {
 		SendingQueue *struct {
@@ -23,10 +24,7 @@ type collectorConfig struct {
 			Storage         string `yaml:"storage"`
 			BlockOnOverflow bool   `yaml:"block_on_overflow"`
 		} `yaml:"sending_queue"`
-		Retry *struct {
-			Enabled        bool   `yaml:"enabled"`
-			MaxElapsedTime string `yaml:"max_elapsed_time"`
-		} `yaml:"retry_on_failure"`
+		Retry *retry `yaml:"retry_on_failure"`
 	} `yaml:"exporters"`
 	Service struct {
 		Extensions []string `yaml:"extensions"`
@@ -37,6 +35,15 @@ type collectorConfig struct {
 		} `yaml:"pipelines"`
 	} `yaml:"service"`
 }
+
+// retry is a receiver's or exporter's retry_on_failure.
+type retry struct {
+	Enabled        bool   `yaml:"enabled"`
+	MaxElapsedTime string `yaml:"max_elapsed_time"`
+}
+
+// endless reports whether r retries until the data is accepted.
+func (r *retry) endless() bool { return r != nil && r.Enabled && r.MaxElapsedTime == "0" }
 
 // logDurabilityProblems lists what in a collector config loses log lines
 // when Loki is down for long or the collector restarts with a backlog:
@@ -58,6 +65,9 @@ func logDurabilityProblems(data []byte) []string {
 		rc := c.Receivers[r]
 		if rc.Storage == "" || !slices.Contains(c.Service.Extensions, rc.Storage) {
 			add("receiver %s keeps its offsets in memory", r)
+		}
+		if !rc.Retry.endless() {
+			add("receiver %s drops lines memory_limiter refuses (its offset has moved on)", r)
 		}
 		for _, g := range rc.Include {
 			if strings.Contains(g, "/var/lib/docker/containers/") {
@@ -83,7 +93,7 @@ func logDurabilityProblems(data []byte) []string {
 		case !q.BlockOnOverflow:
 			add("exporter %s drops lines when its queue is full", e)
 		}
-		if ec.Retry == nil || !ec.Retry.Enabled || ec.Retry.MaxElapsedTime != "0" {
+		if !ec.Retry.endless() {
 			add("exporter %s stops retrying (max_elapsed_time defaults to 5m): a longer outage drops lines", e)
 		}
 	}
@@ -106,7 +116,8 @@ func TestCollectorKeepsLogsThroughOutages(t *testing.T) {
 	sc, f := firstWith(t, "/otelcol/", ".yml")
 	orig := string(sc.Files[f])
 	for _, c := range []struct{ from, to, want string }{
-		{"max_elapsed_time: 0", "max_elapsed_time: 5m", "stops retrying"},
+		{"max_interval: 1m\n      max_elapsed_time: 0", "max_interval: 1m\n      max_elapsed_time: 5m", "stops retrying"},
+		{"max_interval: 30s\n      max_elapsed_time: 0", "max_interval: 30s\n      max_elapsed_time: 5m", "drops lines memory_limiter refuses"},
 		{"      storage: file_storage\n      block_on_overflow", "      block_on_overflow", "queues in memory"},
 		{"block_on_overflow: true", "block_on_overflow: false", "drops lines"},
 		{"processors: [memory_limiter]\n      exporters: [otlp_http/loki]", "processors: [memory_limiter, batch]\n      exporters: [otlp_http/loki]", "holds lines in memory"},

@@ -30,7 +30,7 @@ func TestNodeStackEndToEnd(t *testing.T) {
 		testtool.Missing(t, "starts four servers and a Node service: not run with -short")
 	}
 	bins := map[string]string{}
-	for _, b := range []string{"prometheus", "loki", "otelcol", "jaeger", "node", "npm"} {
+	for _, b := range []string{"prometheus", "loki", "otelcol", "jaeger", "node", "npm", blackboxBin} {
 		bins[b] = testtool.Require(t, b)
 	}
 	began := time.Now()
@@ -67,7 +67,7 @@ func TestNodeStackEndToEnd(t *testing.T) {
 	lokiProc := startLoki(t, bins["loki"], cfgDir, work, p)
 	collector := startCollector(t, bins["otelcol"], repo, s, work, p)
 	prom := startPrometheus(t, bins["prometheus"], cfgDir, work, p, "prometheus", p.prom, nil)
-	servers := []*proc{jaeger, lokiProc, collector, prom}
+	servers := []*proc{jaeger, lokiProc, collector, prom, startBlackbox(t, bins[blackboxBin], cfgDir, p)}
 	lokiURL := "http://" + loop(p.lokiHTTP)
 	promURL := "http://" + loop(p.prom)
 	jaegerURL := "http://" + loop(p.jgUI)
@@ -107,7 +107,7 @@ func TestNodeStackEndToEnd(t *testing.T) {
 	t.Logf("traffic sent: %s", time.Since(began).Round(time.Millisecond))
 
 	// 5. Logs in Loki.
-	lines := awaitLokiLines(t, ctx, lokiURL, s, began, known, servers)
+	lines := awaitLokiLines(t, ctx, lokiURL, s, began, known, "", servers)
 	checkLogLines(t, lines, e2eService, known)
 	checkLokiLabels(t, ctx, lokiURL)
 	checkLokiRules(t, ctx, lokiURL, s, servers)

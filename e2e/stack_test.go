@@ -77,7 +77,7 @@ func TestStackEndToEnd(t *testing.T) {
 		testtool.Missing(t, "starts five servers: not run with -short")
 	}
 	bins := map[string]string{}
-	for _, b := range []string{"prometheus", "loki", "otelcol", "jaeger", "alertmanager"} {
+	for _, b := range []string{"prometheus", "loki", "otelcol", "jaeger", "alertmanager", blackboxBin} {
 		bins[b] = testtool.Require(t, b)
 	}
 	goTool := testtool.Go(t)
@@ -114,7 +114,7 @@ func TestStackEndToEnd(t *testing.T) {
 	// A second Prometheus evaluates the rules of a96bf7a over the same
 	// scrapes, to compare their cost with the generated rules'.
 	promOld := startPrometheus(t, bins["prometheus"], cfgDir, work, p, "prometheus-old", p.promOld, func(dir string) { writeOldRules(t, dir) })
-	servers := []*proc{am, jaeger, lokiProc, collector, prom, promOld}
+	servers := []*proc{am, jaeger, lokiProc, collector, prom, promOld, startBlackbox(t, bins[blackboxBin], cfgDir, p)}
 
 	lokiURL := "http://" + loop(p.lokiHTTP)
 	promURL := "http://" + loop(p.prom)
@@ -178,7 +178,7 @@ func TestStackEndToEnd(t *testing.T) {
 	t.Logf("traffic sent: %s", time.Since(began).Round(time.Millisecond))
 
 	// 5. Logs in Loki: labels, structured metadata, time, filtering.
-	lines := awaitLokiLines(t, ctx, lokiURL, s, began, known, servers)
+	lines := awaitLokiLines(t, ctx, lokiURL, s, began, known, plainLine, servers)
 	checkLogLines(t, lines, e2eService, known)
 	checkRawLine(t, lines, plainLine)
 	checkOverriddenLines(t, lines)
@@ -396,6 +396,46 @@ func startAlertmanager(t *testing.T, bin, cfgDir, work string, p ports) *proc {
 		"--cluster.listen-address=")
 }
 
+// blackboxBin is the blackbox exporter as Debian packages it.
+const blackboxBin = "prometheus-blackbox-exporter"
+
+// startBlackbox runs the blackbox exporter with the generated config.
+func startBlackbox(t *testing.T, bin, cfgDir string, p ports) *proc {
+	return startProc(t, "blackbox", nil, bin, "--config.file="+filepath.Join(cfgDir, "blackbox", "blackbox.yml"),
+		"--web.listen-address="+loop(p.blackbox))
+}
+
+// probeOnLoopback points the probe job at the exporter on loopback, and its
+// probe of the service at the service's loopback port; other URLs stay.
+func probeOnLoopback(t *testing.T, job map[string]any, p ports) {
+	t.Helper()
+	rewrote := 0
+	relabels, _ := job["relabel_configs"].([]any)
+	for _, r := range relabels {
+		rc := r.(map[string]any)
+		if rc["target_label"] == "__address__" {
+			if fmt.Sprint(rc["replacement"]) != stack.Addr(stack.Blackbox, stack.BlackboxPort) {
+				t.Fatalf("prometheus.yml: the probe job sends its probes to %v", rc["replacement"])
+			}
+			rc["replacement"] = loop(p.blackbox)
+			rewrote++
+		}
+	}
+	scs, _ := job["static_configs"].([]any)
+	for _, sc := range scs {
+		targets, _ := sc.(map[string]any)["targets"].([]any)
+		for i, tg := range targets {
+			targets[i] = strings.Replace(fmt.Sprint(tg), "//"+stack.Addr(e2eService, p.service), "//"+loop(p.service), 1)
+			if targets[i] != tg {
+				rewrote++
+			}
+		}
+	}
+	if rewrote != 2 {
+		t.Fatalf("prometheus.yml: want the exporter's address and the service's probe URL rewritten, rewrote %d in %v", rewrote, job)
+	}
+}
+
 func startJaeger(t *testing.T, bin, cfgDir, work string, p ports) *proc {
 	d := loadYAML(t, filepath.Join(cfgDir, "jaeger", "config.yml"))
 	d.set(loop(p.jgHealth), "extensions", "healthcheckv2", "http", "endpoint")
@@ -479,9 +519,7 @@ func startPrometheus(t *testing.T, bin, cfgDir, work string, p ports, name strin
 		stack.Addr(stack.Alertmanager, stack.AlertmanagerPort):  loop(p.am),
 		// No Grafana runs here (none builds on the test machines): its
 		// target stays down, as it would in a broken stack.
-		stack.Addr(stack.Grafana, stack.GrafanaPort): loop(p.grafana),
-		// No blackbox exporter runs here either (checks/ runs it with the
-		// generated config): its target stays down too.
+		stack.Addr(stack.Grafana, stack.GrafanaPort):   loop(p.grafana),
 		stack.Addr(stack.Blackbox, stack.BlackboxPort): loop(p.blackbox),
 	}
 	jobs, _ := d.get("scrape_configs").([]any)
@@ -502,6 +540,7 @@ func startPrometheus(t *testing.T, bin, cfgDir, work string, p ports, name strin
 	for i, j := range jobs {
 		if j.(map[string]any)["job_name"] == prometheus.ProbeJob {
 			// Probe targets are URLs the blackbox exporter requests.
+			probeOnLoopback(t, j.(map[string]any), p)
 			continue
 		}
 		scs, _ := j.(map[string]any)["static_configs"].([]any)
@@ -1190,17 +1229,22 @@ func getText(ctx context.Context, url string) (string, error) {
 // awaitLokiLines waits until Loki holds the service's lines since began,
 // with at least 3 recovered panics (or thrown errors) and a line of the
 // known trace, and returns them.
-func awaitLokiLines(t *testing.T, ctx context.Context, lokiURL string, s spec.Spec, began time.Time, known string, servers []*proc) []lokiLine {
+func awaitLokiLines(t *testing.T, ctx context.Context, lokiURL string, s spec.Spec, began time.Time, known, raw string, servers []*proc) []lokiLine {
 	t.Helper()
 	var lines []lokiLine
-	eventually(t, 60*time.Second, "the panics and the known request in Loki", servers, func() error {
+	eventually(t, 60*time.Second, "the panics, the known request and the raw line in Loki", servers, func() error {
 		var err error
 		lines, err = queryLoki(ctx, lokiURL, loki.Selector(s), began)
 		if err != nil {
 			return err
 		}
-		panics, sawKnown := 0, false
+		// A line that is not JSON waits for the next one or the
+		// recombine's flush (it may start a stack trace).
+		panics, sawKnown, sawRaw := 0, false, raw == ""
 		for _, l := range lines {
+			if strings.TrimRight(l.line, "\n") == raw {
+				sawRaw = true
+			}
 			if l.json[contract.LogMessage] == contract.LogPanicMessage {
 				panics++
 			}
@@ -1208,8 +1252,8 @@ func awaitLokiLines(t *testing.T, ctx context.Context, lokiURL string, s spec.Sp
 				sawKnown = true
 			}
 		}
-		if panics < 3 || !sawKnown {
-			return fmt.Errorf("%d lines, %d panics, known trace seen: %v", len(lines), panics, sawKnown)
+		if panics < 3 || !sawKnown || !sawRaw {
+			return fmt.Errorf("%d lines, %d panics, known trace seen: %v, raw line seen: %v", len(lines), panics, sawKnown, sawRaw)
 		}
 		return nil
 	})
