@@ -54,7 +54,8 @@ func TestNodeStackEndToEnd(t *testing.T) {
 		t.Fatalf("npm install: %v\n%s", err, out)
 	}
 	t.Setenv("npm_config_prefer_offline", "true")
-	s := initService(t, repo, p, logFile, "--otlp-protocol", "grpc")
+	pub := startPublicURL(t)
+	s := initService(t, repo, p, logFile, "--otlp-protocol", "grpc", "--probe-urls", pub.URL)
 	args, err := nodefixture.StartArgs(repo)
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +68,7 @@ func TestNodeStackEndToEnd(t *testing.T) {
 	lokiProc := startLoki(t, bins["loki"], cfgDir, work, p)
 	collector := startCollector(t, bins["otelcol"], repo, s, work, p)
 	prom := startPrometheus(t, bins["prometheus"], cfgDir, work, p, "prometheus", p.prom, nil)
-	servers := []*proc{jaeger, lokiProc, collector, prom, startBlackbox(t, bins[blackboxBin], cfgDir, p)}
+	servers := []*proc{jaeger, lokiProc, collector, prom, startBlackbox(t, bins[blackboxBin], cfgDir, p, pub)}
 	lokiURL := "http://" + loop(p.lokiHTTP)
 	promURL := "http://" + loop(p.prom)
 	jaegerURL := "http://" + loop(p.jgUI)

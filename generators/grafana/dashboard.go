@@ -308,9 +308,11 @@ func Build(s spec.Spec) Dashboard {
 				Refresh: 2, Sort: 1, IncludeAll: true, Multi: true, AllValue: ".*",
 			},
 			{
+				// All is every line, those without a level too: the
+				// runtime's crash output is kept raw, with none.
 				Name: varLevel, Label: "Log level", Type: "custom",
 				Query:      strings.Join([]string{contract.LevelDebug, contract.LevelInfo, contract.LevelWarn, contract.LevelError}, ","),
-				IncludeAll: true, Multi: true, AllValue: ".+",
+				IncludeAll: true, Multi: true, AllValue: ".*",
 			},
 		}},
 		Annotations: Annotations{List: []Annotation{{
