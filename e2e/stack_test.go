@@ -1131,10 +1131,31 @@ func collectSelectors(v any, selectors map[string]string) {
 var dashboardVar = regexp.MustCompile(`\$\{?[A-Za-z_][A-Za-z0-9_]*\}?`)
 
 // expandLogVars turns a dashboard's LogQL into what Loki receives with
-// every variable at "All": intervals become 5m, other variables (used in
-// =~ matchers) match any value.
-func expandLogVars(q string) string {
-	return dashboardVar.ReplaceAllString(expandGrafanaVars(q), ".+")
+// every variable at "All": intervals become 5m, a variable with an
+// allValue takes it (as Grafana sends it), any other (used in =~
+// matchers) matches any value.
+func expandLogVars(q string, allValues map[string]string) string {
+	return dashboardVar.ReplaceAllStringFunc(expandGrafanaVars(q), func(v string) string {
+		if all, ok := allValues[strings.Trim(v, "${}")]; ok {
+			return all
+		}
+		return ".+"
+	})
+}
+
+// allValues maps each templating variable of a dashboard to its allValue.
+func allValues(doc any) map[string]string {
+	out := map[string]string{}
+	d, _ := doc.(map[string]any)
+	tpl, _ := d["templating"].(map[string]any)
+	list, _ := tpl["list"].([]any)
+	for _, v := range list {
+		m, _ := v.(map[string]any)
+		if all, ok := m["allValue"].(string); ok && all != "" {
+			out[fmt.Sprint(m["name"])] = all
+		}
+	}
+	return out
 }
 
 // checkDashboardLogQueries runs every Loki query of the generated
@@ -1144,9 +1165,10 @@ func checkDashboardLogQueries(t *testing.T, ctx context.Context, base, cfgDir st
 	t.Helper()
 	n := 0
 	for _, doc := range readDashboards(t, cfgDir) {
+		all := allValues(doc)
 		walkExprs(doc, "loki", false, func(q string) {
 			n++
-			expr := expandLogVars(q)
+			expr := expandLogVars(q, all)
 			if strings.HasPrefix(strings.TrimSpace(expr), "{") {
 				got, err := queryLoki(ctx, base, expr, since)
 				if err != nil {
