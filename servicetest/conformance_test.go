@@ -65,6 +65,9 @@ type facts struct {
 //	GET  /panic         panics (Go) or throws (Node)
 //	GET  /fail          answers 503
 //	POST /upload        reads the body
+//	GET  /api/user      on a router mounted under /api: 200, 401 with
+//	                    ?deny=1, 500 with ?boom=1 (through the framework's
+//	                    error path where it has one)
 
 // variant is a set of answers the service is regenerated with; cases run
 // against the variant they name, in table order, on one process.
@@ -120,6 +123,7 @@ var conformance = []conformanceCase{
 	{name: "panic line and Sentry event", variant: "default", run: casePanic},
 	{name: "Sentry repeat filter", variant: "default", run: caseSentryRepeats},
 	{name: "metrics", variant: "default", run: caseMetrics},
+	{name: "mounted route on errors", variant: "default", run: caseMountedRoute},
 	{name: "exemplars", variant: "default", run: caseExemplars, cannot: map[string]string{
 		"node": "@opentelemetry/exporter-prometheus (0.223) writes no exemplars, in either exposition format",
 	}},
@@ -461,6 +465,38 @@ func caseMetrics(t *testing.T, c *caseRun) {
 	for _, want := range []string{contract.ActiveRequests, `error_type="503"`, "service_instance_id=", "host_name="} {
 		if !strings.Contains(text, want) {
 			t.Errorf("/metrics has no %s", want)
+		}
+	}
+}
+
+// caseMountedRoute: a route of a router mounted under /api keeps its full
+// template whether it succeeds, refuses or fails. A refusal labelled
+// /user and a success /api/user split every per-route ratio and SLO.
+func caseMountedRoute(t *testing.T, c *caseRun) {
+	for _, q := range []string{"", "?deny=1", "?boom=1"} {
+		get(t, c.r.base+"/api/user"+q, "")
+	}
+	time.Sleep(200 * time.Millisecond)
+	codes := map[string]bool{}
+	for _, line := range strings.Split(scrape(t, c.r.metrics, ""), "\n") {
+		if !strings.HasPrefix(line, contract.RequestDurationCount+"{") {
+			continue
+		}
+		if strings.Contains(line, contract.LabelRoute+`="/user"`) {
+			t.Errorf("a request under /api lost the mount path: %s", line)
+		}
+		if !strings.Contains(line, contract.LabelRoute+`="/api/user"`) {
+			continue
+		}
+		for _, code := range []string{"200", "401", "500"} {
+			if strings.Contains(line, contract.LabelStatus+`="`+code+`"`) {
+				codes[code] = true
+			}
+		}
+	}
+	for _, code := range []string{"200", "401", "500"} {
+		if !codes[code] {
+			t.Errorf("no %s series with %s=\"/api/user\"", code, contract.LabelRoute)
 		}
 	}
 }

@@ -126,6 +126,19 @@ app.get('/crash', (_req, res) => {
 app.get('/debug/tracer-provider', (_req, res) => {
   res.json({ provider: (trace.getTracerProvider()` + tsOnly(ts, " as any") + `).getDelegate().constructor.name });
 });
+const api = express.Router();
+api.get('/user', (req, res, next) => {
+  if (req.query.deny) {
+    next(Object.assign(new Error('unauthorized'), { status: 401 }));
+    return;
+  }
+  if (req.query.boom) {
+    next(new Error('user store down'));
+    return;
+  }
+  res.json({ user: 'ana' });
+});
+app.use('/api', api);
 app.use(errorHandler);
 closeOnShutdown(app.listen(Number(process.env.PORT), '127.0.0.1'));
 `)
@@ -168,6 +181,18 @@ app.get('/crash', async () => {
   return { crashing: true };
 });
 app.get('/debug/tracer-provider', async () => ({ provider: (trace.getTracerProvider()` + tsOnly(ts, " as any") + `).getDelegate().constructor.name }));
+app.register(async (api) => {
+  api.get('/user', async (req) => {
+    const q = req.query` + tsOnly(ts, " as { deny?: string; boom?: string }") + `;
+    if (q.deny) {
+      throw Object.assign(new Error('unauthorized'), { statusCode: 401 });
+    }
+    if (q.boom) {
+      throw new Error('user store down');
+    }
+    return { user: 'ana' };
+  });
+}, { prefix: '/api' });
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
 `)
 	return b.String()
