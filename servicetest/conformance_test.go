@@ -66,8 +66,9 @@ type facts struct {
 //	GET  /fail          answers 503
 //	POST /upload        reads the body
 //	GET  /api/user      on a router mounted under /api: 200, 401 with
-//	                    ?deny=1, 500 with ?boom=1 (through the framework's
-//	                    error path where it has one)
+//	                    ?deny=1, 503 with ?shed=1, 500 with ?boom=1
+//	                    (through the framework's error path where it has
+//	                    one: an error with a status, a plain error)
 
 // variant is a set of answers the service is regenerated with; cases run
 // against the variant they name, in table order, on one process.
@@ -116,6 +117,7 @@ var conformance = []conformanceCase{
 	{name: "redaction by key and by value", variant: "default", run: caseRedaction},
 	{name: "raw path not logged", variant: "default", run: caseNoRawPath},
 	{name: "security headers and probes", variant: "default", run: caseSecurityHeaders},
+	{name: "probes bypass the service's middleware", variant: "default", run: caseProbesBypassService},
 	{name: "body limit", variant: "default", run: caseBodyLimit},
 	{name: "chunked body limit", variant: "default", run: caseChunkedBodyLimit, cannot: map[string]string{
 		"node": "a body without Content-Length is bounded by the framework's body parser (Express: the parser's own limit, 100 kB for express.json), not by edge.max_body_bytes: the edge cannot see its size before the route reads it",
@@ -124,6 +126,7 @@ var conformance = []conformanceCase{
 	{name: "Sentry repeat filter", variant: "default", run: caseSentryRepeats},
 	{name: "metrics", variant: "default", run: caseMetrics},
 	{name: "mounted route on errors", variant: "default", run: caseMountedRoute},
+	{name: "a chosen 5xx is no panic", variant: "default", run: caseChosen5xx},
 	{name: "exemplars", variant: "default", run: caseExemplars, cannot: map[string]string{
 		"node": "@opentelemetry/exporter-prometheus (0.223) writes no exemplars, in either exposition format",
 	}},
@@ -466,6 +469,55 @@ func caseMetrics(t *testing.T, c *caseRun) {
 		if !strings.Contains(text, want) {
 			t.Errorf("/metrics has no %s", want)
 		}
+	}
+}
+
+// caseProbesBypassService: the service's own middleware (a load shedder
+// answering 503) runs for its routes, never for the probes: a liveness
+// probe that fails with the database restarts pods that are fine.
+func caseProbesBypassService(t *testing.T, c *caseRun) {
+	status := func(path string) int {
+		req := request(t, c.r.base+path, "")
+		req.Header.Set("X-Overloaded", "1")
+		resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := status("/hello/shed"); code != http.StatusServiceUnavailable {
+		t.Fatalf("the service's own middleware answered /hello/shed with %d, not 503: the case proves nothing", code)
+	}
+	for _, p := range []string{contract.HealthLivenessPath, contract.HealthReadinessPath} {
+		if code := status(p); code != http.StatusOK {
+			t.Errorf("%s answered %d while the service sheds load: its own middleware ran for the probe", p, code)
+		}
+	}
+}
+
+// caseChosen5xx: a 503 the service answers on purpose (an error that
+// carries its status, where the framework has one) keeps its status and is
+// neither a panic line nor a Sentry event, while a plain error is both.
+func caseChosen5xx(t *testing.T, c *caseRun) {
+	shed := randomHex(16)
+	if code := get(t, c.r.base+"/api/user?shed=1", shed).StatusCode; code != http.StatusServiceUnavailable {
+		t.Errorf("GET /api/user?shed=1: %d, want the chosen 503", code)
+	}
+	// The panic of a plain error arrives; the chosen 503's would have too.
+	boom := randomHex(16)
+	get(t, c.r.base+"/api/user?boom=1", boom)
+	logLine(t, c.r, contract.LogPanicMessage, boom)
+	waitFor(t, 15*time.Second, "Sentry event for the plain error", func() bool { return c.r.sentry.eventWithTrace(boom) != nil })
+	for _, line := range c.r.logs.lines() {
+		var l map[string]any
+		if json.Unmarshal(line, &l) == nil && l[contract.LogMessage] == contract.LogPanicMessage && l[contract.LogTraceID] == shed {
+			t.Errorf("the chosen 503 was logged as a panic: %s", line)
+		}
+	}
+	if c.r.sentry.eventWithTrace(shed) != nil {
+		t.Errorf("the chosen 503 was reported to Sentry")
 	}
 }
 

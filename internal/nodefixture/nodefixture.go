@@ -96,6 +96,15 @@ func nodeApp(framework string, esm, ts bool) string {
 		b.WriteString(`
 const app = express();
 observe(app);
+// The service's own load shedder, after obsgen's middleware: the probes
+// must never reach it.
+app.use((req, res, next) => {
+  if (req.headers['x-overloaded']) {
+    res.status(503).json({ error: 'overloaded' });
+    return;
+  }
+  next();
+});
 app.get('/hello/:name', (req, res) => {
   logger.info({ password: 'hunter2' }, 'saying hello');
   res.json({ hello: req.params.name });
@@ -132,6 +141,10 @@ api.get('/user', (req, res, next) => {
     next(Object.assign(new Error('unauthorized'), { status: 401 }));
     return;
   }
+  if (req.query.shed) {
+    next(Object.assign(new Error('overloaded'), { status: 503 }));
+    return;
+  }
   if (req.query.boom) {
     next(new Error('user store down'));
     return;
@@ -153,6 +166,14 @@ closeOnShutdown(app.listen(Number(process.env.PORT), '127.0.0.1'));
 	b.WriteString(`
 const app = Fastify();
 observe(app);
+// The service's own load shedder, after obsgen's hooks: the probes must
+// never reach it.
+app.addHook('onRequest', async (req, reply) => {
+  if (req.headers['x-overloaded']) {
+    reply.code(503).send({ error: 'overloaded' });
+    return reply;
+  }
+});
 app.get('/hello/:name', async (req) => {
   logger.info({ password: 'hunter2' }, 'saying hello');
   return { hello: (req.params` + tsOnly(ts, " as { name: string }") + `).name };
@@ -183,9 +204,12 @@ app.get('/crash', async () => {
 app.get('/debug/tracer-provider', async () => ({ provider: (trace.getTracerProvider()` + tsOnly(ts, " as any") + `).getDelegate().constructor.name }));
 app.register(async (api) => {
   api.get('/user', async (req) => {
-    const q = req.query` + tsOnly(ts, " as { deny?: string; boom?: string }") + `;
+    const q = req.query` + tsOnly(ts, " as { deny?: string; shed?: string; boom?: string }") + `;
     if (q.deny) {
       throw Object.assign(new Error('unauthorized'), { statusCode: 401 });
+    }
+    if (q.shed) {
+      throw Object.assign(new Error('overloaded'), { statusCode: 503 });
     }
     if (q.boom) {
       throw new Error('user store down');
