@@ -22,26 +22,6 @@ func k8sSpec(receiver string) spec.Spec {
 	return s
 }
 
-func TestParseMatcher(t *testing.T) {
-	for in, want := range map[string]AMMatcher{
-		`severity="page"`:    {Name: "severity", Value: "page", MatchType: "="},
-		`slo=~".+"`:          {Name: "slo", Value: ".+", MatchType: "=~"},
-		`env!="dev"`:         {Name: "env", Value: "dev", MatchType: "!="},
-		`a!~"x\"y"`:          {Name: "a", Value: `x"y`, MatchType: "!~"},
-		`alertname="A=B!=C"`: {Name: "alertname", Value: "A=B!=C", MatchType: "="},
-	} {
-		got, err := parseMatcher(in)
-		if err != nil || got != want {
-			t.Errorf("%s: got %+v, %v; want %+v", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{`severity`, `="x"`, `a=x`, `a~"x"`} {
-		if _, err := parseMatcher(bad); err == nil {
-			t.Errorf("%s was accepted", bad)
-		}
-	}
-}
-
 // TestRulesAreTheRulesFile: the PrometheusRule's groups are the groups of
 // the target's rule file (the promtool tests' subject), and no alert stamps
 // a namespace: the label comes from the series (checks/k8s proves with
