@@ -420,29 +420,17 @@ func KubePrometheusStackValues(s spec.Spec) m {
 // LokiValues are values for the grafana/loki chart: the same otlp_config
 // as the compose target's Loki (loki.yml), so the level is an index label
 // and trace_id, span_id and request_id stay structured metadata.
-func LokiValues(s spec.Spec) (m, error) {
-	f, err := loki.Config(s)
-	if err != nil {
-		return nil, err
-	}
-	var cfg m
-	if err := yaml.Unmarshal(f.Content, &cfg); err != nil {
-		return nil, fmt.Errorf("compose loki config: %w", err)
-	}
-	otlp, err := lookup(cfg, "limits_config", "otlp_config")
-	if err != nil {
-		return nil, fmt.Errorf("compose loki config: %w", err)
-	}
-	o := otlp.(m)
+func LokiValues(s spec.Spec) m {
+	o := loki.OTLP()
 	// Loki's default index labels (distributor.otlp.
 	// default_resource_attributes_as_index_labels) include per-pod
 	// attributes: k8s.pod.name, service.instance.id, k8s.replicaset.name
 	// make a stream per pod and per rollout. They are matched before any
 	// rule of otlp_config, so demoting them takes ignore_defaults and the
 	// index labels listed; every other attribute is structured metadata.
-	o["resource_attributes"] = m{
-		"ignore_defaults":   true,
-		"attributes_config": []any{m{"action": "index_label", "attributes": LokiIndexedResourceAttributes}},
+	o.ResourceAttributes = &loki.ResourceAttributes{
+		IgnoreDefaults:   true,
+		AttributesConfig: []loki.AttributesConfig{{Action: loki.IndexLabel, Attributes: LokiIndexedResourceAttributes}},
 	}
 	tenant := LokiTenant(s)
 	loki := m{
@@ -468,7 +456,7 @@ func LokiValues(s spec.Spec) (m, error) {
 			"folder":          lokiRulesRoot + "/" + tenant,
 			"searchNamespace": "ALL",
 		}},
-	}, nil
+	}
 }
 
 // lokiRulesRoot is the ruler's local rule storage: one folder per tenant.
@@ -486,7 +474,7 @@ func LokiTenant(s spec.Spec) string {
 
 // LokiIndexedResourceAttributes are the resource attributes Loki indexes:
 // the service, its environment and where it runs, none of them per pod.
-var LokiIndexedResourceAttributes = []any{
+var LokiIndexedResourceAttributes = []string{
 	"service.name", "service.namespace",
 	"deployment.environment", "deployment.environment.name",
 	"k8s.cluster.name", "k8s.namespace.name", "k8s.container.name", "k8s.deployment.name",
@@ -497,10 +485,7 @@ func clusterValues(s spec.Spec) ([]generators.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	lv, err := LokiValues(s)
-	if err != nil {
-		return nil, err
-	}
+	lv := LokiValues(s)
 	docs := []struct {
 		path, intro string
 		v           any

@@ -52,22 +52,23 @@ type configView struct {
 	LabelService     string
 	LabelLevel       string
 	AlertmanagerAddr string
+	OTLP             OTLPConfig
 }
 
-// Config renders the local stack's Loki config (loki.yml); the Kubernetes
-// target takes its otlp_config from it.
-func Config(s spec.Spec) (generators.File, error) {
+// config renders the local stack's Loki config (loki.yml).
+func config(s spec.Spec) (generators.File, error) {
 	return generators.RenderFile("loki/loki.yml.tmpl", ConfigPath(s), generators.Owned, configView{
 		Port:             stack.LokiPort,
 		Tenant:           stack.LokiTenant,
 		LabelService:     contract.LokiLabelService,
 		LabelLevel:       contract.LokiLabelLevel,
 		AlertmanagerAddr: stack.Addr(stack.Alertmanager, stack.AlertmanagerPort),
+		OTLP:             OTLP(),
 	})
 }
 
 func generate(s spec.Spec) ([]generators.File, error) {
-	cfg, err := Config(s)
+	cfg, err := config(s)
 	if err != nil {
 		return nil, err
 	}
