@@ -79,7 +79,7 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	var files []generators.File
 	// Loki's config and rule folder are the local stack's; the Kubernetes
 	// chart ships the same rules to the cluster's Loki. Runbooks are for both.
-	if s.Deploy.Target == "compose" {
+	if s.Deploy.Target.IsCompose() {
 		files = append(files, cfg, generators.File{Path: RulesPath(s), Content: ruleFile, Mode: 0o644, Owner: generators.Owned})
 	}
 	for _, r := range RuleSet(s).Groups[0].Rules {
@@ -129,7 +129,7 @@ type runbookView struct {
 // matchers (already formatted, e.g. level="error").
 func Selector(s spec.Spec, extra ...string) string {
 	sel := contract.LokiLabelService + "=" + quote(s.Service.Name)
-	if s.Deploy.Target == "kubernetes" {
+	if s.Deploy.Target.IsKubernetes() {
 		// The cluster may run the service in several namespaces (staging
 		// and production): keep to this one, as the Prometheus rules do.
 		sel += ", " + contract.LokiLabelK8sNamespace + "=" + quote(s.Kubernetes.Namespace)
