@@ -130,20 +130,13 @@ func TestDisabledForCompose(t *testing.T) {
 // log path selects the container instead.
 func TestAgentKeepsPodLinesWithoutDockerLabels(t *testing.T) {
 	s := k8sSpec("none")
-	cfg, err := AgentConfig(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recv, err := lookup(cfg, "receivers", "file_log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, op := range recv.(m)["operators"].([]any) {
-		if o, _ := op.(m); o["type"] == "filter" && o["id"] != "drop_health_checks" {
-			t.Errorf("agent keeps filter %v: pod lines have no Docker attrs", o)
+	recv := agentLogReceiver(s)
+	for _, o := range recv.Operators.List() {
+		if o.Type == "filter" && o.ID != "drop_health_checks" {
+			t.Errorf("agent keeps filter %+v: pod lines have no Docker attrs", o)
 		}
 	}
-	if inc := recv.(m)["include"]; !reflect.DeepEqual(inc, []any{podLogGlob(s)}) {
-		t.Errorf("agent reads %v, want only the service container's pod logs %s", inc, podLogGlob(s))
+	if !reflect.DeepEqual(recv.Include, []string{podLogGlob(s)}) {
+		t.Errorf("agent reads %v, want only the service container's pod logs %s", recv.Include, podLogGlob(s))
 	}
 }
