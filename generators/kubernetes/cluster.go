@@ -53,7 +53,7 @@ func agentLogReceiver(s spec.Spec) otelcol.FileLog {
 	r.Operators.SourceFilter = nil
 	// The kubelet's CRI lines carry no newline of their own (Docker's
 	// json-file lines do): crash lines join with one.
-	nl := "\n"
+	nl := otelcol.Quoted("\n")
 	r.Operators.JoinCrash.CombineWith = &nl
 	r.Include = []string{podLogGlob(s)}
 	// The container parser reads the pod's identity from the path.

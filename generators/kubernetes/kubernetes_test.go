@@ -4,6 +4,9 @@ import (
 	"reflect"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
+	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/generators/alertmanager"
 	"github.com/obsgen/obsgen/generators/rules"
 	"github.com/obsgen/obsgen/internal/spec"
@@ -139,4 +142,51 @@ func TestAgentKeepsPodLinesWithoutDockerLabels(t *testing.T) {
 	if !reflect.DeepEqual(recv.Include, []string{podLogGlob(s)}) {
 		t.Errorf("agent reads %v, want only the service container's pod logs %s", recv.Include, podLogGlob(s))
 	}
+}
+
+// The kubelet's CRI lines carry no newline of their own, so the agent
+// joins a crash's lines with one. The values file must say so to the
+// YAML parser Helm reads it with: a block scalar of a lone newline
+// ("|2+" and no content line) reads back as "", which glues a stack's
+// frames into one line.
+func TestAgentJoinsCrashLinesWithNewline(t *testing.T) {
+	b, err := generators.YAML("", AgentValues(k8sSpec("none")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Config struct {
+			Receivers struct {
+				FileLog struct {
+					Operators []struct {
+						Type        string  `yaml:"type"`
+						CombineWith *string `yaml:"combine_with"`
+					} `yaml:"operators"`
+				} `yaml:"file_log"`
+			} `yaml:"receivers"`
+		} `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, op := range v.Config.Receivers.FileLog.Operators {
+		if op.Type != "recombine" {
+			continue
+		}
+		found = true
+		if op.CombineWith == nil || *op.CombineWith != "\n" {
+			t.Errorf("agent's recombine reads back combine_with %q, want a newline", deref(op.CombineWith))
+		}
+	}
+	if !found {
+		t.Fatal("agent has no recombine operator")
+	}
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return "<unset>"
+	}
+	return *p
 }

@@ -42,7 +42,7 @@ type (
 	Operator struct {
 		AddMetadataFromFilepath *bool      `yaml:"add_metadata_from_filepath,omitempty"`
 		CombineField            string     `yaml:"combine_field,omitempty"`
-		CombineWith             *string    `yaml:"combine_with,omitempty"`
+		CombineWith             *Quoted    `yaml:"combine_with,omitempty"`
 		Expr                    string     `yaml:"expr,omitempty"`
 		Field                   string     `yaml:"field,omitempty"`
 		Fields                  []string   `yaml:"fields,omitempty"`
@@ -119,6 +119,19 @@ func (o Operators) List() []Operator {
 // MarshalYAML writes the list.
 func (o Operators) MarshalYAML() (any, error) { return o.List(), nil }
 
+// Quoted is a string written double-quoted. The encoder writes a lone
+// newline as a block scalar with no content line ("|2+"), which YAML
+// parsers, Helm's among them, read back as "".
+type Quoted string
+
+// MarshalYAML writes the value as a double-quoted scalar.
+func (q Quoted) MarshalYAML() (any, error) {
+	return &yaml.Node{Kind: yaml.ScalarNode, Style: yaml.DoubleQuotedStyle, Value: string(q)}, nil
+}
+
+// String is the value, for templates.
+func (q Quoted) String() string { return string(q) }
+
 // Duration is a duration written as given, unquoted: 0 (no limit) is a
 // number to the collector as the compose file writes it.
 type Duration string
@@ -140,7 +153,7 @@ func NewFileLog(s spec.Spec) FileLog {
 	include := p.Include
 	// Crash lines join with a newline, except Docker's json-file lines,
 	// which keep their own.
-	combineWith := "\n"
+	combineWith := Quoted("\n")
 	var ops Operators
 	if p.Docker {
 		include += "*"

@@ -15,6 +15,7 @@ import (
 func TestConfigRendersTheTypedValues(t *testing.T) {
 	for name, edit := range map[string]func(*spec.Spec){
 		"container logs": func(*spec.Spec) {},
+		"host log file":  func(s *spec.Spec) { s.Logs.Path = "/var/log/checkout/app.log" },
 		"no tracing":     func(s *spec.Spec) { s.Tracing.Enabled = false },
 	} {
 		t.Run(name, func(t *testing.T) {
