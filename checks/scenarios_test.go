@@ -28,7 +28,7 @@ func stackScenarios(t *testing.T) []scenario {
 	t.Helper()
 	var out []scenario
 	for _, sc := range scenarios(t) {
-		if sc.Spec.Deploy.Target == "compose" {
+		if sc.Spec.Deploy.Target.IsCompose() {
 			out = append(out, sc)
 		}
 	}

@@ -29,7 +29,7 @@ func funcMap() template.FuncMap {
 	delete(m, "expandenv")
 	m["toYaml"] = toYAML
 	m["yamlQuote"] = yamlQuote
-	m["jsonQuote"] = jsonQuote
+	m["jsonQuote"] = JSONQuote
 	m["promLabel"] = promLabelValue
 	m["goString"] = strconv.Quote
 	return m
@@ -43,10 +43,12 @@ func toYAML(v any) (string, error) {
 // yamlQuote renders s as a double-quoted YAML scalar.
 func yamlQuote(s string) string {
 	// A JSON string is a valid double-quoted YAML scalar.
-	return jsonQuote(s)
+	return JSONQuote(s)
 }
 
-func jsonQuote(s string) string {
+// JSONQuote renders s as a JSON string, which is also a valid
+// double-quoted YAML scalar and an OTTL/expr string literal.
+func JSONQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }

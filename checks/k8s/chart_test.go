@@ -202,7 +202,7 @@ func TestDeploymentContract(t *testing.T) {
 			// GOMEMLIMIT, V8's heap limit for Node (GOMEMLIMIT means
 			// nothing to it).
 			limitEnv, other, wants := "GOMEMLIMIT", "NODE_OPTIONS", map[string]string{"256Mi": "230MiB", "1Gi": "921MiB", "512Mi": "460MiB"}
-			if sc.Spec.Service.Language == "node" {
+			if sc.Spec.Service.Language.IsNode() {
 				limitEnv, other = other, limitEnv
 				wants = map[string]string{"256Mi": "--max-old-space-size=192", "1Gi": "--max-old-space-size=768", "512Mi": "--max-old-space-size=384"}
 			}

@@ -91,7 +91,7 @@ const ReceiverHeartbeat = "heartbeat"
 // (Prometheus, Alertmanager, their network) stops.
 func withHeartbeat(c Config, s spec.Spec) Config {
 	route := Route{
-		Receiver: ReceiverHeartbeat, Matchers: []string{matcher("alertname", rules.AlertWatchdog)},
+		Receiver: ReceiverHeartbeat, Matchers: []Matcher{equal("alertname", rules.AlertWatchdog)},
 		GroupBy: []string{"alertname"}, GroupWait: "0s", GroupInterval: "1m", RepeatInterval: "1m",
 	}
 	c.Route.Routes = append([]Route{route}, c.Route.Routes...)
@@ -118,21 +118,21 @@ type Global struct {
 
 // Route is a node of the routing tree.
 type Route struct {
-	Receiver       string   `yaml:"receiver"`
-	Matchers       []string `yaml:"matchers,omitempty"`
-	GroupBy        []string `yaml:"group_by,omitempty"`
-	GroupWait      string   `yaml:"group_wait,omitempty"`
-	GroupInterval  string   `yaml:"group_interval,omitempty"`
-	RepeatInterval string   `yaml:"repeat_interval,omitempty"`
-	Routes         []Route  `yaml:"routes,omitempty"`
+	Receiver       string    `yaml:"receiver"`
+	Matchers       []Matcher `yaml:"matchers,omitempty"`
+	GroupBy        []string  `yaml:"group_by,omitempty"`
+	GroupWait      string    `yaml:"group_wait,omitempty"`
+	GroupInterval  string    `yaml:"group_interval,omitempty"`
+	RepeatInterval string    `yaml:"repeat_interval,omitempty"`
+	Routes         []Route   `yaml:"routes,omitempty"`
 }
 
 // InhibitRule mutes target alerts while a source alert fires with the same
 // values of the Equal labels.
 type InhibitRule struct {
-	SourceMatchers []string `yaml:"source_matchers"`
-	TargetMatchers []string `yaml:"target_matchers"`
-	Equal          []string `yaml:"equal"`
+	SourceMatchers []Matcher `yaml:"source_matchers"`
+	TargetMatchers []Matcher `yaml:"target_matchers"`
+	Equal          []string  `yaml:"equal"`
 }
 
 // Receiver is a named set of integrations.
@@ -207,10 +207,28 @@ func firstAnnotation(name string) string {
 	return `{{ $a := index .Alerts 0 }}{{ with .Alerts.Firing }}{{ $a = index . 0 }}{{ end }}{{ $a.Annotations.` + name + ` }}`
 }
 
-// anySLO matches the alerts of an SLO.
-var anySLO = slo.LabelSLO + `=~".+"`
+// Matcher is one label matcher. It stays structured so the Kubernetes
+// target's AlertmanagerConfig (which takes name, value and matchType
+// apart) converts it field by field; Alertmanager's own file takes the
+// string form.
+type Matcher struct {
+	Name string
+	// Op is =, !=, =~ or !~.
+	Op    string
+	Value string
+}
 
-func matcher(label, value string) string { return fmt.Sprintf("%s=%q", label, value) }
+// String is the matcher as alertmanager.yml writes it: label="value",
+// the value Go-quoted, which Alertmanager's matcher syntax accepts.
+func (m Matcher) String() string { return fmt.Sprintf("%s%s%q", m.Name, m.Op, m.Value) }
+
+// MarshalYAML writes the string form.
+func (m Matcher) MarshalYAML() (any, error) { return m.String(), nil }
+
+func equal(label, value string) Matcher { return Matcher{Name: label, Op: "=", Value: value} }
+
+// anySLO matches the alerts of an SLO.
+var anySLO = Matcher{Name: slo.LabelSLO, Op: "=~", Value: ".+"}
 
 // Build returns the configuration for a spec.
 func Build(s spec.Spec) Config {
@@ -225,8 +243,8 @@ func Build(s spec.Spec) Config {
 			GroupInterval:  "5m",
 			RepeatInterval: "4h",
 			Routes: []Route{
-				{Receiver: ReceiverPage, Matchers: []string{matcher(slo.LabelSeverity, slo.SeverityPage)}, RepeatInterval: "1h"},
-				{Receiver: ReceiverTicket, Matchers: []string{matcher(slo.LabelSeverity, slo.SeverityTicket)}, GroupWait: "5m", RepeatInterval: "1d"},
+				{Receiver: ReceiverPage, Matchers: []Matcher{equal(slo.LabelSeverity, slo.SeverityPage)}, RepeatInterval: "1h"},
+				{Receiver: ReceiverTicket, Matchers: []Matcher{equal(slo.LabelSeverity, slo.SeverityTicket)}, GroupWait: "5m", RepeatInterval: "1d"},
 			},
 		},
 		// Inhibition mutes only what the source explains. Labels missing on
@@ -238,28 +256,28 @@ func Build(s spec.Spec) Config {
 		InhibitRules: []InhibitRule{
 			{
 				// A page already says it: mute the ticket of the same SLO.
-				SourceMatchers: []string{matcher(slo.LabelSeverity, slo.SeverityPage), anySLO},
-				TargetMatchers: []string{matcher(slo.LabelSeverity, slo.SeverityTicket), anySLO},
+				SourceMatchers: []Matcher{equal(slo.LabelSeverity, slo.SeverityPage), anySLO},
+				TargetMatchers: []Matcher{equal(slo.LabelSeverity, slo.SeverityTicket), anySLO},
 				Equal:          []string{slo.LabelService, contract.LabelEnvironment, slo.LabelSLO},
 			},
 			{
 				// A service that is down or not scraped burns, or cannot
 				// measure, every budget: one page is enough.
-				SourceMatchers: []string{fmt.Sprintf("alertname=~%q", rules.AlertServiceDown+"|"+rules.AlertMetricsAbsent)},
-				TargetMatchers: []string{anySLO},
+				SourceMatchers: []Matcher{{Name: "alertname", Op: "=~", Value: rules.AlertServiceDown + "|" + rules.AlertMetricsAbsent}},
+				TargetMatchers: []Matcher{anySLO},
 				Equal:          []string{slo.LabelService, contract.LabelEnvironment},
 			},
 			{
 				// A certificate that pages at 3 days left is the one the
 				// 14-day ticket is about.
-				SourceMatchers: []string{matcher("alertname", rules.AlertCertExpiring)},
-				TargetMatchers: []string{matcher("alertname", rules.AlertCertExpiresSoon)},
+				SourceMatchers: []Matcher{equal("alertname", rules.AlertCertExpiring)},
+				TargetMatchers: []Matcher{equal("alertname", rules.AlertCertExpiresSoon)},
 				Equal:          []string{slo.LabelService, contract.LabelEnvironment, contract.LabelInstance},
 			},
 			{
 				// Every target of a down service is down.
-				SourceMatchers: []string{matcher("alertname", rules.AlertServiceDown)},
-				TargetMatchers: []string{matcher("alertname", rules.AlertTargetDown)},
+				SourceMatchers: []Matcher{equal("alertname", rules.AlertServiceDown)},
+				TargetMatchers: []Matcher{equal("alertname", rules.AlertTargetDown)},
 				Equal:          []string{slo.LabelService, contract.LabelEnvironment},
 			},
 		},

@@ -48,7 +48,7 @@ func generateCheckScript(s spec.Spec) ([]generators.File, error) {
 	}
 	// Only the compose target writes the local stack's configs; the
 	// Kubernetes chart is checked with helm lint (docs/kubernetes.md).
-	if s.Deploy.Target != "compose" {
+	if !s.Deploy.Target.IsCompose() {
 		v.PromConfig, v.Alertmanager, v.Collector = "", "", ""
 	}
 	f, err := generators.RenderFile("compose/check.sh.tmpl", self, generators.Owned, v)

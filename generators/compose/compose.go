@@ -528,7 +528,7 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	}
 	// Every target builds the image; only compose runs the local stack
 	// (Kubernetes deploys the image with the chart).
-	if s.Deploy.Target != "compose" {
+	if !s.Deploy.Target.IsCompose() {
 		return files, nil
 	}
 	stackYAML, err := Stack(s)

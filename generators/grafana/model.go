@@ -261,6 +261,9 @@ type Datasource struct {
 	IsDefault bool     `yaml:"isDefault"`
 	Editable  bool     `yaml:"editable"`
 	JSONData  JSONData `yaml:"jsonData"`
+	// SecureJSONData holds values Grafana stores encrypted (the Kubernetes
+	// target's Loki tenant header).
+	SecureJSONData map[string]string `yaml:"secureJsonData,omitempty"`
 }
 
 // JSONData holds the type-specific settings of every datasource type
@@ -274,6 +277,9 @@ type JSONData struct {
 	// loki
 	MaxLines      int            `yaml:"maxLines,omitempty"`
 	DerivedFields []DerivedField `yaml:"derivedFields,omitempty"`
+	// HTTPHeaderName1 names a header sent with every query; its value is
+	// secureJsonData's httpHeaderValue1.
+	HTTPHeaderName1 string `yaml:"httpHeaderName1,omitempty"`
 	// jaeger, tempo
 	TracesToLogsV2 *TracesToLogs `yaml:"tracesToLogsV2,omitempty"`
 	NodeGraph      *Toggle       `yaml:"nodeGraph,omitempty"`

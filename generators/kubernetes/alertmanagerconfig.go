@@ -1,10 +1,6 @@
 package kubernetes
 
 import (
-	"fmt"
-	"strconv"
-	"strings"
-
 	"gopkg.in/yaml.v3"
 
 	"github.com/obsgen/obsgen/generators/alertmanager"
@@ -155,43 +151,13 @@ func route(r alertmanager.Route) AMRoute {
 	return out
 }
 
-func matchers(ms []string) []AMMatcher {
+// matchers are the compose matchers in the operator's structured form.
+func matchers(ms []alertmanager.Matcher) []AMMatcher {
 	var out []AMMatcher
 	for _, m := range ms {
-		am, err := parseMatcher(m)
-		if err != nil {
-			// alertmanager.Build writes every matcher with fmt's %q: a
-			// failure here is a bug in obsgen, not in the answers.
-			panic(err)
-		}
-		out = append(out, am)
+		out = append(out, AMMatcher{Name: m.Name, Value: m.Value, MatchType: MatchType(m.Op)})
 	}
 	return out
-}
-
-// parseMatcher splits a matcher as alertmanager.Build writes it
-// (label="value", label=~"regex") into the operator's structured form.
-func parseMatcher(m string) (AMMatcher, error) {
-	i := strings.IndexAny(m, "=!")
-	if i <= 0 {
-		return AMMatcher{}, fmt.Errorf("matcher %q has no operator", m)
-	}
-	name, rest := m[:i], m[i:]
-	var op string
-	for _, o := range []string{"=~", "!~", "!=", "="} {
-		if strings.HasPrefix(rest, o) {
-			op = o
-			break
-		}
-	}
-	if op == "" {
-		return AMMatcher{}, fmt.Errorf("matcher %q has no operator", m)
-	}
-	value, err := strconv.Unquote(rest[len(op):])
-	if err != nil {
-		return AMMatcher{}, fmt.Errorf("matcher %q: value is not a quoted string", m)
-	}
-	return AMMatcher{Name: name, Value: value, MatchType: MatchType(op)}, nil
 }
 
 // MatchType is a matcher's operator (=, !=, =~, !~). It is written quoted:

@@ -1,18 +1,14 @@
 package kubernetes
 
 import (
-	"fmt"
 	"strconv"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/generators/loki"
 	"github.com/obsgen/obsgen/generators/ops"
 	"github.com/obsgen/obsgen/generators/otelcol"
 	"github.com/obsgen/obsgen/generators/slo"
-	"github.com/obsgen/obsgen/generators/stack"
 	"github.com/obsgen/obsgen/internal/spec"
 )
 
@@ -36,87 +32,33 @@ func GatewayOTLPEndpoint(s spec.Spec) string {
 // m is a YAML mapping; the encoder sorts its keys.
 type m = map[string]any
 
-// composeCollector is the compose target's collector config for s's
-// container-log variant: the source of the log semantics (parsing,
-// filters, labels, structured metadata) the agent reuses.
-func composeCollector(s spec.Spec) (m, error) {
-	s.Logs.Path = ""
-	files, err := otelcol.Generator.Generate(s)
-	if err != nil {
-		return nil, err
-	}
-	if len(files) != 1 {
-		return nil, fmt.Errorf("collector generator wrote %d files, want 1", len(files))
-	}
-	var cfg m
-	if err := yaml.Unmarshal(files[0].Content, &cfg); err != nil {
-		return nil, fmt.Errorf("compose collector config: %w", err)
-	}
-	return cfg, nil
-}
-
-// lookup walks nested mappings.
-func lookup(v any, keys ...string) (any, error) {
-	for _, k := range keys {
-		mm, ok := v.(m)
-		if !ok {
-			return nil, fmt.Errorf("%s is not a mapping", k)
-		}
-		if v, ok = mm[k]; !ok {
-			return nil, fmt.Errorf("no key %s", k)
-		}
-	}
-	return v, nil
-}
-
 // podLogGlob is where the kubelet writes the service container's logs:
 // /var/log/pods/<namespace>_<pod>_<uid>/<container>/<restart>.log.
 func podLogGlob(s spec.Spec) string {
 	return "/var/log/pods/" + s.Kubernetes.Namespace + "_*/" + s.Service.Name + "/*.log"
 }
 
-// agentLogReceiver is the compose file_log receiver with the Docker
-// json-file parser swapped for the container parser (CRI-O, containerd and
-// Docker formats, detected per line) that also reads the pod's namespace,
-// name and UID and the container name from the file path.
-func agentLogReceiver(s spec.Spec, compose m) (m, error) {
-	recv, err := lookup(compose, "receivers", "file_log")
-	if err != nil {
-		return nil, fmt.Errorf("compose collector config: %w", err)
-	}
-	r := recv.(m)
-	ops, ok := r["operators"].([]any)
-	if !ok {
-		return nil, fmt.Errorf("compose collector config: file_log has no operators")
-	}
-	out := make([]any, 0, len(ops))
-	swapped := false
-	for _, op := range ops {
-		o, _ := op.(m)
-		if o["type"] == "container" {
-			out = append(out, m{"type": "container", "id": "container", "add_metadata_from_filepath": true})
-			swapped = true
-			continue
-		}
-		// Docker's label filter: here the path glob selects the container.
-		if o["id"] == stack.NewLogPipeline(s).SourceFilterID {
-			continue
-		}
-		if o["type"] == "recombine" {
-			// The kubelet's CRI lines carry no newline of their own
-			// (Docker's json-file lines do): crash lines join with one.
-			o["combine_with"] = "\n"
-		}
-		out = append(out, op)
-	}
-	if !swapped {
-		return nil, fmt.Errorf("compose collector config: file_log has no container operator to replace")
-	}
-	r["operators"] = out
-	r["include"] = []any{podLogGlob(s)}
+// agentLogReceiver is the compose target's file_log receiver for container
+// logs (the source of the log semantics: parsing, filters, labels,
+// structured metadata) with the Docker json-file parser swapped for the
+// container parser (CRI-O, containerd and Docker formats, detected per
+// line) that also reads the pod's namespace, name and UID and the
+// container name from the file path.
+func agentLogReceiver(s spec.Spec) otelcol.FileLog {
+	s.Logs.Path = ""
+	r := otelcol.NewFileLog(s)
+	yes := true
+	r.Operators.Container = &otelcol.Operator{Type: "container", ID: "container", AddMetadataFromFilepath: &yes}
+	// Docker's label filter: here the path glob selects the container.
+	r.Operators.SourceFilter = nil
+	// The kubelet's CRI lines carry no newline of their own (Docker's
+	// json-file lines do): crash lines join with one.
+	nl := otelcol.Quoted("\n")
+	r.Operators.JoinCrash.CombineWith = &nl
+	r.Include = []string{podLogGlob(s)}
 	// The container parser reads the pod's identity from the path.
-	r["include_file_path"] = true
-	return r, nil
+	r.IncludeFilePath = true
+	return r
 }
 
 func otlpReceiver() m {
@@ -153,24 +95,12 @@ func chartDefaults(cfg m) m {
 	return cfg
 }
 
-// AgentConfig is the DaemonSet collector's config.
-func AgentConfig(s spec.Spec) (m, error) {
-	compose, err := composeCollector(s)
-	if err != nil {
-		return nil, err
-	}
-	logs, err := agentLogReceiver(s, compose)
-	if err != nil {
-		return nil, err
-	}
-	procs, err := lookup(compose, "processors")
-	if err != nil {
-		return nil, err
-	}
-	p := procs.(m)
-	// The chart sets the pod's service name and environment from the same
-	// answers; the agent ships spans as the pods name them.
-	delete(p, "resource/identity")
+// AgentConfig is the DaemonSet collector's config. Its processors are
+// the compose collector's but resource/identity: the chart sets the pod's
+// service name and environment from the same answers, and the agent ships
+// spans as the pods name them.
+func AgentConfig(s spec.Spec) m {
+	p := m{"memory_limiter": otelcol.NewMemoryLimiter(), "batch": otelcol.NewBatch()}
 	p["k8sattributes"] = m{
 		"auth_type":   "serviceAccount",
 		"passthrough": false,
@@ -198,9 +128,9 @@ func AgentConfig(s spec.Spec) (m, error) {
 		"extensions": m{
 			"health_check": healthCheck(),
 			// Read offsets and the export queues survive restarts.
-			"file_storage": m{"directory": "/var/lib/otelcol/file_storage", "create_directory": true},
+			"file_storage": otelcol.NewFileStorage(),
 		},
-		"receivers":  m{"file_log": logs},
+		"receivers":  m{"file_log": agentLogReceiver(s)},
 		"processors": p,
 		"exporters":  m{"otlp_http/loki": retryAndQueue(lokiExp)},
 		"service": m{
@@ -210,7 +140,7 @@ func AgentConfig(s spec.Spec) (m, error) {
 			},
 		},
 	}
-	return cfg, nil
+	return cfg
 }
 
 // GatewayConfig is the gateway Deployment's config: tail sampling keeps
@@ -221,11 +151,11 @@ func GatewayConfig(s spec.Spec) m {
 	return m{
 		"extensions": m{
 			"health_check": healthCheck(),
-			"file_storage": m{"directory": "/var/lib/otelcol/file_storage", "create_directory": true},
+			"file_storage": otelcol.NewFileStorage(),
 		},
 		"receivers": m{"otlp": otlpReceiver()},
 		"processors": m{
-			"memory_limiter": m{"check_interval": "1s", "limit_percentage": 80, "spike_limit_percentage": 20},
+			"memory_limiter": otelcol.NewMemoryLimiter(),
 			"tail_sampling": m{
 				// A trace is decided 10s after its first span: longer than
 				// any request within the SLO.
@@ -238,7 +168,7 @@ func GatewayConfig(s spec.Spec) m {
 					m{"name": "baseline", "type": "probabilistic", "probabilistic": m{"sampling_percentage": s.Tracing.SamplingRatio * 100}},
 				},
 			},
-			"batch": m{"send_batch_size": 8192, "timeout": "1s"},
+			"batch": otelcol.NewBatch(),
 		},
 		"exporters": m{
 			"otlp_grpc/traces": retryAndQueue(m{"endpoint": hostPort(TraceOTLPEndpoint(s)), "tls": m{"insecure": true}}),
@@ -303,11 +233,8 @@ func disabledPorts(keepOTLP bool) m {
 
 // AgentValues are values for the opentelemetry-collector chart in
 // daemonset mode.
-func AgentValues(s spec.Spec) (m, error) {
-	cfg, err := AgentConfig(s)
-	if err != nil {
-		return nil, err
-	}
+func AgentValues(s spec.Spec) m {
+	cfg := AgentConfig(s)
 	// Offsets and the export queue on the node, as the chart's
 	// logsCollection.storeCheckpoints preset keeps them (hostPath
 	// /var/lib/otelcol, as root): a DaemonSet roll neither re-reads nor
@@ -344,7 +271,7 @@ func AgentValues(s spec.Spec) (m, error) {
 		"extraVolumes":      vols,
 		"extraVolumeMounts": mounts,
 		"config":            chartDefaults(cfg),
-	}, nil
+	}
 }
 
 // AgentStateDir is the agent's folder on the node.
@@ -420,29 +347,17 @@ func KubePrometheusStackValues(s spec.Spec) m {
 // LokiValues are values for the grafana/loki chart: the same otlp_config
 // as the compose target's Loki (loki.yml), so the level is an index label
 // and trace_id, span_id and request_id stay structured metadata.
-func LokiValues(s spec.Spec) (m, error) {
-	f, err := loki.Config(s)
-	if err != nil {
-		return nil, err
-	}
-	var cfg m
-	if err := yaml.Unmarshal(f.Content, &cfg); err != nil {
-		return nil, fmt.Errorf("compose loki config: %w", err)
-	}
-	otlp, err := lookup(cfg, "limits_config", "otlp_config")
-	if err != nil {
-		return nil, fmt.Errorf("compose loki config: %w", err)
-	}
-	o := otlp.(m)
+func LokiValues(s spec.Spec) m {
+	o := loki.OTLP()
 	// Loki's default index labels (distributor.otlp.
 	// default_resource_attributes_as_index_labels) include per-pod
 	// attributes: k8s.pod.name, service.instance.id, k8s.replicaset.name
 	// make a stream per pod and per rollout. They are matched before any
 	// rule of otlp_config, so demoting them takes ignore_defaults and the
 	// index labels listed; every other attribute is structured metadata.
-	o["resource_attributes"] = m{
-		"ignore_defaults":   true,
-		"attributes_config": []any{m{"action": "index_label", "attributes": LokiIndexedResourceAttributes}},
+	o.ResourceAttributes = &loki.ResourceAttributes{
+		IgnoreDefaults:   true,
+		AttributesConfig: []loki.AttributesConfig{{Action: loki.IndexLabel, Attributes: LokiIndexedResourceAttributes}},
 	}
 	tenant := LokiTenant(s)
 	loki := m{
@@ -468,7 +383,7 @@ func LokiValues(s spec.Spec) (m, error) {
 			"folder":          lokiRulesRoot + "/" + tenant,
 			"searchNamespace": "ALL",
 		}},
-	}, nil
+	}
 }
 
 // lokiRulesRoot is the ruler's local rule storage: one folder per tenant.
@@ -486,21 +401,15 @@ func LokiTenant(s spec.Spec) string {
 
 // LokiIndexedResourceAttributes are the resource attributes Loki indexes:
 // the service, its environment and where it runs, none of them per pod.
-var LokiIndexedResourceAttributes = []any{
+var LokiIndexedResourceAttributes = []string{
 	"service.name", "service.namespace",
 	"deployment.environment", "deployment.environment.name",
 	"k8s.cluster.name", "k8s.namespace.name", "k8s.container.name", "k8s.deployment.name",
 }
 
 func clusterValues(s spec.Spec) ([]generators.File, error) {
-	agent, err := AgentValues(s)
-	if err != nil {
-		return nil, err
-	}
-	lv, err := LokiValues(s)
-	if err != nil {
-		return nil, err
-	}
+	agent := AgentValues(s)
+	lv := LokiValues(s)
 	docs := []struct {
 		path, intro string
 		v           any

@@ -7,8 +7,6 @@ import (
 	"maps"
 	"path"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/generators/grafana"
 	"github.com/obsgen/obsgen/generators/loki"
@@ -120,7 +118,7 @@ const DatasourceNamePrefix = "obsgen "
 // (grafana.Datasources: same UIDs and links) pointed at the cluster's
 // services, under names of their own. None is the default datasource:
 // kube-prometheus-stack's Grafana already has one, and Grafana refuses two.
-func Datasources(s spec.Spec) (map[string]any, error) {
+func Datasources(s spec.Spec) (grafana.DatasourcesFile, error) {
 	ds := grafana.Datasources(s)
 	urls := map[string]string{
 		grafana.DatasourcePrometheus:   PrometheusURL(s),
@@ -133,30 +131,15 @@ func Datasources(s spec.Spec) (map[string]any, error) {
 		d := &ds.Datasources[i]
 		u, ok := urls[d.UID]
 		if !ok {
-			return nil, fmt.Errorf("datasource %s has no cluster URL", d.UID)
+			return grafana.DatasourcesFile{}, fmt.Errorf("datasource %s has no cluster URL", d.UID)
 		}
 		d.URL, d.IsDefault = u, false
 		d.Name = DatasourceNamePrefix + d.Name
-	}
-	// Round-trip through YAML to add what the compose provisioning does
-	// not need: the Loki tenant header.
-	b, err := yaml.Marshal(ds)
-	if err != nil {
-		return nil, err
-	}
-	var out map[string]any
-	if err := yaml.Unmarshal(b, &out); err != nil {
-		return nil, err
-	}
-	if t := s.Kubernetes.LokiTenant; t != "" {
-		for _, d := range out["datasources"].([]any) {
-			d := d.(map[string]any)
-			if d["uid"] != grafana.DatasourceLoki {
-				continue
-			}
-			d["jsonData"].(map[string]any)["httpHeaderName1"] = "X-Scope-OrgID"
-			d["secureJsonData"] = map[string]any{"httpHeaderValue1": t}
+		// The cluster's Loki may be multi-tenant: queries name the tenant.
+		if t := s.Kubernetes.LokiTenant; t != "" && d.UID == grafana.DatasourceLoki {
+			d.JSONData.HTTPHeaderName1 = "X-Scope-OrgID"
+			d.SecureJSONData = map[string]string{"httpHeaderValue1": t}
 		}
 	}
-	return out, nil
+	return ds, nil
 }

@@ -28,7 +28,7 @@ var Generator = generators.Generator{
 }
 
 // Enabled reports whether s deploys to Kubernetes.
-func Enabled(s spec.Spec) bool { return s.Deploy.Target == "kubernetes" }
+func Enabled(s spec.Spec) bool { return s.Deploy.Target.IsKubernetes() }
 
 // ChartDir is the service's chart folder.
 func ChartDir(s spec.Spec) string { return path.Join(s.Kubernetes.ChartDir, s.Service.Name) }

@@ -4,6 +4,9 @@ import (
 	"reflect"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
+	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/generators/alertmanager"
 	"github.com/obsgen/obsgen/generators/rules"
 	"github.com/obsgen/obsgen/internal/spec"
@@ -20,26 +23,6 @@ func k8sSpec(receiver string) spec.Spec {
 		s.Alerts.EmailTo, s.Alerts.EmailFrom, s.Alerts.SMTPSmarthost, s.Alerts.SMTPUsername = "oncall@example.com", "am@example.com", "smtp.example.com:587", "am"
 	}
 	return s
-}
-
-func TestParseMatcher(t *testing.T) {
-	for in, want := range map[string]AMMatcher{
-		`severity="page"`:    {Name: "severity", Value: "page", MatchType: "="},
-		`slo=~".+"`:          {Name: "slo", Value: ".+", MatchType: "=~"},
-		`env!="dev"`:         {Name: "env", Value: "dev", MatchType: "!="},
-		`a!~"x\"y"`:          {Name: "a", Value: `x"y`, MatchType: "!~"},
-		`alertname="A=B!=C"`: {Name: "alertname", Value: "A=B!=C", MatchType: "="},
-	} {
-		got, err := parseMatcher(in)
-		if err != nil || got != want {
-			t.Errorf("%s: got %+v, %v; want %+v", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{`severity`, `="x"`, `a=x`, `a~"x"`} {
-		if _, err := parseMatcher(bad); err == nil {
-			t.Errorf("%s was accepted", bad)
-		}
-	}
 }
 
 // TestRulesAreTheRulesFile: the PrometheusRule's groups are the groups of
@@ -150,20 +133,60 @@ func TestDisabledForCompose(t *testing.T) {
 // log path selects the container instead.
 func TestAgentKeepsPodLinesWithoutDockerLabels(t *testing.T) {
 	s := k8sSpec("none")
-	cfg, err := AgentConfig(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recv, err := lookup(cfg, "receivers", "file_log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, op := range recv.(m)["operators"].([]any) {
-		if o, _ := op.(m); o["type"] == "filter" && o["id"] != "drop_health_checks" {
-			t.Errorf("agent keeps filter %v: pod lines have no Docker attrs", o)
+	recv := agentLogReceiver(s)
+	for _, o := range recv.Operators.List() {
+		if o.Type == "filter" && o.ID != "drop_health_checks" {
+			t.Errorf("agent keeps filter %+v: pod lines have no Docker attrs", o)
 		}
 	}
-	if inc := recv.(m)["include"]; !reflect.DeepEqual(inc, []any{podLogGlob(s)}) {
-		t.Errorf("agent reads %v, want only the service container's pod logs %s", inc, podLogGlob(s))
+	if !reflect.DeepEqual(recv.Include, []string{podLogGlob(s)}) {
+		t.Errorf("agent reads %v, want only the service container's pod logs %s", recv.Include, podLogGlob(s))
 	}
+}
+
+// The kubelet's CRI lines carry no newline of their own, so the agent
+// joins a crash's lines with one. The values file must say so to the
+// YAML parser Helm reads it with: a block scalar of a lone newline
+// ("|2+" and no content line) reads back as "", which glues a stack's
+// frames into one line.
+func TestAgentJoinsCrashLinesWithNewline(t *testing.T) {
+	b, err := generators.YAML("", AgentValues(k8sSpec("none")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Config struct {
+			Receivers struct {
+				FileLog struct {
+					Operators []struct {
+						Type        string  `yaml:"type"`
+						CombineWith *string `yaml:"combine_with"`
+					} `yaml:"operators"`
+				} `yaml:"file_log"`
+			} `yaml:"receivers"`
+		} `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, op := range v.Config.Receivers.FileLog.Operators {
+		if op.Type != "recombine" {
+			continue
+		}
+		found = true
+		if op.CombineWith == nil || *op.CombineWith != "\n" {
+			t.Errorf("agent's recombine reads back combine_with %q, want a newline", deref(op.CombineWith))
+		}
+	}
+	if !found {
+		t.Fatal("agent has no recombine operator")
+	}
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return "<unset>"
+	}
+	return *p
 }

@@ -86,7 +86,7 @@ type memoryLimit struct {
 }
 
 func memoryLimitFor(s spec.Spec) memoryLimit {
-	if s.Service.Language == "node" {
+	if s.Service.Language.IsNode() {
 		// The old space is most of a Node process, not all of it (young
 		// generation, code, buffers): a lower share than Go's.
 		return memoryLimit{Env: "NODE_OPTIONS", Helper: "heapLimit", Key: "heapLimitPercent", Format: "--max-old-space-size=%s",

@@ -52,22 +52,23 @@ type configView struct {
 	LabelService     string
 	LabelLevel       string
 	AlertmanagerAddr string
+	OTLP             OTLPConfig
 }
 
-// Config renders the local stack's Loki config (loki.yml); the Kubernetes
-// target takes its otlp_config from it.
-func Config(s spec.Spec) (generators.File, error) {
+// config renders the local stack's Loki config (loki.yml).
+func config(s spec.Spec) (generators.File, error) {
 	return generators.RenderFile("loki/loki.yml.tmpl", ConfigPath(s), generators.Owned, configView{
 		Port:             stack.LokiPort,
 		Tenant:           stack.LokiTenant,
 		LabelService:     contract.LokiLabelService,
 		LabelLevel:       contract.LokiLabelLevel,
 		AlertmanagerAddr: stack.Addr(stack.Alertmanager, stack.AlertmanagerPort),
+		OTLP:             OTLP(),
 	})
 }
 
 func generate(s spec.Spec) ([]generators.File, error) {
-	cfg, err := Config(s)
+	cfg, err := config(s)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +79,7 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	var files []generators.File
 	// Loki's config and rule folder are the local stack's; the Kubernetes
 	// chart ships the same rules to the cluster's Loki. Runbooks are for both.
-	if s.Deploy.Target == "compose" {
+	if s.Deploy.Target.IsCompose() {
 		files = append(files, cfg, generators.File{Path: RulesPath(s), Content: ruleFile, Mode: 0o644, Owner: generators.Owned})
 	}
 	for _, r := range RuleSet(s).Groups[0].Rules {
@@ -128,7 +129,7 @@ type runbookView struct {
 // matchers (already formatted, e.g. level="error").
 func Selector(s spec.Spec, extra ...string) string {
 	sel := contract.LokiLabelService + "=" + quote(s.Service.Name)
-	if s.Deploy.Target == "kubernetes" {
+	if s.Deploy.Target.IsKubernetes() {
 		// The cluster may run the service in several namespaces (staging
 		// and production): keep to this one, as the Prometheus rules do.
 		sel += ", " + contract.LokiLabelK8sNamespace + "=" + quote(s.Kubernetes.Namespace)

@@ -4,9 +4,7 @@
 package otelcol
 
 import (
-	"fmt"
 	"path"
-	"strings"
 
 	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/generators/stack"
@@ -26,17 +24,19 @@ const Dir = "otelcol"
 // ConfigPath returns where the collector config of s is written.
 func ConfigPath(s spec.Spec) string { return path.Join(s.Output.ConfigDir, Dir, "config.yml") }
 
+// view renders config.yml: the shared parts (R and the processors and
+// storage) from their typed values, the compose-only wiring around them.
 type view struct {
 	P                                           stack.LogPipeline
+	R                                           FileLog
+	MemoryLimiter                               MemoryLimiter
+	Batch                                       Batch
+	FileStorage                                 FileStorage
 	Tracing                                     bool
 	TraceBackendName, TraceBackendAddr          string
 	LokiAddr                                    string
 	GRPCPort, HTTPPort, HealthPort, MetricsPort int
-	HealthExpr                                  string
 	LogQueueItems                               int
-	// JSONLine matches a line holding a JSON object; CombineWith joins the
-	// lines of a crash dump (Docker's lines keep their own newline).
-	JSONLine, CombineWith string
 }
 
 // logQueueItems bounds the Loki exporter's disk queue: a million log
@@ -44,14 +44,13 @@ type view struct {
 const logQueueItems = 1_000_000
 
 func generate(s spec.Spec) ([]generators.File, error) {
-	p := stack.NewLogPipeline(s)
 	host, port := stack.TraceBackend(s)
-	quoted := make([]string, len(p.HealthPaths))
-	for i, r := range p.HealthPaths {
-		quoted[i] = fmt.Sprintf("%q", r)
-	}
 	v := view{
-		P:                p,
+		P:                stack.NewLogPipeline(s),
+		R:                NewFileLog(s),
+		MemoryLimiter:    NewMemoryLimiter(),
+		Batch:            NewBatch(),
+		FileStorage:      NewFileStorage(),
 		Tracing:          s.Tracing.Enabled,
 		TraceBackendName: host,
 		TraceBackendAddr: stack.Addr(host, port),
@@ -61,12 +60,6 @@ func generate(s spec.Spec) ([]generators.File, error) {
 		HealthPort:       stack.CollectorHealthPort,
 		MetricsPort:      stack.CollectorMetricsPort,
 		LogQueueItems:    logQueueItems,
-		HealthExpr:       fmt.Sprintf("attributes.%s in [%s]", p.PathField, strings.Join(quoted, ", ")),
-		JSONLine:         `^\s*\{`,
-		CombineWith:      "\n",
-	}
-	if p.Docker {
-		v.CombineWith = ""
 	}
 	f, err := generators.RenderFile("otelcol/config.yml.tmpl", ConfigPath(s), generators.Owned, v)
 	if err != nil {

@@ -191,7 +191,7 @@ func generate(s spec.Spec) ([]generators.File, error) {
 
 // ownStack reports whether s's rules watch the observability stack obsgen
 // generates (the compose target's).
-func ownStack(s spec.Spec) bool { return s.Deploy.Target == "compose" }
+func ownStack(s spec.Spec) bool { return s.Deploy.Target.IsCompose() }
 
 type runbookView struct {
 	Alert

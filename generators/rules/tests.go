@@ -168,7 +168,7 @@ const slowBurnFrom = 24 * time.Hour
 // ratios are built from need more than one sample per 5 minutes.
 func Tests(s spec.Spec) []TestSet {
 	f := fixture{svc: s.Service.Name, env: s.Service.Environment, instance: fmt.Sprintf("%s:%d", s.Service.Name, s.Metrics.Port)}
-	if s.Deploy.Target == "kubernetes" {
+	if s.Deploy.Target.IsKubernetes() {
 		f.namespace = s.Kubernetes.Namespace
 	}
 	ruleFiles := []string{path.Join("..", RulesDir, s.Service.Name+".rules.yml")}

@@ -224,7 +224,7 @@ func (m Model) RequestsIn(window time.Duration) string {
 func New(s spec.Spec) Model {
 	job := contract.LabelJob + "=" + quote(s.Service.Name)
 	by := By
-	if s.Deploy.Target == "kubernetes" {
+	if s.Deploy.Target.IsKubernetes() {
 		// One cluster may run the service in several namespaces (staging
 		// and production under one Prometheus): every selector keeps to
 		// this namespace and every aggregation keeps the label, so an
