@@ -10,7 +10,7 @@ import (
 	"github.com/obsgen/obsgen/internal/spec"
 )
 
-// Exit codes of doctor (README.md and docs/doctor.md document them).
+// Exit codes of doctor; docs/doctor.md documents them.
 const (
 	ExitUnhealthy   = 6 // doctor: a check failed
 	ExitUnreachable = 7 // doctor: nothing answers at any URL (the stack is not running)

@@ -4,6 +4,8 @@ import (
 	"net"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 )
 
 // TestDoctorNothingRunning: against closed ports doctor prints one line,
@@ -57,5 +59,26 @@ func TestDoctorFailedCheckExitCode(t *testing.T) {
 	r := run(t, nil, "doctor", "--dir", dir, "-o", "json", "--prometheus-url", up, "--loki-url", "", "--jaeger-url", "", "--alertmanager-url", "", "--grafana-url", "")
 	if r.code != ExitUnhealthy || !strings.Contains(r.out, `"status": "fail"`) || !strings.Contains(r.out, `"status": "skip"`) {
 		t.Fatalf("exit %d, want %d\n%s%s", r.code, ExitUnhealthy, r.out, r.errOut)
+	}
+}
+
+// TestDoctorDocs keeps docs/doctor.md's exit codes, flags and JSON fields
+// in step with the code.
+func TestDoctorDocs(t *testing.T) {
+	d := readDoc(t, "../../docs/doctor.md")
+	for _, code := range []int{ExitOK, ExitUsage, ExitUnhealthy, ExitUnreachable} {
+		if !strings.Contains(d, "| "+string(rune('0'+code))+" |") {
+			t.Errorf("docs/doctor.md does not document exit code %d", code)
+		}
+	}
+	newDoctorCmd(&globalOptions{}, IO{}).Flags().VisitAll(func(f *pflag.Flag) {
+		if !strings.Contains(d, "| `--"+f.Name+"` |") {
+			t.Errorf("docs/doctor.md has no row for --%s", f.Name)
+		}
+	})
+	for _, field := range []string{"service", "check", "status", "reason", "fix", "url", "unreachable"} {
+		if !strings.Contains(d, "| `"+field+"` |") {
+			t.Errorf("docs/doctor.md has no row for JSON field %s", field)
+		}
 	}
 }
