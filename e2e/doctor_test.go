@@ -78,6 +78,7 @@ func checkDoctorLokiDown(t *testing.T, repo string, p ports, healthy []doctor.Re
 	}
 	for i, r := range rows {
 		if r.Check == doctor.CheckLogs {
+			t.Logf("doctor logs row with Loki down: %s: %s (fix: %s)", r.Status, r.Reason, r.Fix)
 			if r.Status != doctor.Fail || !strings.Contains(r.Reason, "Loki") || r.Fix == "" {
 				t.Errorf("doctor logs row with Loki down: %+v, want failed naming Loki with a fix", r)
 			}
