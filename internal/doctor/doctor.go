@@ -88,6 +88,8 @@ type Result struct {
 // in the order of the Check constants.
 type Report struct {
 	Results []Result `json:"results"`
+	// startFix: how to start the whole stack, for NothingRuns.
+	startFix string
 }
 
 // Failed reports whether any check failed.
@@ -204,14 +206,17 @@ func Run(ctx context.Context, services []spec.Spec, o Options) Report {
 				if c.unreachable != nil && r.Status == Fail {
 					r.Unreachable = true
 					r.Reason = c.unreachable.Error()
-					r.Fix = startFix(s)
 				}
 				*slot = r
 			}()
 		}
 	}
 	wg.Wait()
-	return Report{Results: out}
+	rep := Report{Results: out}
+	if len(services) > 0 {
+		rep.startFix = startFix(services[0])
+	}
+	return rep
 }
 
 func pass(format string, args ...any) Result {

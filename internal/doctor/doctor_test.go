@@ -138,7 +138,7 @@ func TestStoppedLokiNamesLoki(t *testing.T) {
 	rep := Run(context.Background(), []spec.Spec{testSpec()}, Options{Endpoints: e})
 	for _, r := range rep.Results {
 		if r.Check == CheckLogs {
-			if r.Status != Fail || !r.Unreachable || !strings.Contains(r.Reason, "Loki") || !strings.Contains(r.Reason, "connection refused") {
+			if r.Status != Fail || !r.Unreachable || !strings.Contains(r.Reason, "Loki") || !strings.Contains(r.Reason, "connection refused") || !strings.Contains(r.Fix, "up -d otel-collector loki") {
 				t.Errorf("logs row: %+v, want failed naming Loki", r)
 			}
 		} else if r.Status != Pass {

@@ -39,7 +39,6 @@ func WriteJSON(w io.Writer, r Report) error {
 // Unreachable is the one line printed when nothing answers at any URL.
 func (r Report) Unreachable() string {
 	var urls []string
-	fix := ""
 	for _, x := range r.Results {
 		if x.Status == Skip {
 			continue
@@ -47,9 +46,8 @@ func (r Report) Unreachable() string {
 		if !slices.Contains(urls, x.URL) {
 			urls = append(urls, x.URL)
 		}
-		fix = x.Fix
 	}
-	return "nothing runs at " + strings.Join(urls, ", ") + " (connection refused): " + fix
+	return "nothing runs at " + strings.Join(urls, ", ") + " (connection refused): " + r.startFix
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
