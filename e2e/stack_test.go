@@ -212,6 +212,7 @@ func TestStackEndToEnd(t *testing.T) {
 	checkPrometheus(t, ctx, promURL, cfgDir, s, servers, []string{"/hello/{name}", "/panic"})
 	checkExemplars(t, ctx, promURL, jaegerURL, s, servers)
 	compareRuleCost(t, ctx, promURL, promOldURL)
+	doctorRows := checkDoctorHealthy(t, repo, p, servers)
 
 	// 8. The log alert the panics fire reaches Alertmanager through the
 	// Loki ruler, labelled like the Prometheus alerts.
@@ -238,6 +239,8 @@ func TestStackEndToEnd(t *testing.T) {
 	// still logging, the collector's export-stalled condition holds.
 	checkStackMetrics(t, ctx, promURL, servers)
 	checkExportStalls(t, ctx, s, promURL, svcURL, lokiProc, servers)
+	// checkExportStalls left Loki stopped: doctor must name it.
+	checkDoctorLokiDown(t, repo, p, doctorRows)
 	checkFailureCounters(t, ctx, bins["otelcol"], repo, s)
 	t.Logf("total: %s", time.Since(began).Round(time.Millisecond))
 }

@@ -151,6 +151,7 @@ routing, Grafana dashboards, Loki pipelines and a local stack to run them.`,
 		newDiffCmd(g, streams),
 		newCheckCmd(g, streams),
 		newWireCmd(g, streams),
+		newDoctorCmd(g, streams),
 		newVersionCmd(streams),
 	)
 	root.InitDefaultCompletionCmd()
