@@ -111,7 +111,9 @@ func TestHelmInstallOnAPIServer(t *testing.T) {
 	s := startAPIServer(t)
 	cs, dc := s.clients(t)
 	installCRDs(t, dc, crds)
+	serveOperatorWebhook(t, cs)
 	ctx := context.Background()
+	t.Run("webhook-refuses", func(t *testing.T) { webhookRefuses(t, cs, dc) })
 
 	for _, sc := range scenarios(t) {
 		t.Run(sc.Name, func(t *testing.T) {
@@ -197,5 +199,53 @@ func ensureNamespace(t *testing.T, cs kubernetes.Interface, name string, labels 
 	ns.Labels = labels
 	if _, err := cs.CoreV1().Namespaces().Update(ctx, ns, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// webhookRefuses proves the webhook is wired: objects the operator would
+// reject are refused at admission, with its reason.
+func webhookRefuses(t *testing.T, cs kubernetes.Interface, dc dynamic.Interface) {
+	ctx := context.Background()
+	ensureNamespace(t, cs, "webhook-check", nil)
+	for _, c := range []struct {
+		name string
+		gvr  schema.GroupVersionResource
+		obj  string
+		want string
+	}{
+		{"logql-in-prometheusrule", ruleGVR, `
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {name: logql}
+spec:
+  groups:
+  - name: g
+    rules:
+    - alert: A
+      expr: 'sum(rate({job="x"} |= "e" [5m]))'
+`, "prometheusrulevalidate.monitoring.coreos.com"},
+		{"alertmanagerconfig-unknown-receiver", amcGVR, `
+apiVersion: monitoring.coreos.com/v1alpha1
+kind: AlertmanagerConfig
+metadata: {name: bad}
+spec:
+  route: {receiver: missing}
+  receivers:
+  - name: other
+`, "alertmanagerconfigsvalidate.monitoring.coreos.com"},
+	} {
+		var obj map[string]any
+		if err := yaml.Unmarshal([]byte(c.obj), &obj); err != nil {
+			t.Fatal(err)
+		}
+		_, err := dc.Resource(c.gvr).Namespace("webhook-check").Create(ctx, &unstructured.Unstructured{Object: obj}, metav1.CreateOptions{})
+		if err == nil {
+			t.Errorf("%s: admitted, want refused by %s", c.name, c.want)
+			continue
+		}
+		if !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: refused, but not by %s: %v", c.name, c.want, err)
+		}
+		t.Logf("%s: %v", c.name, err)
 	}
 }
