@@ -4,7 +4,7 @@
 # helm, kubectl-validate, etcd, kube-apiserver, prometheus-operator)
 # into a cache folder outside the repo, once per tool version.
 #
-#   scripts/tools.sh                    build whatever is missing (all but the API server tools)
+#   scripts/tools.sh                    build whatever is missing (all but prometheus-operator)
 #   scripts/tools.sh promtool amtool    only these tools
 #   scripts/tools.sh --print-bin        print the bin dir and exit (no build)
 #   export PATH="$(scripts/tools.sh --print-bin):$PATH"
@@ -52,12 +52,10 @@ PROMETHEUS_OPERATOR_VERSION=v0.93.1
 MIN_GO=1.26.5
 
 ALL_TOOLS=(promtool prometheus amtool alertmanager loki otelcol jaeger helm kubectl-validate etcd kube-apiserver prometheus-operator)
-# etcd, kube-apiserver and prometheus-operator build only when asked for:
-# checks/k8s's API server test is opt-in (OBSGEN_K8S_APISERVER=1) until it
-# has run green, and no test runs the operator binary yet (the test serves
-# the operator's admission package in-process); the operator's cold build
-# takes about 35 minutes on two busy cores.
-DEFAULT_TOOLS=(promtool prometheus amtool alertmanager loki otelcol jaeger helm kubectl-validate)
+# prometheus-operator builds only when asked for: no test runs the binary yet
+# (checks/k8s serves the operator's admission package in-process) and its
+# cold build takes about 35 minutes on two busy cores.
+DEFAULT_TOOLS=(promtool prometheus amtool alertmanager loki otelcol jaeger helm kubectl-validate etcd kube-apiserver)
 GROUPS_ORDER=(prometheus alertmanager loki otelcol jaeger helm kubectl-validate etcd kube-apiserver prometheus-operator)
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
