@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # scripts/tools.sh — build the pinned external tools obsgen's tests validate
 # against (promtool, prometheus, amtool, alertmanager, loki, otelcol, jaeger,
-# helm, kubectl-validate)
+# helm, kubectl-validate, etcd, kube-apiserver, prometheus-operator)
 # into a cache folder outside the repo, once per tool version.
 #
-#   scripts/tools.sh                    build whatever is missing (all tools)
+#   scripts/tools.sh                    build whatever is missing (all but prometheus-operator)
 #   scripts/tools.sh promtool amtool    only these tools
 #   scripts/tools.sh --print-bin        print the bin dir and exit (no build)
 #   export PATH="$(scripts/tools.sh --print-bin):$PATH"
@@ -42,11 +42,21 @@ JAEGER_VERSION=v1.76.0        # module version; the ./cmd/jaeger binary is Jaege
 JAEGER_V2_VERSION=v2.13.0
 HELM_VERSION=v3.22.0
 KUBECTL_VALIDATE_VERSION=v0.0.4
+# A real API server (no kubelet) and the operator's admission webhook, for
+# checks/k8s's install test. Cold build times on 2 shared cores: see
+# docs/development.md.
+ETCD_VERSION=v3.7.3
+KUBERNETES_VERSION=v1.37.2    # kube-apiserver; staging modules are v0.37.2
+PROMETHEUS_OPERATOR_VERSION=v0.93.1
 # Highest `go` line among the go.mod files above (Loki v3.7.8: go 1.26.5).
 MIN_GO=1.26.5
 
-ALL_TOOLS=(promtool prometheus amtool alertmanager loki otelcol jaeger helm kubectl-validate)
-GROUPS_ORDER=(prometheus alertmanager loki otelcol jaeger helm kubectl-validate)
+ALL_TOOLS=(promtool prometheus amtool alertmanager loki otelcol jaeger helm kubectl-validate etcd kube-apiserver prometheus-operator)
+# prometheus-operator builds only when asked for: no test runs the binary yet
+# (checks/k8s serves the operator's admission package in-process) and its
+# cold build takes about 35 minutes on two busy cores.
+DEFAULT_TOOLS=(promtool prometheus amtool alertmanager loki otelcol jaeger helm kubectl-validate etcd kube-apiserver)
+GROUPS_ORDER=(prometheus alertmanager loki otelcol jaeger helm kubectl-validate etcd kube-apiserver prometheus-operator)
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MANIFEST=$SCRIPT_DIR/otelcol-builder.yaml
@@ -84,7 +94,7 @@ for arg in "$@"; do
 		;;
 	esac
 done
-[[ ${#REQUESTED[@]} -gt 0 ]] || REQUESTED=("${ALL_TOOLS[@]}")
+[[ ${#REQUESTED[@]} -gt 0 ]] || REQUESTED=("${DEFAULT_TOOLS[@]}")
 
 # --- tool metadata ----------------------------------------------------------
 manifest_hash() {
@@ -102,6 +112,9 @@ tool_version() {
 	jaeger) echo "$JAEGER_VERSION" ;;
 	helm) echo "$HELM_VERSION" ;;
 	kubectl-validate) echo "$KUBECTL_VALIDATE_VERSION" ;;
+	etcd) echo "$ETCD_VERSION" ;;
+	kube-apiserver) echo "$KUBERNETES_VERSION" ;;
+	prometheus-operator) echo "$PROMETHEUS_OPERATOR_VERSION" ;;
 	esac
 }
 
@@ -216,6 +229,48 @@ build_helm() {
 build_kubectl-validate() {
 	GOBIN="$WORK/out" gocmd "" install -trimpath -ldflags="-s -w" \
 		"sigs.k8s.io/kubectl-validate@$KUBECTL_VALIDATE_VERSION"
+}
+
+# etcd's server module replaces its sibling modules with ../api etc., which
+# are not in the module zip: point them at the published modules.
+build_etcd() {
+	copy_module "go.etcd.io/etcd/server/v3@$ETCD_VERSION" "$WORK/src"
+	cd "$WORK/src"
+	local m
+	for m in api/v3 client/pkg/v3 client/v3 pkg/v3; do
+		gocmd "" mod edit -replace="go.etcd.io/etcd/$m=go.etcd.io/etcd/$m@$ETCD_VERSION"
+	done
+	gocmd "-mod=mod" build -trimpath -ldflags="-s -w" -o "$WORK/out/etcd" .
+}
+
+# k8s.io/kubernetes replaces every k8s.io/X with ./staging/src/k8s.io/X (not
+# in the module zip): use the published v0.N.M modules instead. Without the
+# version ldflags /version says v0.0.0-master and Helm refuses charts that
+# have a kubeVersion constraint.
+build_kube-apiserver() {
+	copy_module "k8s.io/kubernetes@$KUBERNETES_VERSION" "$WORK/src"
+	cd "$WORK/src"
+	local staging=v0.${KUBERNETES_VERSION#v1.} m
+	for m in $(sed -n 's#^[[:space:]]*\(k8s.io/[^ ]*\) => ./staging/src/.*#\1#p' go.mod); do
+		gocmd "" mod edit -replace="$m=$m@$staging"
+	done
+	local p=k8s.io/component-base/version minor=${KUBERNETES_VERSION#v1.}
+	gocmd "-mod=mod" build -trimpath \
+		-ldflags="-s -w -X $p.gitVersion=$KUBERNETES_VERSION -X $p.gitMajor=1 -X $p.gitMinor=${minor%%.*}" \
+		-o "$WORK/out/kube-apiserver" ./cmd/kube-apiserver
+}
+
+# The operator's go.mod replaces ./pkg/apis/monitoring and ./pkg/client
+# (not in the module zip): point them at the published modules.
+build_prometheus-operator() {
+	local mod=github.com/prometheus-operator/prometheus-operator
+	copy_module "$mod@$PROMETHEUS_OPERATOR_VERSION" "$WORK/src"
+	cd "$WORK/src"
+	gocmd "" mod edit \
+		-replace="$mod/pkg/apis/monitoring=$mod/pkg/apis/monitoring@$PROMETHEUS_OPERATOR_VERSION" \
+		-replace="$mod/pkg/client=$mod/pkg/client@$PROMETHEUS_OPERATOR_VERSION"
+	gocmd "-mod=mod" build -trimpath -ldflags="-s -w" \
+		-o "$WORK/out/prometheus-operator" ./cmd/operator
 }
 
 build_otelcol() {
