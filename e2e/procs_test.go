@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -18,6 +17,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/obsgen/obsgen/internal/testtool"
 )
 
 // proc is a server the test started. Its output goes to a file that is
@@ -93,16 +94,8 @@ func tail(path string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// freePort asks the kernel for a free loopback port.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+// freePort is testtool.FreePort, by its short name here.
+func freePort(t *testing.T) int { return testtool.FreePort(t) }
 
 func loop(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
 

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -645,14 +646,8 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-func freePort(t testing.TB) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
-}
+// freePort is testtool.FreePort as the string the services' env takes.
+func freePort(t testing.TB) string { return strconv.Itoa(testtool.FreePort(t)) }
 
 func waitFor(t testing.TB, limit time.Duration, what string, ok func() bool) {
 	t.Helper()

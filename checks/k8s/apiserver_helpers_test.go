@@ -31,16 +31,8 @@ type apiServer struct {
 	token      string
 }
 
-// freePort asks the kernel for a free loopback port.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+// freePort is testtool.FreePort, by its short name here.
+func freePort(t *testing.T) int { return testtool.FreePort(t) }
 
 // startProc starts a long-running tool, logging to a file, and kills it on
 // cleanup.

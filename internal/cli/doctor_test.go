@@ -11,16 +11,8 @@ import (
 // TestDoctorNothingRunning: against closed ports doctor prints one line,
 // no stack trace and no table, and exits ExitUnreachable.
 func TestDoctorNothingRunning(t *testing.T) {
-	dir := t.TempDir()
-	if r := run(t, nil, "init", "--no-prompt", "--dir", dir, "--service-name", "checkout"); r.code != ExitOK {
-		t.Fatalf("init: exit %d\n%s%s", r.code, r.out, r.errOut)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + l.Addr().String()
-	l.Close()
+	dir := initCheckout(t)
+	closed := closedURL(t)
 	r := run(t, nil, "doctor", "--dir", dir, "--prometheus-url", closed, "--loki-url", closed,
 		"--jaeger-url", closed, "--alertmanager-url", closed, "--grafana-url", "")
 	if r.code != ExitUnreachable {
@@ -36,10 +28,7 @@ func TestDoctorNothingRunning(t *testing.T) {
 // TestDoctorFailedCheckExitCode: one backend down among answering ones
 // prints the table and exits ExitUnhealthy.
 func TestDoctorFailedCheckExitCode(t *testing.T) {
-	dir := t.TempDir()
-	if r := run(t, nil, "init", "--no-prompt", "--dir", dir, "--service-name", "checkout"); r.code != ExitOK {
-		t.Fatalf("init: exit %d\n%s%s", r.code, r.out, r.errOut)
-	}
+	dir := initCheckout(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -81,4 +70,25 @@ func TestDoctorDocs(t *testing.T) {
 			t.Errorf("docs/doctor.md has no row for JSON field %s", field)
 		}
 	}
+}
+
+// initCheckout runs obsgen init without questions in a new directory.
+func initCheckout(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if r := run(t, nil, "init", "--no-prompt", "--dir", dir, "--service-name", "checkout"); r.code != ExitOK {
+		t.Fatalf("init: exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
+	return dir
+}
+
+// closedURL is the URL of a loopback port nothing listens on.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return "http://" + l.Addr().String()
 }
