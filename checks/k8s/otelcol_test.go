@@ -12,28 +12,6 @@ import (
 	"github.com/obsgen/obsgen/internal/testtool"
 )
 
-// withoutNulls drops the null entries: they switch off the upstream chart's
-// defaults when Helm merges the values, and mean nothing to the collector.
-func withoutNulls(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := map[string]any{}
-		for k, e := range x {
-			if e != nil {
-				out[k] = withoutNulls(e)
-			}
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = withoutNulls(e)
-		}
-		return out
-	}
-	return v
-}
-
 // unbuildable are components the agent uses that the project's collector
 // cannot include: their modules' dependencies (internal/k8sconfig,
 // internal/metadataproviders, internal/aws/ecsutil at v0.156.0) are refused
@@ -67,23 +45,15 @@ func withoutUnbuildable(t *testing.T, cfg map[string]any) map[string]any {
 
 // TestCollectorConfigsValidate runs `otelcol validate` (the project's
 // collector, with every component the configs use that builds here) on the
-// config of the agent and the gateway values.
+// config the upstream chart builds from the agent's and the gateway's values:
+// its defaults merged by Helm under them.
 func TestCollectorConfigsValidate(t *testing.T) {
 	otelcol := testtool.Require(t, "otelcol")
+	helm := testtool.Require(t, "helm")
 	for _, sc := range scenarios(t) {
 		t.Run(sc.Name, func(t *testing.T) {
 			for _, p := range []string{kubernetes.AgentValuesPath(sc.Spec), kubernetes.GatewayValuesPath(sc.Spec)} {
-				b, err := os.ReadFile(sc.path(p))
-				if err != nil {
-					t.Fatal(err)
-				}
-				var values struct {
-					Config map[string]any `yaml:"config"`
-				}
-				if err := yaml.Unmarshal(b, &values); err != nil {
-					t.Fatal(err)
-				}
-				cfg, err := yaml.Marshal(withoutUnbuildable(t, withoutNulls(values.Config).(map[string]any)))
+				cfg, err := yaml.Marshal(withoutUnbuildable(t, chartConfig(t, helm, sc.path(p))))
 				if err != nil {
 					t.Fatal(err)
 				}
