@@ -27,6 +27,7 @@ import (
 	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
 
+	"github.com/obsgen/obsgen/generators/kubernetes"
 	"github.com/obsgen/obsgen/generators/prometheus"
 	"github.com/obsgen/obsgen/generators/rules"
 	"github.com/obsgen/obsgen/internal/testtool"
@@ -220,24 +221,25 @@ func TestBlackboxProbesFeedTheAlerts(t *testing.T) {
 	}
 }
 
-// Every scenario's blackbox config loads in the real exporter, and a
-// module it does not know is refused (the check can fail).
+// Every scenario's blackbox config loads in the real exporter: the compose
+// stack's file, and on Kubernetes the modules the exporter chart's values
+// give it. A module it does not know is refused (the check can fail).
 func TestBlackboxConfigsLoad(t *testing.T) {
 	bin := testtool.Require(t, "prometheus-blackbox-exporter")
-	n := 0
+	kinds := map[bool]int{}
 	for _, sc := range scenarios(t) {
-		if !sc.Spec.Deploy.Target.IsCompose() {
-			// No blackbox exporter is generated for a cluster.
-			continue
-		}
-		n++
+		k8s := sc.Spec.Deploy.Target.IsKubernetes()
+		kinds[k8s]++
 		cfg := sc.path(prometheus.BlackboxPath(sc.Spec))
+		if k8s {
+			cfg = chartBlackboxConfig(t, sc.path(kubernetes.BlackboxValuesPath(sc.Spec)))
+		}
 		if out, err := run(sc.Dir, bin, "--config.file="+cfg, "--config.check"); err != nil {
 			t.Errorf("%s: the blackbox exporter refuses %s: %v\n%s", sc.Name, cfg, err, out)
 		}
 	}
-	if n == 0 {
-		t.Fatal("no compose scenario: no blackbox config checked")
+	if kinds[false] == 0 || kinds[true] == 0 {
+		t.Fatalf("scenarios checked by target (kubernetes: true): %v; want both", kinds)
 	}
 	bad := filepath.Join(t.TempDir(), "blackbox.yml")
 	if err := os.WriteFile(bad, []byte("modules:\n  health:\n    prober: http\n    http:\n      no_such_setting: true\n"), 0o644); err != nil {
@@ -246,4 +248,33 @@ func TestBlackboxConfigsLoad(t *testing.T) {
 	if out, err := run(t.TempDir(), bin, "--config.file="+bad, "--config.check"); err == nil {
 		t.Errorf("the blackbox exporter accepted an unknown setting:\n%s", out)
 	}
+}
+
+// chartBlackboxConfig writes the exporter config the chart's `config` value
+// holds (the chart mounts it as the exporter's config file) and returns its
+// path.
+func chartBlackboxConfig(t *testing.T, valuesFile string) string {
+	t.Helper()
+	b, err := os.ReadFile(valuesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Config map[string]any `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Config == nil {
+		t.Fatalf("%s has no config", valuesFile)
+	}
+	out, err := yaml.Marshal(v.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "blackbox.yaml")
+	if err := os.WriteFile(p, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -59,15 +59,16 @@ type valueSet struct {
 
 func valueSets(s spec.Spec) []valueSet {
 	return []valueSet{
-		{"defaults", nil, []string{"Deployment", "Service", "PodDisruptionBudget", "ServiceMonitor", "PrometheusRule", "AlertmanagerConfig", "ConfigMap", "ConfigMap", "ConfigMap"}},
+		{"defaults", nil, []string{"Deployment", "Service", "PodDisruptionBudget", "ServiceMonitor", "Probe", "PrometheusRule", "AlertmanagerConfig", "ConfigMap", "ConfigMap", "ConfigMap"}},
 		{"scaled", []string{
 			"autoscaling.enabled=true", "podDisruptionBudget.enabled=false", "lokiRules.namespace=" + s.Kubernetes.MonitoringNamespace,
 			"grafana.namespace=" + s.Kubernetes.MonitoringNamespace, "resources.limits.memory=1Gi", "image.tag=1.4.2",
-			"terminationGracePeriodSeconds=60",
-		}, []string{"Deployment", "Service", "HorizontalPodAutoscaler", "ServiceMonitor", "PrometheusRule", "AlertmanagerConfig", "ConfigMap", "ConfigMap", "ConfigMap"}},
+			"terminationGracePeriodSeconds=60", "probes.urls={https://" + s.Service.Name + ".example.com/healthz}",
+		}, []string{"Deployment", "Service", "HorizontalPodAutoscaler", "ServiceMonitor", "Probe", "Probe", "PrometheusRule", "AlertmanagerConfig", "ConfigMap", "ConfigMap", "ConfigMap"}},
 		{"workload-only", []string{
 			"serviceMonitor.enabled=false", "prometheusRule.enabled=false", "alertmanagerConfig.enabled=false",
 			"grafana.dashboard.enabled=false", "grafana.datasources.enabled=false", "lokiRules.enabled=false",
+			"probes.enabled=false",
 		}, []string{"Deployment", "Service", "PodDisruptionBudget"}},
 	}
 }

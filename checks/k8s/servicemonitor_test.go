@@ -32,8 +32,8 @@ import (
 )
 
 // kubePrometheusStack is the Prometheus object kube-prometheus-stack's
-// defaults create for a release: ServiceMonitors and PrometheusRules are
-// selected by release: <release> in every namespace
+// defaults create for a release: ServiceMonitors, Probes and PrometheusRules
+// are selected by release: <release> in every namespace
 // (*SelectorNilUsesHelmValues: true, empty namespace selectors).
 func kubePrometheusStack(release, ns string) *monitoringv1.Prometheus {
 	sel := &metav1.LabelSelector{MatchLabels: map[string]string{"release": release}}
@@ -45,6 +45,8 @@ func kubePrometheusStack(release, ns string) *monitoringv1.Prometheus {
 				ServiceMonitorNamespaceSelector: &metav1.LabelSelector{},
 				PodMonitorSelector:              sel,
 				PodMonitorNamespaceSelector:     &metav1.LabelSelector{},
+				ProbeSelector:                   sel,
+				ProbeNamespaceSelector:          &metav1.LabelSelector{},
 				ScrapeInterval:                  "30s",
 				Version:                         operator.DefaultPrometheusVersion,
 			},
@@ -65,24 +67,32 @@ func namespaces(names ...string) cache.SharedIndexInformer {
 	return inf
 }
 
-// selectServiceMonitors runs the operator's own selection (label and
-// namespace selectors, validity checks) over sms and returns the accepted
+// selectable are the operator's scrape resources, with their metadata.
+type selectable interface {
+	promoperator.ConfigurationResource
+	metav1.Object
+}
+
+// selected runs the operator's own selection of one kind (label and
+// namespace selectors, validity checks) over objs and returns the accepted
 // ones by namespace/name.
-func selectServiceMonitors(t *testing.T, p *monitoringv1.Prometheus, sms ...*monitoringv1.ServiceMonitor) map[string]*monitoringv1.ServiceMonitor {
+func selected[T selectable](t *testing.T, p *monitoringv1.Prometheus,
+	sel func(*promoperator.ResourceSelector, context.Context, promoperator.ListAllByNamespaceFn) (promoperator.TypedResourcesSelection[T], error),
+	objs ...T) map[string]T {
 	t.Helper()
 	nsNames := []string{p.Namespace}
-	for _, sm := range sms {
-		nsNames = append(nsNames, sm.Namespace)
+	for _, o := range objs {
+		nsNames = append(nsNames, o.GetNamespace())
 	}
 	rs, err := promoperator.NewResourceSelector(slog.New(slog.DiscardHandler), p, assets.NewTestStoreBuilder(), namespaces(nsNames...),
 		operator.NewMetrics(promclient.NewRegistry()), record.NewFakeRecorder(16))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sel, err := rs.SelectServiceMonitors(context.Background(), func(ns string, s k8slabels.Selector, appendFn cache.AppendFunc) error {
-		for _, sm := range sms {
-			if sm.Namespace == ns && s.Matches(k8slabels.Set(sm.Labels)) {
-				appendFn(sm)
+	got, err := sel(rs, context.Background(), func(ns string, s k8slabels.Selector, appendFn cache.AppendFunc) error {
+		for _, o := range objs {
+			if o.GetNamespace() == ns && s.Matches(k8slabels.Set(o.GetLabels())) {
+				appendFn(o)
 			}
 		}
 		return nil
@@ -90,7 +100,13 @@ func selectServiceMonitors(t *testing.T, p *monitoringv1.Prometheus, sms ...*mon
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sel.ValidResources()
+	return got.ValidResources()
+}
+
+// selectServiceMonitors is the operator's selection of ServiceMonitors.
+func selectServiceMonitors(t *testing.T, p *monitoringv1.Prometheus, sms ...*monitoringv1.ServiceMonitor) map[string]*monitoringv1.ServiceMonitor {
+	t.Helper()
+	return selected(t, p, (*promoperator.ResourceSelector).SelectServiceMonitors, sms...)
 }
 
 // decode decodes the rendered object of a kind strictly into its Go type.

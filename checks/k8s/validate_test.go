@@ -113,6 +113,8 @@ func TestOperatorTypesDecodeStrictly(t *testing.T) {
 				switch o.Kind {
 				case "ServiceMonitor":
 					strict(t, o.Doc, &monitoringv1.ServiceMonitor{})
+				case "Probe":
+					strict(t, o.Doc, &monitoringv1.Probe{})
 				case "PrometheusRule":
 					strict(t, o.Doc, &monitoringv1.PrometheusRule{})
 				case "AlertmanagerConfig":
@@ -123,7 +125,7 @@ func TestOperatorTypesDecodeStrictly(t *testing.T) {
 					}
 				}
 			}
-			for _, k := range []string{"ServiceMonitor", "PrometheusRule", "AlertmanagerConfig"} {
+			for _, k := range []string{"ServiceMonitor", "Probe", "PrometheusRule", "AlertmanagerConfig"} {
 				if seen[k] == 0 {
 					t.Errorf("no %s rendered", k)
 				}

@@ -1,14 +1,18 @@
 package kubernetes
 
 import (
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/generators/loki"
 	"github.com/obsgen/obsgen/generators/ops"
 	"github.com/obsgen/obsgen/generators/otelcol"
+	"github.com/obsgen/obsgen/generators/prometheus"
 	"github.com/obsgen/obsgen/generators/slo"
+	"github.com/obsgen/obsgen/generators/stack"
 	"github.com/obsgen/obsgen/internal/spec"
 )
 
@@ -344,6 +348,30 @@ func KubePrometheusStackValues(s spec.Spec) m {
 	return v
 }
 
+// ProberAddress is where the Probe objects send Prometheus: the service's
+// blackbox exporter in the monitoring namespace.
+func ProberAddress(s spec.Spec) string {
+	return fmt.Sprintf("%s.%s.svc:%d", ops.BlackboxName(s), s.Kubernetes.MonitoringNamespace, stack.BlackboxPort)
+}
+
+// BlackboxValues are values for the prometheus-community
+// prometheus-blackbox-exporter chart: the compose target's exporter image
+// and modules (prometheus.BlackboxConfig), so a probe means the same on
+// both targets.
+func BlackboxValues(s spec.Spec) m {
+	repo, tag, _ := strings.Cut(stack.ImageBlackbox, ":")
+	return m{
+		"fullnameOverride": ops.BlackboxName(s),
+		"image":            m{"registry": "docker.io", "repository": repo, "tag": tag},
+		"config":           prometheus.BlackboxConfig(s),
+		"securityContext":  restrictedSecurityContext,
+		"resources": m{
+			"requests": m{"cpu": "10m", "memory": "32Mi"},
+			"limits":   m{"memory": "64Mi"},
+		},
+	}
+}
+
 // LokiValues are values for the grafana/loki chart: the same otlp_config
 // as the compose target's Loki (loki.yml), so the level is an index label
 // and trace_id, span_id and request_id stay structured metadata.
@@ -418,6 +446,7 @@ func clusterValues(s spec.Spec) ([]generators.File, error) {
 		{GatewayValuesPath(s), gatewayIntro(s), GatewayValues(s)},
 		{KubePrometheusStackValuesPath(s), kpsIntro(s), KubePrometheusStackValues(s)},
 		{LokiValuesPath(s), lokiIntro, lv},
+		{BlackboxValuesPath(s), blackboxIntro(s), BlackboxValues(s)},
 	}
 	var files []generators.File
 	for _, d := range docs {
@@ -454,6 +483,15 @@ func gatewayIntro(s spec.Spec) string {
 		"#   helm install " + gatewayName(s) + " open-telemetry/opentelemetry-collector -n " + s.Kubernetes.Namespace + " -f otel-gateway.values.yaml\n" +
 		"# The export queue is on an emptyDir: it survives container restarts and\n" +
 		"# backend outages of up to " + strconv.Itoa(300/60) + " minutes, not the loss of the pod.\n"
+}
+
+func blackboxIntro(s spec.Spec) string {
+	mon := s.Kubernetes.MonitoringNamespace
+	return "# Values for the prometheus-community prometheus-blackbox-exporter chart: the\n" +
+		"# exporter that runs " + s.Service.Name + "'s Probe objects (the chart's probes.prober,\n" +
+		"# " + ProberAddress(s) + "), with the compose target's image and modules.\n" +
+		"# Without it the probe alerts and the dashboard's uptime row have no data.\n" +
+		"#   helm install " + ops.BlackboxName(s) + " prometheus-community/prometheus-blackbox-exporter -n " + mon + " -f blackbox-exporter.values.yaml\n"
 }
 
 func kpsIntro(s spec.Spec) string {

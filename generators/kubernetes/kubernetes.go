@@ -45,6 +45,9 @@ func KubePrometheusStackValuesPath(s spec.Spec) string {
 	return path.Join(ClusterDir(s), "kube-prometheus-stack.values.yaml")
 }
 func LokiValuesPath(s spec.Spec) string { return path.Join(ClusterDir(s), "loki.values.yaml") }
+func BlackboxValuesPath(s spec.Spec) string {
+	return path.Join(ClusterDir(s), "blackbox-exporter.values.yaml")
+}
 
 // Files inside the chart that the templates embed with .Files.Get: they are
 // built from typed values and never pass through Helm's template engine, so
@@ -74,6 +77,7 @@ var chartTemplates = []struct {
 	{"pdb.yaml.tmpl", "templates/poddisruptionbudget.yaml", generators.Owned},
 	{"hpa.yaml.tmpl", "templates/horizontalpodautoscaler.yaml", generators.Owned},
 	{"servicemonitor.yaml.tmpl", "templates/servicemonitor.yaml", generators.Owned},
+	{"probe.yaml.tmpl", "templates/probes.yaml", generators.Owned},
 	{"prometheusrule.yaml.tmpl", "templates/prometheusrule.yaml", generators.Owned},
 	{"alertmanagerconfig.yaml.tmpl", "templates/alertmanagerconfig.yaml", generators.Owned},
 	{"grafana.yaml.tmpl", "templates/grafana-configmaps.yaml", generators.Owned},

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/obsgen/obsgen/generators/alertmanager"
+	"github.com/obsgen/obsgen/generators/ops"
+	"github.com/obsgen/obsgen/generators/prometheus"
 	"github.com/obsgen/obsgen/internal/contract"
 	"github.com/obsgen/obsgen/internal/spec"
 )
@@ -73,6 +75,12 @@ type view struct {
 	DashboardFolder          string
 	Files                    map[string]string
 	LokiURL                  string
+	// The blackbox probes: the exporter's address, its job and modules,
+	// and the public URLs.
+	Prober, ProbeJob, BlackboxRelease string
+	BlackboxValues                    string
+	ModuleHealth, ModulePublic        string
+	ProbeURLs                         []string
 	// The runtime's memory limit, a share of the container's: Go's
 	// GOMEMLIMIT, or V8's heap limit for Node.
 	Memory memoryLimit
@@ -125,6 +133,13 @@ func newView(s spec.Spec) view {
 		DashboardFolder:     DashboardFolder,
 		LokiURL:             LokiURL(s),
 		Memory:              memoryLimitFor(s),
+		Prober:              ProberAddress(s),
+		BlackboxRelease:     ops.BlackboxName(s),
+		BlackboxValues:      BlackboxValuesPath(s),
+		ProbeJob:            prometheus.ProbeJob,
+		ModuleHealth:        prometheus.ModuleHealth,
+		ModulePublic:        prometheus.ModulePublic,
+		ProbeURLs:           spec.ProbeURLs(s),
 		Files: map[string]string{
 			"PrometheusRules":    PrometheusRulesFile,
 			"LokiRules":          LokiRulesFile,

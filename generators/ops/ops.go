@@ -18,6 +18,10 @@ import (
 func AgentName(s spec.Spec) string   { return s.Service.Name + "-otel-agent" }
 func GatewayName(s spec.Spec) string { return s.Service.Name + "-otel-gateway" }
 
+// BlackboxName is the release (and fullnameOverride) of the Kubernetes
+// target's blackbox exporter, which runs the service's Probe objects.
+func BlackboxName(s spec.Spec) string { return s.Service.Name + "-blackbox-exporter" }
+
 // Steps are runbook sentences, each a complete step.
 type Steps struct {
 	// Running: is the process up, and what did it log last.
@@ -36,7 +40,14 @@ type Steps struct {
 	RestoreScrape string
 	// RestartLogPipeline: start the log shipper and Loki again.
 	RestartLogPipeline string
+	// ProbeDebug: how the blackbox exporter explains its last probe.
+	ProbeDebug string
+	// ProbeHealthPath: the path the health module's probe takes.
+	ProbeHealthPath string
 }
+
+// probeDebugURL asks the exporter to run a probe and explain each step.
+var probeDebugURL = fmt.Sprintf("'http://127.0.0.1:%d/probe?debug=true&module=<module>&target=<url>'", stack.BlackboxPort)
 
 // For returns the steps of s's deploy target.
 func For(s spec.Spec) Steps {
@@ -56,6 +67,8 @@ func For(s spec.Spec) Steps {
 			},
 			RestoreScrape:      "Restore the scrape job: revert the last change to prometheus.yml (job `" + svc + "`, its targets or relabelling), check it with promtool, then restart Prometheus (`" + stack.Compose + " restart " + stack.Prometheus + "` in the compose stack) so the target comes back.",
 			RestartLogPipeline: "start the collector or Loki again (`" + stack.Compose + " up -d " + stack.Collector + " " + stack.Loki + "`)",
+			ProbeDebug:         "`" + stack.Compose + " exec " + stack.Blackbox + " wget -qO- " + probeDebugURL + "`",
+			ProbeHealthPath:    "inside the compose network",
 		}
 	}
 	ns, mon := s.Kubernetes.Namespace, s.Kubernetes.MonitoringNamespace
@@ -73,5 +86,7 @@ func For(s spec.Spec) Steps {
 		},
 		RestoreScrape:      "Restore the ServiceMonitor: `helm -n " + ns + " upgrade --install " + svc + " " + chart + "` with the release's values (a values change may have switched `serviceMonitor.enabled` off or changed its labels); the operator reloads Prometheus by itself and the target comes back.",
 		RestartLogPipeline: "restart the node agent or Loki (`kubectl -n " + mon + " rollout restart daemonset/" + AgentName(s) + "`; Loki's pods: `kubectl -n " + mon + " get pods -l app.kubernetes.io/name=loki`)",
+		ProbeDebug:         "`kubectl -n " + mon + " port-forward svc/" + BlackboxName(s) + " " + fmt.Sprint(stack.BlackboxPort) + "` and, beside it, `wget -qO- " + probeDebugURL + "`",
+		ProbeHealthPath:    "from the monitoring namespace to the Service " + svc + " in " + ns,
 	}
 }

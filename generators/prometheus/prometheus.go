@@ -69,7 +69,7 @@ func generate(s spec.Spec) ([]generators.File, error) {
 const ProbeJob = "blackbox"
 
 // Blackbox modules: the service's own health endpoint inside the compose
-// network, and its public URLs as users reach them.
+// network or the cluster, and its public URLs as users reach them.
 const (
 	ModuleHealth = "health"
 	ModulePublic = "public"
@@ -84,11 +84,22 @@ type Probe struct {
 // Probes lists the blackbox targets of s: the readiness endpoint always,
 // the public URLs when there are some.
 func Probes(s spec.Spec) []Probe {
-	out := []Probe{{Module: ModuleHealth, Targets: []string{fmt.Sprintf("http://%s:%d%s", s.Service.Name, s.Service.Port, contract.HealthReadinessPath)}}}
+	out := []Probe{{Module: ModuleHealth, Targets: []string{HealthProbeURL(s)}}}
 	if urls := spec.ProbeURLs(s); len(urls) > 0 {
 		out = append(out, Probe{Module: ModulePublic, Targets: urls})
 	}
 	return out
+}
+
+// HealthProbeURL is the readiness endpoint as the blackbox exporter reaches
+// it: by the compose service's name, or on Kubernetes by the Service's
+// cluster DNS name (the exporter runs in another namespace).
+func HealthProbeURL(s spec.Spec) string {
+	host := s.Service.Name
+	if s.Deploy.Target.IsKubernetes() {
+		host += "." + s.Kubernetes.Namespace + ".svc"
+	}
+	return fmt.Sprintf("http://%s:%d%s", host, s.Service.Port, contract.HealthReadinessPath)
 }
 
 // BlackboxPath is where the blackbox exporter's config goes.

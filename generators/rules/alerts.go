@@ -47,9 +47,6 @@ type Alert struct {
 	fire, quiet []input
 	evalAt      time.Duration
 	alwaysFires bool
-	// outside marks an alert on series scraped from outside the service's
-	// namespace (the blackbox probes): they carry no namespace label.
-	outside bool
 }
 
 // Template placeholders of the annotations. Prometheus expands them when the
@@ -295,7 +292,7 @@ func Alerts(s spec.Spec) []Alert {
 			a.Labels[slo.LabelSLO] = a.SLO
 		}
 		a.RunbookURL = RunbookURL(s, a.Name)
-		if s.Deploy.Target.IsKubernetes() && !a.outside {
+		if s.Deploy.Target.IsKubernetes() {
 			// Every selector and aggregation keeps it (slo.New).
 			a.kept = append(a.kept, contract.LabelNamespace)
 		}

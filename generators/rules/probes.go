@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/obsgen/obsgen/generators/ops"
 	"github.com/obsgen/obsgen/generators/prometheus"
 	"github.com/obsgen/obsgen/generators/slo"
-	"github.com/obsgen/obsgen/generators/stack"
 	"github.com/obsgen/obsgen/internal/contract"
 	"github.com/obsgen/obsgen/internal/spec"
 )
@@ -33,9 +33,16 @@ const (
 // serves each one.
 var ProbeMetrics = []string{metricProbeSuccess, metricProbeCertExpiry, metricProbeDuration, metricProbeHTTPStatus}
 
-// ProbeSelector selects the probe results of the service.
+// ProbeSelector selects the probe results of the service. On Kubernetes
+// the Probe objects live in the service's namespace, whose name the
+// operator puts on every probe series: the selector keeps to it, so a
+// staging outage never pages production in a shared cluster.
 func ProbeSelector(s spec.Spec) string {
-	return fmt.Sprintf("{%s=%q, %s=%q}", contract.LabelJob, prometheus.ProbeJob, slo.LabelService, s.Service.Name)
+	sel := fmt.Sprintf("%s=%q, %s=%q", contract.LabelJob, prometheus.ProbeJob, slo.LabelService, s.Service.Name)
+	if s.Deploy.Target.IsKubernetes() {
+		sel += fmt.Sprintf(", %s=%q", contract.LabelNamespace, s.Kubernetes.Namespace)
+	}
+	return "{" + sel + "}"
 }
 
 // CertExpiryThresholds are the ticket and page thresholds of the
@@ -47,8 +54,13 @@ func CertExpiryThresholds() (ticket, page time.Duration) { return certTicketWith
 func probeAlerts(s spec.Spec) []Alert {
 	sel := ProbeSelector(s)
 	svc := s.Service.Name
+	steps := ops.For(s)
 	target := func(module, url string) map[string]string {
-		return map[string]string{contract.LabelJob: prometheus.ProbeJob, contract.LabelInstance: url, labelModule: module, slo.LabelService: svc, contract.LabelEnvironment: s.Service.Environment}
+		l := map[string]string{contract.LabelJob: prometheus.ProbeJob, contract.LabelInstance: url, labelModule: module, slo.LabelService: svc, contract.LabelEnvironment: s.Service.Environment}
+		if s.Deploy.Target.IsKubernetes() {
+			l[contract.LabelNamespace] = s.Kubernetes.Namespace
+		}
+		return l
 	}
 	health := target(prometheus.ModuleHealth, prometheus.Probes(s)[0].Targets[0])
 	public := target(prometheus.ModulePublic, "https://"+svc+".example.com/healthz")
@@ -78,14 +90,14 @@ func probeAlerts(s spec.Spec) []Alert {
 			Meaning:     "A URL of the service does not answer as a user would need it to, seen from outside its process: the service, its network path, DNS, TLS or the proxy in front is broken.",
 			Threshold:   "probe_success == 0 for one probed URL for " + slo.Dur(probeFailingFor),
 			Checks: []string{
-				"What does the probe see? Prometheus: `probe_http_status_code" + sel + "` and `probe_duration_seconds" + sel + "`; the exporter explains its last probe: `" + stack.Compose + " exec " + prometheus.ProbeJob + "-exporter wget -qO- 'http://127.0.0.1:9115/probe?debug=true&module=<module>&target=<url>'` with the alert's module and instance.",
-				"The health module probes the service inside the compose network: is " + AlertServiceDown + " firing too? The public module probes the URL users open: DNS, the load balancer and its certificate are in the path.",
+				"What does the probe see? Prometheus: `probe_http_status_code" + sel + "` and `probe_duration_seconds" + sel + "`; the exporter explains its last probe: " + steps.ProbeDebug + " with the alert's module and instance.",
+				"The health module probes the service " + steps.ProbeHealthPath + ": is " + AlertServiceDown + " firing too? The public module probes the URL users open: DNS, the load balancer and its certificate are in the path.",
 			},
 			Mitigations: []string{
 				"If the service is down, follow " + AlertServiceDown + "'s runbook.",
 				"If only the public URL fails, fix the path in front of the service (DNS record, load balancer, proxy, certificate) or fail over to another region.",
 			},
-			kept: kept, outside: true,
+			kept:   kept,
 			fire:   []input{{metricProbeSuccess, health, "0x10"}},
 			quiet:  []input{{metricProbeSuccess, health, "1 0 1x8"}},
 			evalAt: 5 * time.Minute,
@@ -99,7 +111,7 @@ func probeAlerts(s spec.Spec) []Alert {
 			Meaning:     "The certificate was not renewed on time: automatic renewal is broken or there is none.",
 			Threshold:   "probe_ssl_earliest_cert_expiry - time() < " + days(certTicketWithin) + " days, for " + slo.Dur(certFor),
 			Checks:      certChecks, Mitigations: ticketMitigations,
-			kept: kept, outside: true,
+			kept:   kept,
 			fire:   []input{{metricProbeCertExpiry, public, expiresIn(10 * 24 * time.Hour)}},
 			quiet:  []input{{metricProbeCertExpiry, public, expiresIn(30 * 24 * time.Hour)}},
 			evalAt: 15 * time.Minute,
@@ -113,7 +125,7 @@ func probeAlerts(s spec.Spec) []Alert {
 			Meaning:     "An outage is scheduled: when the certificate expires, clients refuse every connection to this URL.",
 			Threshold:   "probe_ssl_earliest_cert_expiry - time() < " + days(certPageWithin) + " days, for " + slo.Dur(certFor),
 			Checks:      certChecks, Mitigations: pageMitigations,
-			kept: kept, outside: true,
+			kept:   kept,
 			fire:   []input{{metricProbeCertExpiry, public, expiresIn(2 * 24 * time.Hour)}},
 			quiet:  []input{{metricProbeCertExpiry, public, expiresIn(10 * 24 * time.Hour)}},
 			evalAt: 15 * time.Minute,
