@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/obsgen/obsgen/generators/rules"
 )
 
 // ruleAlert is an alerting rule as the generated rule files hold it.
@@ -181,6 +183,10 @@ func TestRunbooksMitigateTheirOwnAlert(t *testing.T) {
 				continue
 			}
 			runbooks[a.Alert] = string(rb)
+			// The responder's first step opens the dashboard.
+			if d := a.Annotations["dashboard"]; !strings.HasPrefix(d, rules.DashboardURL(s)) {
+				t.Errorf("%s: %s: dashboard %q is not the service's dashboard %s", sc.Name, a.Alert, d, rules.DashboardURL(s))
+			}
 		}
 		for _, p := range mitigationProblems(alerts, runbooks, s.Service.Name) {
 			t.Errorf("%s: %s", sc.Name, p)

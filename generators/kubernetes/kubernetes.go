@@ -17,6 +17,7 @@ import (
 	"path"
 
 	"github.com/obsgen/obsgen/generators"
+	"github.com/obsgen/obsgen/generators/ops"
 	"github.com/obsgen/obsgen/internal/spec"
 )
 
@@ -34,7 +35,7 @@ func Enabled(s spec.Spec) bool { return s.Deploy.Target.IsKubernetes() }
 func ChartDir(s spec.Spec) string { return path.Join(s.Kubernetes.ChartDir, s.Service.Name) }
 
 // ClusterDir holds the values files for the cluster's own charts.
-func ClusterDir(s spec.Spec) string { return path.Join(s.Kubernetes.ChartDir, "cluster") }
+func ClusterDir(s spec.Spec) string { return ops.ClusterDir(s) }
 
 // Paths of the values files for the cluster's charts.
 func AgentValuesPath(s spec.Spec) string { return path.Join(ClusterDir(s), "otel-agent.values.yaml") }
@@ -44,10 +45,8 @@ func GatewayValuesPath(s spec.Spec) string {
 func KubePrometheusStackValuesPath(s spec.Spec) string {
 	return path.Join(ClusterDir(s), "kube-prometheus-stack.values.yaml")
 }
-func LokiValuesPath(s spec.Spec) string { return path.Join(ClusterDir(s), "loki.values.yaml") }
-func BlackboxValuesPath(s spec.Spec) string {
-	return path.Join(ClusterDir(s), "blackbox-exporter.values.yaml")
-}
+func LokiValuesPath(s spec.Spec) string     { return path.Join(ClusterDir(s), "loki.values.yaml") }
+func BlackboxValuesPath(s spec.Spec) string { return ops.BlackboxValuesPath(s) }
 
 // Files inside the chart that the templates embed with .Files.Get: they are
 // built from typed values and never pass through Helm's template engine, so

@@ -195,6 +195,9 @@ func RuleSet(s spec.Spec) rules.RuleFile {
 	}
 	svc := "{{ $labels." + contract.LokiLabelService + " }}"
 	env := "{{ $labels." + contract.LokiLabelEnvironment + " }}"
+	// Each alert carries the environment as a static label; absent_over_time
+	// keeps no label to expand.
+	dashboard := rules.DashboardAt(s, s.Service.Environment)
 	return rules.RuleFile{Groups: []rules.RuleGroup{{
 		Name:     s.Service.Name + "-logs",
 		Interval: "1m",
@@ -211,6 +214,7 @@ func RuleSet(s spec.Spec) rules.RuleFile {
 						" were at error level over the last " + window + " (threshold 5% for " + errorRatioFor + "). " +
 						"Query the errors in Grafana Explore: " + Selector(s, errorLevel),
 					"runbook_url": rules.RunbookURL(s, "ErrorLogRatioHigh"),
+					"dashboard":   dashboard,
 				},
 			},
 			{
@@ -223,6 +227,7 @@ func RuleSet(s spec.Spec) rules.RuleFile {
 					"summary":     panicSummary(s, svc, env),
 					"description": "{{ $value }} " + panicsWere(s) + " logged by " + svc + " in the last " + window + ". The request got a 500; the stack trace is in the log line and in Sentry.",
 					"runbook_url": rules.RunbookURL(s, AlertPanicLogged),
+					"dashboard":   dashboard,
 				},
 			},
 			{
@@ -236,6 +241,7 @@ func RuleSet(s spec.Spec) rules.RuleFile {
 					"summary":     "No log line of " + s.Service.Name + " reached Loki for " + logsStoppedAfter + " in " + s.Service.Environment,
 					"description": "Loki has no line of " + s.Service.Name + " for " + logsStoppedAfter + ". Log alerts and log panels are blind until lines arrive again. Either the log pipeline is broken or the service received no request at all (health checks are not logged).",
 					"runbook_url": rules.RunbookURL(s, AlertLogsStopped),
+					"dashboard":   dashboard,
 				},
 			},
 		},

@@ -18,6 +18,14 @@ import (
 func AgentName(s spec.Spec) string   { return s.Service.Name + "-otel-agent" }
 func GatewayName(s spec.Spec) string { return s.Service.Name + "-otel-gateway" }
 
+// ClusterDir holds the values of the cluster's own charts.
+func ClusterDir(s spec.Spec) string { return path.Join(s.Kubernetes.ChartDir, "cluster") }
+
+// BlackboxValuesPath is the blackbox exporter chart's values file.
+func BlackboxValuesPath(s spec.Spec) string {
+	return path.Join(ClusterDir(s), "blackbox-exporter.values.yaml")
+}
+
 // BlackboxName is the release (and fullnameOverride) of the Kubernetes
 // target's blackbox exporter, which runs the service's Probe objects.
 func BlackboxName(s spec.Spec) string { return s.Service.Name + "-blackbox-exporter" }
@@ -44,6 +52,9 @@ type Steps struct {
 	ProbeDebug string
 	// ProbeHealthPath: the path the health module's probe takes.
 	ProbeHealthPath string
+	// ProbeRunning and ProbeRestart: is the blackbox exporter up, and how
+	// to start it again.
+	ProbeRunning, ProbeRestart string
 }
 
 // probeDebugURL asks the exporter to run a probe and explain each step.
@@ -69,6 +80,8 @@ func For(s spec.Spec) Steps {
 			RestartLogPipeline: "start the collector or Loki again (`" + stack.Compose + " up -d " + stack.Collector + " " + stack.Loki + "`)",
 			ProbeDebug:         "`" + stack.Compose + " exec " + stack.Blackbox + " wget -qO- " + probeDebugURL + "`",
 			ProbeHealthPath:    "inside the compose network",
+			ProbeRunning:       "`" + stack.Compose + " ps " + stack.Blackbox + "`",
+			ProbeRestart:       "`" + stack.Compose + " up -d " + stack.Blackbox + "`",
 		}
 	}
 	ns, mon := s.Kubernetes.Namespace, s.Kubernetes.MonitoringNamespace
@@ -88,5 +101,7 @@ func For(s spec.Spec) Steps {
 		RestartLogPipeline: "restart the node agent or Loki (`kubectl -n " + mon + " rollout restart daemonset/" + AgentName(s) + "`; Loki's pods: `kubectl -n " + mon + " get pods -l app.kubernetes.io/name=loki`)",
 		ProbeDebug:         "`kubectl -n " + mon + " port-forward svc/" + BlackboxName(s) + " " + fmt.Sprint(stack.BlackboxPort) + "` and, beside it, `wget -qO- " + probeDebugURL + "`",
 		ProbeHealthPath:    "from the monitoring namespace to the Service " + svc + " in " + ns,
+		ProbeRunning:       "`kubectl -n " + mon + " get pods -l app.kubernetes.io/instance=" + BlackboxName(s) + "`",
+		ProbeRestart:       "`helm -n " + mon + " upgrade --install " + BlackboxName(s) + " prometheus-community/prometheus-blackbox-exporter -f " + BlackboxValuesPath(s) + "`, or `kubectl -n " + mon + " rollout restart deploy/" + BlackboxName(s) + "`",
 	}
 }

@@ -130,6 +130,12 @@ func DashboardURL(s spec.Spec) string {
 	return s.Alerts.GrafanaURL + "/d/" + slo.DashboardUID(s.Service.Name) + "/" + slo.DashboardSlug(s.Service.Name)
 }
 
+// DashboardAt is the service dashboard showing the environment env (a value,
+// or an alert template that expands to one).
+func DashboardAt(s spec.Spec, env string) string {
+	return DashboardURL(s) + "?var-" + dashboardEnvVarName + "=" + env
+}
+
 // Alerts returns every alert generated for the spec, target health first.
 func Alerts(s spec.Spec) []Alert {
 	m := slo.New(s)
@@ -137,7 +143,7 @@ func Alerts(s spec.Spec) []Alert {
 	up := fmt.Sprintf("%s{%s}", contract.ScrapeUp, m.JobSelector)
 	dash := DashboardURL(s)
 	steps := ops.For(s)
-	dashEnv := dash + "?var-" + dashboardEnvVarName + "=" + labelEnv
+	dashEnv := DashboardAt(s, labelEnv)
 	alerts := []Alert{
 		{
 			// Not `up == 0` alone: a container that exits leaves Docker's

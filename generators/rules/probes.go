@@ -16,6 +16,8 @@ const (
 	AlertProbeFailing       = "ServiceProbeFailing"
 	AlertCertExpiresSoon    = "CertificateExpiresSoon"
 	AlertCertExpiring       = "CertificateExpiring"
+	AlertProbesNotRunning   = "ServiceProbesNotRunning"
+	probesNotRunningFor     = 10 * time.Minute
 	probeFailingFor         = 2 * time.Minute
 	certFor                 = 10 * time.Minute
 	certTicketWithin        = 14 * 24 * time.Hour
@@ -80,7 +82,7 @@ func probeAlerts(s spec.Spec) []Alert {
 		"Renew the certificate now: run the ACME client's renewal by hand or upload a new certificate to the load balancer, then check the dashboard's uptime row shows the new expiry.",
 		"If renewal cannot succeed before the expiry (the CA's rate limit, a broken challenge), install a certificate from another CA or a manually issued one, and tell users of the URL what to expect.",
 	}
-	return []Alert{
+	alerts := []Alert{
 		{
 			Name: AlertProbeFailing, Severity: slo.SeverityPage,
 			Expr:        fmt.Sprintf("%s%s == 0", metricProbeSuccess, sel),
@@ -131,4 +133,34 @@ func probeAlerts(s spec.Spec) []Alert {
 			evalAt: 15 * time.Minute,
 		},
 	}
+	if s.Deploy.Target.IsKubernetes() {
+		// On a cluster the exporter is not a component of a stack obsgen
+		// scrapes: while it is down or not installed every probe scrape
+		// fails, no probe_success exists and the probe alerts cannot fire.
+		alerts = append(alerts, Alert{
+			Name: AlertProbesNotRunning, Severity: slo.SeverityTicket,
+			Expr:        fmt.Sprintf("up%s == 0", sel),
+			For:         probesNotRunningFor,
+			Summary:     "The blackbox probes of " + svc + " are not running: " + labelProbeInstanceValue + " is not probed",
+			Description: fmt.Sprintf("Prometheus has not reached the blackbox exporter for the probe of %s for %s: no probe result exists, so %s and the certificate alerts cannot fire for it.", labelProbeInstanceValue, slo.Dur(probesNotRunningFor), AlertProbeFailing),
+			Meaning:     "The service is watched from outside by nothing: the blackbox exporter the Probe objects name is down, not installed, or unreachable from Prometheus.",
+			Threshold:   "up of the probe job == 0 for one probed URL for " + slo.Dur(probesNotRunningFor),
+			Checks: []string{
+				"Is the exporter running? " + steps.ProbeRunning,
+				"Does the Probe's prober address match it? `kubectl -n " + s.Kubernetes.Namespace + " get probes -o yaml` shows `spec.prober.url`; Prometheus' Status > Targets shows the scrape error of each `probe/...` job.",
+			},
+			Mitigations: []string{
+				"Install or restart the exporter (" + steps.ProbeRestart + "); the probe results come back at the next scrape.",
+			},
+			kept:   kept,
+			fire:   []input{{"up", health, "0x15"}},
+			quiet:  []input{{"up", health, "1x15"}},
+			evalAt: 12 * time.Minute,
+		})
+	}
+	// The dashboard's uptime row shows every probe of the service.
+	for i := range alerts {
+		alerts[i].Dashboard = DashboardAt(s, labelEnv)
+	}
+	return alerts
 }
