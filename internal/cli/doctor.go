@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,8 +19,9 @@ const (
 
 func newDoctorCmd(g *globalOptions, streams IO) *cobra.Command {
 	var (
-		urls    [6]string
-		timeout time.Duration
+		urls       [6]string
+		timeout    time.Duration
+		lokiTenant string
 	)
 	cmd := &cobra.Command{
 		Use:   "doctor",
@@ -30,7 +32,10 @@ signal of the service arrives: the scrape target, the contract's metrics,
 the rules, Alertmanager's configuration, logs with trace IDs in Loki, a trace
 in the trace backend, the Grafana dashboard. It sends nothing and writes
 nothing. An empty URL skips that backend's checks. Exit 0: all passed;
-6: a check failed; 7: nothing answers at any URL. See docs/doctor.md.`,
+6: a check failed; 7: nothing answers at any URL. Credentials of a remote
+stack come from the environment: OBSGEN_DOCTOR_<BACKEND>_TOKEN, or _USER and
+_PASSWORD, for PROMETHEUS, LOKI, TRACES, ALERTMANAGER and GRAFANA. See
+docs/doctor.md.`,
 		Example: `  obsgen doctor
   obsgen doctor -o json
   obsgen doctor --grafana-url= --prometheus-url https://prometheus.internal`,
@@ -44,6 +49,7 @@ nothing. An empty URL skips that backend's checks. Exit 0: all passed;
 	f.StringVar(&urls[4], "alertmanager-url", "", "Alertmanager's base URL (default: the compose stack's)")
 	f.StringVar(&urls[5], "grafana-url", "", "Grafana's base URL (default: the compose stack's)")
 	f.DurationVar(&timeout, "timeout", 5*time.Second, "the longest one check waits for its backend")
+	f.StringVar(&lokiTenant, "loki-tenant", "", "Loki's tenant (X-Scope-OrgID) for a multi-tenant Loki (default: kubernetes.loki_tenant)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := g.check(); err != nil {
 			return err
@@ -71,7 +77,14 @@ nothing. An empty URL skips that backend's checks. Exit 0: all passed;
 		}
 		set("alertmanager-url", urls[4], &e.Alertmanager)
 		set("grafana-url", urls[5], &e.Grafana)
-		rep := doctor.Run(context.Background(), []spec.Spec{s}, doctor.Options{Endpoints: e, Timeout: timeout})
+		if !cmd.Flags().Changed("loki-tenant") {
+			lokiTenant = s.Kubernetes.LokiTenant
+		}
+		rep := doctor.Run(context.Background(), []spec.Spec{s}, doctor.Options{
+			Endpoints: e, Timeout: timeout, LokiTenant: lokiTenant,
+			// Credentials only from the environment: never in a flag.
+			Auth: doctor.AuthFromEnv(os.Getenv),
+		})
 		if rep.NothingRuns() {
 			if g.Output == "json" {
 				if err := doctor.WriteJSON(streams.Out, rep); err != nil {

@@ -16,7 +16,12 @@ import (
 // client asks one backend's HTTP API. It remembers whether nothing
 // answered, so a row can say "nothing runs at ..." instead of a Go error.
 type client struct {
-	name, base  string
+	name, base string
+	// backend keys the credentials and the hint when they are missing.
+	backend string
+	auth    Auth
+	// header is sent with every request (Loki's tenant).
+	header      http.Header
 	unreachable error
 }
 
@@ -31,6 +36,10 @@ func (c *client) getJSON(ctx context.Context, path string, q url.Values, v any) 
 	if err != nil {
 		return fmt.Errorf("%s: bad URL %q: %v", c.name, c.base, err)
 	}
+	for k, v := range c.header {
+		req.Header[k] = v
+	}
+	c.auth.set(req.Header)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		var unreachable bool
@@ -44,6 +53,13 @@ func (c *client) getJSON(ctx context.Context, path string, q url.Values, v any) 
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
 	if err != nil {
 		return fmt.Errorf("%s at %s: reading the answer: %v", c.name, c.base, err)
+	}
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+		hint := authHint(c.backend)
+		if c.backend == BackendLoki && strings.Contains(string(body), "no org id") {
+			hint = "Loki is multi-tenant: give the tenant with --loki-tenant (kubernetes.loki_tenant is the default)"
+		}
+		return fmt.Errorf("%s at %s answered %s to %s (%s): %s", c.name, c.base, resp.Status, path, firstLine(body), hint)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("%s at %s answered %s to %s: %s", c.name, c.base, resp.Status, path, firstLine(body))

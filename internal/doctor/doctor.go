@@ -11,6 +11,7 @@ package doctor
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
@@ -129,12 +130,19 @@ type Options struct {
 	Lookback time.Duration
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
+	// Auth holds each backend's credentials by Backend* key (AuthFromEnv).
+	Auth map[string]Auth
+	// LokiTenant is sent as X-Scope-OrgID: a multi-tenant Loki refuses a
+	// query without it.
+	LokiTenant string
 }
 
 type checkFunc func(ctx context.Context, c *client, s spec.Spec, o Options) Result
 
 type check struct {
 	name string
+	// kind is the backend's Backend* key.
+	kind string
 	// backend names the server asked, for the reasons.
 	backend func(spec.Spec) string
 	url     func(Endpoints) string
@@ -144,18 +152,18 @@ type check struct {
 }
 
 var checks = []check{
-	{CheckTarget, named("Prometheus"), func(e Endpoints) string { return e.Prometheus }, checkTarget, nil},
-	{CheckMetrics, named("Prometheus"), func(e Endpoints) string { return e.Prometheus }, checkMetrics, nil},
-	{CheckRules, named("Prometheus"), func(e Endpoints) string { return e.Prometheus }, checkRules, nil},
-	{CheckAlertmanager, named("Alertmanager"), func(e Endpoints) string { return e.Alertmanager }, checkAlertmanager, nil},
-	{CheckLogs, named("Loki"), func(e Endpoints) string { return e.Loki }, checkLogs, nil},
-	{CheckTraces, traceBackendName, func(e Endpoints) string { return e.Traces }, checkTraces, func(s spec.Spec) string {
+	{CheckTarget, BackendPrometheus, named("Prometheus"), func(e Endpoints) string { return e.Prometheus }, checkTarget, nil},
+	{CheckMetrics, BackendPrometheus, named("Prometheus"), func(e Endpoints) string { return e.Prometheus }, checkMetrics, nil},
+	{CheckRules, BackendPrometheus, named("Prometheus"), func(e Endpoints) string { return e.Prometheus }, checkRules, nil},
+	{CheckAlertmanager, BackendAlertmanager, named("Alertmanager"), func(e Endpoints) string { return e.Alertmanager }, checkAlertmanager, nil},
+	{CheckLogs, BackendLoki, named("Loki"), func(e Endpoints) string { return e.Loki }, checkLogs, nil},
+	{CheckTraces, BackendTraces, traceBackendName, func(e Endpoints) string { return e.Traces }, checkTraces, func(s spec.Spec) string {
 		if !s.Tracing.Enabled {
 			return "tracing is off in the answers (tracing.enabled: false)"
 		}
 		return ""
 	}},
-	{CheckDashboards, named("Grafana"), func(e Endpoints) string { return e.Grafana }, checkDashboards, nil},
+	{CheckDashboards, BackendGrafana, named("Grafana"), func(e Endpoints) string { return e.Grafana }, checkDashboards, nil},
 }
 
 func named(n string) func(spec.Spec) string { return func(spec.Spec) string { return n } }
@@ -200,7 +208,11 @@ func Run(ctx context.Context, services []spec.Spec, o Options) Report {
 				defer wg.Done()
 				cctx, cancel := context.WithTimeout(ctx, o.Timeout)
 				defer cancel()
-				c := &client{name: ch.backend(s), base: base}
+				c := &client{name: ch.backend(s), base: base, backend: ch.kind, auth: o.Auth[ch.kind]}
+				if ch.kind == BackendLoki && o.LokiTenant != "" {
+					c.header = http.Header{}
+					c.header.Set("X-Scope-OrgID", o.LokiTenant)
+				}
 				r := ch.run(cctx, c, s, o)
 				r.Service, r.Check, r.URL = s.Service.Name, ch.name, base
 				if c.unreachable != nil && r.Status == Fail {

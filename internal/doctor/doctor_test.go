@@ -213,3 +213,75 @@ func TestOutputs(t *testing.T) {
 		t.Errorf("json: %s", js.String())
 	}
 }
+
+// guarded puts the healthy stack behind a remote stack's auth: Prometheus
+// wants a bearer token, Grafana basic auth, Loki a tenant.
+func guarded(t *testing.T) *httptest.Server {
+	inner := fakeStack(t, "").Config.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/api/v1/"):
+			if r.Header.Get("Authorization") != "Bearer prom-token" {
+				http.Error(w, "Unauthorized", http.StatusUnauthorized)
+				return
+			}
+		case strings.HasPrefix(r.URL.Path, "/loki/"):
+			if r.Header.Get("X-Scope-OrgID") != "team-a" {
+				http.Error(w, "no org id", http.StatusUnauthorized)
+				return
+			}
+		case r.URL.Path == "/api/search":
+			if u, p, ok := r.BasicAuth(); !ok || u != "viewer" || p != "pw" {
+				http.Error(w, "Unauthorized", http.StatusUnauthorized)
+				return
+			}
+		}
+		inner.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestRemoteStackCredentials(t *testing.T) {
+	srv := guarded(t)
+	s := testSpec()
+	s.Tracing.Enabled = false // /api/search is Grafana's here, not Tempo's
+	status := func(rep Report) map[string]Result {
+		out := map[string]Result{}
+		for _, r := range rep.Results {
+			out[r.Check] = r
+		}
+		return out
+	}
+
+	// Without credentials each guarded row fails and says how to give them.
+	rows := status(Run(context.Background(), []spec.Spec{s}, Options{Endpoints: endpoints(srv.URL)}))
+	for check, want := range map[string]string{
+		CheckTarget:     "OBSGEN_DOCTOR_PROMETHEUS_TOKEN",
+		CheckRules:      "OBSGEN_DOCTOR_PROMETHEUS_USER",
+		CheckLogs:       "--loki-tenant",
+		CheckDashboards: "OBSGEN_DOCTOR_GRAFANA_TOKEN",
+	} {
+		if r := rows[check]; r.Status != Fail || !strings.Contains(r.Reason, want) {
+			t.Errorf("%s without credentials: %s %q, want a failure naming %s", check, r.Status, r.Reason, want)
+		}
+	}
+	if r := rows[CheckAlertmanager]; r.Status != Pass {
+		t.Errorf("alertmanager needs no credentials here: %+v", r)
+	}
+
+	env := map[string]string{
+		"OBSGEN_DOCTOR_PROMETHEUS_TOKEN": "prom-token",
+		"OBSGEN_DOCTOR_GRAFANA_USER":     "viewer",
+		"OBSGEN_DOCTOR_GRAFANA_PASSWORD": "pw",
+	}
+	o := Options{Endpoints: endpoints(srv.URL), Auth: AuthFromEnv(func(k string) string { return env[k] }), LokiTenant: "team-a"}
+	for check, r := range status(Run(context.Background(), []spec.Spec{s}, o)) {
+		if r.Status == Fail {
+			t.Errorf("%s with credentials: %+v", check, r)
+		}
+	}
+	if len(o.Auth) != 2 {
+		t.Errorf("AuthFromEnv read %v, want prometheus and grafana only", o.Auth)
+	}
+}
