@@ -151,6 +151,11 @@ api.get('/user', (req, res, next) => {
   }
   res.json({ user: 'ana' });
 });
+// The API's own error format: a final error middleware that answers
+// without calling next, so no error of /api reaches obsgen's errorHandler.
+api.use((err` + tsOnly(ts, ": any") + `, _req` + tsOnly(ts, ": express.Request") + `, res` + tsOnly(ts, ": express.Response") + `, _next` + tsOnly(ts, ": express.NextFunction") + `) => {
+  res.status(err.status || 500).json({ api_error: err.status ? err.message : 'internal' });
+});
 app.use('/api', api);
 app.use(errorHandler);
 closeOnShutdown(app.listen(Number(process.env.PORT), '127.0.0.1'));
@@ -203,6 +208,11 @@ app.get('/crash', async () => {
 });
 app.get('/debug/tracer-provider', async () => ({ provider: (trace.getTracerProvider()` + tsOnly(ts, " as any") + `).getDelegate().constructor.name }));
 app.register(async (api) => {
+  // The API's own error format: its own error handler replaces obsgen's
+  // for every route of the plugin.
+  api.setErrorHandler((err` + tsOnly(ts, ": Error & { statusCode?: number }") + `, _req, reply) => {
+    reply.code(err.statusCode ?? 500).send({ api_error: err.statusCode ? err.message : 'internal' });
+  });
   api.get('/user', async (req) => {
     const q = req.query` + tsOnly(ts, " as { deny?: string; shed?: string; boom?: string }") + `;
     if (q.deny) {
