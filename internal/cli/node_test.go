@@ -139,3 +139,30 @@ func TestNodeRegenerationMergesEdits(t *testing.T) {
 	}
 	mustRun(t, 0, dir, "check")
 }
+
+// An Express 4 + TypeScript service laid out as Nx lays one out: tsconfig's
+// rootDir is the repo itself, the start script runs nx, not node, and the
+// entry is src/main.ts. The run takes the rootDir obsgen detected, and the
+// start command and the import it prints name the files tsc writes.
+func TestInitTypeScriptRootDirIsTheRepo(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"package.json":      `{"name":"@acme/api","private":true,"scripts":{"start":"nx serve","build":"nx build"},"dependencies":{"express":"^4.21.2","@prisma/client":"^5.22.0"},"devDependencies":{"typescript":"~5.5.2","@types/express":"^4.17.21","nx":"20.1.2"}}`,
+		"package-lock.json": `{}`,
+		"tsconfig.json":     "{\n  \"compilerOptions\": {\"rootDir\": \".\", \"outDir\": \"dist\", \"module\": \"commonjs\"},\n  \"include\": [\"src/**/*.ts\"]\n}\n",
+		"src/main.ts":       "import express from 'express';\n",
+	})
+	r := run(t, nil, "init", "--no-prompt", "--dir", dir, "--service-name", "api", "--dry-run")
+	if r.code != ExitOK {
+		t.Fatalf("init --dry-run: exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
+	all := r.out + r.errOut
+	for _, want := range []string{
+		"created    src/observability/register.ts",
+		"node --import ./dist/src/observability/register.js dist/src/main.js",
+		`from "./observability/express.js"`,
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("init did not print %q:\n%s", want, all)
+		}
+	}
+}
