@@ -155,6 +155,10 @@ func TestInitTypeScriptRootDirIsTheRepo(t *testing.T) {
 	if r.code != ExitOK {
 		t.Fatalf("init --dry-run: exit %d\n%s%s", r.code, r.out, r.errOut)
 	}
+	r = run(t, nil, "init", "--no-prompt", "--dir", dir, "--service-name", "api", "--skip-install")
+	if r.code != ExitOK {
+		t.Fatalf("init: exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
 	all := r.out + r.errOut
 	for _, want := range []string{
 		"created    src/observability/register.ts",
