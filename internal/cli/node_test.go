@@ -170,3 +170,44 @@ func TestInitTypeScriptRootDirIsTheRepo(t *testing.T) {
 		}
 	}
 }
+
+// A service's own .env.example (its settings, read by @fastify/env or
+// dotenv) is the service's: init leaves it alone and writes the stack's
+// example next to the stack's env file.
+func TestInitKeepsTheServicesEnvExample(t *testing.T) {
+	own := "# Copy to .env and fill in.\nPORT=3000\nDATABASE_URL=mysql://catalog:catalog@localhost:3306/catalog\n"
+	dir := writeTree(t, map[string]string{
+		"package.json":  `{"name":"catalog-api","version":"1.0.0","type":"module","main":"src/server.js","scripts":{"start":"node src/server.js"},"dependencies":{"fastify":"^5.2.1","@fastify/env":"^5.0.2","mysql2":"^3.12.0"}}`,
+		"src/server.js": "import Fastify from 'fastify';\n",
+		".env.example":  own,
+	})
+	r := run(t, nil, "init", "--no-prompt", "--dir", dir, "--service-name", "catalog", "--skip-install")
+	if r.code != ExitOK {
+		t.Fatalf("init: exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
+	files := testtool.ReadTree(t, dir)
+	if files[".env.example"] != own {
+		t.Errorf("init changed the service's own .env.example:\n%s", files[".env.example"])
+	}
+	if !strings.Contains(files["observability.env.example"], "GRAFANA_ADMIN_PASSWORD=") {
+		t.Errorf("no observability.env.example with the stack's variables: %v", keys(files))
+	}
+}
+
+// A file of the service's own where obsgen writes one is a conflict that
+// the message explains as such: no markers were written, so it does not
+// ask to resolve any.
+func TestConflictOfAFileInTheWaySaysWhatToDo(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"package.json":                     `{"main":"app.js","dependencies":{"express":"5.3.0"}}`,
+		"docker-compose.observability.yml": "services: {}\n",
+	})
+	r := run(t, nil, "init", "--no-prompt", "--dir", dir, "--service-name", "orders", "--skip-install")
+	if r.code != ExitConflict {
+		t.Fatalf("init: exit %d, want %d\n%s%s", r.code, ExitConflict, r.out, r.errOut)
+	}
+	tail := r.errOut[strings.Index(r.errOut, "need your attention"):]
+	if strings.Contains(tail, "<<<<<<<") || !strings.Contains(tail, "docker-compose.observability.yml (exists but was not written by obsgen: move it away, or pass --force to overwrite it)") {
+		t.Errorf("the message does not say what to do with a file in the way:\n%s", tail)
+	}
+}
