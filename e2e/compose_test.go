@@ -26,7 +26,7 @@ import (
 	"github.com/obsgen/obsgen/internal/spec"
 )
 
-// envExampleKeys returns the variables .env.example lists, failing on any
+// envExampleKeys returns the variables observability.env.example lists, failing on any
 // that carries a value: the example must hold no secret.
 func envExampleKeys(t *testing.T, data []byte) []string {
 	t.Helper()
@@ -39,7 +39,7 @@ func envExampleKeys(t *testing.T, data []byte) []string {
 		}
 		k, v, ok := strings.Cut(line, "=")
 		if !ok || v != "" {
-			t.Errorf(".env.example line %q: want KEY= with no value", line)
+			t.Errorf("observability.env.example line %q: want KEY= with no value", line)
 		}
 		keys = append(keys, k)
 	}
@@ -47,7 +47,7 @@ func envExampleKeys(t *testing.T, data []byte) []string {
 }
 
 // loadStack loads the compose file in dir with the official loader, with
-// every .env.example variable set, exactly as `docker compose` would.
+// every observability.env.example variable set, exactly as `docker compose` would.
 func loadStack(t *testing.T, dir string, env []string) (*types.Project, error) {
 	t.Helper()
 	opts, err := cli.NewProjectOptions(
@@ -69,7 +69,7 @@ var varRef = regexp.MustCompile(`\$\{([A-Z_][A-Z0-9_]*)`)
 // loader inside `docker compose`) and checks what the loader does not: a
 // healthcheck on every container, pinned images, ports on loopback only,
 // bind mounts that exist in the generated tree, and every variable and
-// secret listed in .env.example with no value.
+// secret listed in observability.env.example with no value.
 func TestComposeLoads(t *testing.T) {
 	n := 0
 	for _, sc := range scenarios(t) {
@@ -87,7 +87,7 @@ func TestComposeLoads(t *testing.T) {
 			}
 			for _, m := range varRef.FindAllStringSubmatch(string(data), -1) {
 				if !contains(keys, m[1]) {
-					t.Errorf("compose file reads ${%s}, which .env.example does not list", m[1])
+					t.Errorf("compose file reads ${%s}, which observability.env.example does not list", m[1])
 				}
 			}
 			p, err := loadStack(t, dir, env)
@@ -189,7 +189,7 @@ func checkProject(t *testing.T, name, dir string, p *types.Project, envKeys []st
 				continue
 			}
 			if sec.Environment == "" || !contains(envKeys, sec.Environment) {
-				t.Errorf("%s: secret %s must come from a variable listed in .env.example, not %+v", name, ref.Source, sec)
+				t.Errorf("%s: secret %s must come from a variable listed in observability.env.example, not %+v", name, ref.Source, sec)
 			}
 		}
 	}

@@ -177,3 +177,36 @@ func writeNodeService(t testing.TB, name, framework, moduleType string, ts bool)
 	}
 	return dir
 }
+
+// TestNodeCloseWithGrace: a Fastify service that shuts down with
+// close-with-grace (which calls process.exit(0) as soon as the app is
+// closed) still sends the last span before it exits. The batch exporter
+// waits a minute here, so only the shutdown's flush sends it.
+func TestNodeCloseWithGrace(t *testing.T) {
+	if testing.Short() {
+		t.Skip("installs and runs a Node service: not in -short")
+	}
+	node := requireTool(t, "node")
+	npm := requireTool(t, "npm")
+	dir := writeNodeService(t, "graceful", "fastify", "module", false)
+	if err := nodefixture.AddCloseWithGrace(dir); err != nil {
+		t.Fatal(err)
+	}
+	npmRun(t, npm, dir, "install", "--no-audit", "--no-fund", "--prefer-offline")
+	initNodeService(t, dir, "svc-graceful", "http")
+	ns := &nodeStarter{node: node, npm: npm, dir: dir, protocol: "http"}
+	ns.build(t)
+	r := ns.start(t, "OTEL_BSP_SCHEDULE_DELAY=60000")
+	traceID := randomHex(16)
+	if code := get(t, r.base+"/hello/last", traceID).StatusCode; code != http.StatusOK {
+		t.Fatalf("GET /hello/last: %d", code)
+	}
+	took, err := r.stopAndWait(t, 30*time.Second)
+	if err != nil {
+		t.Errorf("exit after SIGTERM: %v, want 0", err)
+	}
+	t.Logf("SIGTERM to exit: %s", took.Round(time.Millisecond))
+	if _, ok := r.traces.find(func(s span) bool { return s.traceID == traceID }); !ok {
+		t.Error("the last request's span was not sent before the exit")
+	}
+}

@@ -43,7 +43,7 @@ type Secret struct {
 	// the secret (`secrets: <name>: environment: <env>`).
 	Env  string
 	File string
-	// Description says what the value is, for .env.example.
+	// Description says what the value is, for observability.env.example.
 	Description string
 }
 

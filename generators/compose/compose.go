@@ -1,6 +1,6 @@
 // Package compose generates the local observability stack: a docker compose
 // file that runs the service with Prometheus, Alertmanager, Grafana, Loki,
-// the trace backend and the collector, the .env.example listing every
+// the trace backend and the collector, the observability.env.example listing every
 // secret it reads, and (once) a Dockerfile for the service.
 package compose
 
@@ -25,18 +25,20 @@ import (
 	"github.com/obsgen/obsgen/internal/spec"
 )
 
-// Generator writes docker-compose.observability.yml, .env.example, the
+// Generator writes docker-compose.observability.yml, observability.env.example, the
 // Dockerfile and .dockerignore.
 var Generator = generators.Generator{
 	Name:     "compose",
-	Doc:      "Local stack: docker compose file, .env.example, service Dockerfile",
+	Doc:      "Local stack: docker compose file, observability.env.example, service Dockerfile",
 	Generate: generate,
 }
 
 // File names at the repo root.
 const (
-	FileName   = stack.ComposeFile
-	EnvExample = ".env.example"
+	FileName = stack.ComposeFile
+	// EnvExample is named after EnvFile: .env.example, like .env, is
+	// often the service's own.
+	EnvExample = stack.ComposeEnvFile + ".example"
 	// EnvFile is the stack's own env file, passed with --env-file, so a
 	// service's .env is never overwritten.
 	EnvFile    = stack.ComposeEnvFile
@@ -56,7 +58,8 @@ func dockerIgnore(s spec.Spec) []byte {
 }
 
 // Secret is a value the stack needs that must never be written to a file:
-// the user puts it in .env (from .env.example), compose passes it on.
+// the user puts it in observability.env (from observability.env.example),
+// compose passes it on.
 type Secret struct {
 	// Env is the environment variable (and .env key) holding the value.
 	Env string
@@ -88,7 +91,7 @@ var GrafanaPasswordSecret = Secret{
 	Help: "Password of Grafana's admin user (http://localhost:3000). Pick a strong one; anonymous access is off.",
 }
 
-// Secrets returns every secret of the stack of s, in .env.example order.
+// Secrets returns every secret of the stack of s, in EnvExample order.
 func Secrets(s spec.Spec) []Secret {
 	out := []Secret{GrafanaPasswordSecret}
 	if s.Sentry.Enabled {
@@ -475,7 +478,7 @@ func Stack(s spec.Spec) ([]byte, error) {
 		f.Secrets = nil
 	}
 	intro := "# The local observability stack of " + s.Service.Name + ". Start it:\n" +
-		"#   cp .env.example " + EnvFile + "   # then fill in the values\n" +
+		"#   cp " + EnvExample + " " + EnvFile + "   # then fill in the values\n" +
 		"#   " + stack.VersionEnv + "=$(git describe --always --dirty) " + stack.Compose + " up -d --build\n" +
 		"# Grafana: http://localhost:" + strconv.Itoa(stack.GrafanaPort) + " (user admin). Every port is bound to 127.0.0.1 only.\n"
 	return generators.YAML(intro, f)
@@ -486,7 +489,7 @@ func envExample(s spec.Spec) []byte {
 	var b strings.Builder
 	b.WriteString("# Variables docker compose reads for " + FileName + ".\n")
 	b.WriteString("# Copy to " + EnvFile + ", fill in, and never commit it: it holds secrets.\n")
-	b.WriteString("# (Not .env: that file is often the service's own, read by godotenv.)\n")
+	b.WriteString("# (Not .env: that file, like .env.example, is often the service's own.)\n")
 	secrets := Secrets(s)
 	sort.SliceStable(secrets, func(i, j int) bool { return secrets[i].Required && !secrets[j].Required })
 	for _, sec := range secrets {

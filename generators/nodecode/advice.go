@@ -3,6 +3,7 @@ package nodecode
 import (
 	"fmt"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/obsgen/obsgen/internal/spec"
@@ -14,14 +15,9 @@ func notes(s spec.Spec) []string {
 	if !s.Service.Language.IsNode() {
 		return nil
 	}
-	glue := "./" + path.Join(strings.TrimPrefix(strings.TrimPrefix(s.Output.CodeDir, s.Node.RootDir), "/"), s.Service.Framework)
-	if !s.Node.TypeScript {
-		glue = "./" + path.Join(s.Output.CodeDir, s.Service.Framework)
-	}
-	glue += "." + Ext(s)
-	if s.Node.TypeScript {
-		glue = strings.TrimSuffix(glue, ".ts") + ".js"
-	}
+	// Relative to the entry file, compiled as it is: the import is
+	// resolved from the file node runs.
+	glue := relImport(path.Dir(s.Node.Main), runFile(s, s.Service.Framework))
 	var use string
 	if s.Service.Framework == "fastify" {
 		use = "observe(app);                         // first, before any route"
@@ -35,4 +31,18 @@ Wire it into your app (paths relative to your entry file):
   import { observe%s } from %q;
   %s
 `, StartCommand(s), map[bool]string{true: ", errorHandler, closeOnShutdown", false: ""}[s.Service.Framework == "express"], glue, use)}
+}
+
+// relImport is the relative import of file from the folder from (both
+// relative to the repo), as an import specifier: ./x or ../x.
+func relImport(from, file string) string {
+	rel, err := filepath.Rel(filepath.FromSlash(from), filepath.FromSlash(file))
+	if err != nil {
+		return "./" + file
+	}
+	rel = filepath.ToSlash(rel)
+	if !strings.HasPrefix(rel, "../") {
+		rel = "./" + rel
+	}
+	return rel
 }

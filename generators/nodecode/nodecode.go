@@ -183,12 +183,21 @@ func Ext(s spec.Spec) string {
 // from a --require preload, because Node re-runs --require preloads on its
 // module loader thread. For TypeScript it names the compiled file.
 func Preload(s spec.Spec) string {
-	file := path.Join(s.Output.CodeDir, "register."+Ext(s))
-	if s.Node.TypeScript {
-		rel := strings.TrimPrefix(strings.TrimPrefix(s.Output.CodeDir, s.Node.RootDir), "/")
-		file = path.Join(s.Node.OutDir, rel, "register.js")
+	return "--import ./" + runFile(s, "register")
+}
+
+// runFile is the file node runs for the module file name: the generated
+// one, or for TypeScript the one tsc writes (its path under rootDir, under
+// outDir; rootDir "." is the repo itself).
+func runFile(s spec.Spec, name string) string {
+	if !s.Node.TypeScript {
+		return path.Join(s.Output.CodeDir, name+"."+Ext(s))
 	}
-	return "--import ./" + file
+	rel := s.Output.CodeDir
+	if s.Node.RootDir != "." {
+		rel = strings.TrimPrefix(strings.TrimPrefix(rel, s.Node.RootDir), "/")
+	}
+	return path.Join(s.Node.OutDir, rel, name+".js")
 }
 
 // StartCommand is the command that runs the service with the module loaded.

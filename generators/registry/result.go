@@ -80,7 +80,7 @@ func gitignoreEdit(s spec.Spec, f *detect.Facts) *generators.File {
 	if len(old) > 0 {
 		b.WriteByte('\n')
 	}
-	b.WriteString("# Secrets of the local observability stack (obsgen: see .env.example).\n/" + compose.EnvFile + "\n")
+	b.WriteString("# Secrets of the local observability stack (obsgen: see " + compose.EnvExample + ").\n/" + compose.EnvFile + "\n")
 	return &generators.File{Path: ".gitignore", Content: b.Bytes(), Mode: 0o644, Owner: generators.Edit, From: old,
 		Why: "ignores " + compose.EnvFile + ", which holds the stack's secrets"}
 }

@@ -139,3 +139,75 @@ func TestNodeRegenerationMergesEdits(t *testing.T) {
 	}
 	mustRun(t, 0, dir, "check")
 }
+
+// An Express 4 + TypeScript service laid out as Nx lays one out: tsconfig's
+// rootDir is the repo itself, the start script runs nx, not node, and the
+// entry is src/main.ts. The run takes the rootDir obsgen detected, and the
+// start command and the import it prints name the files tsc writes.
+func TestInitTypeScriptRootDirIsTheRepo(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"package.json":      `{"name":"@acme/api","private":true,"scripts":{"start":"nx serve","build":"nx build"},"dependencies":{"express":"^4.21.2","@prisma/client":"^5.22.0"},"devDependencies":{"typescript":"~5.5.2","@types/express":"^4.17.21","nx":"20.1.2"}}`,
+		"package-lock.json": `{}`,
+		"tsconfig.json":     "{\n  \"compilerOptions\": {\"rootDir\": \".\", \"outDir\": \"dist\", \"module\": \"commonjs\"},\n  \"include\": [\"src/**/*.ts\"]\n}\n",
+		"src/main.ts":       "import express from 'express';\n",
+	})
+	r := run(t, nil, "init", "--no-prompt", "--dir", dir, "--service-name", "api", "--dry-run")
+	if r.code != ExitOK {
+		t.Fatalf("init --dry-run: exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
+	r = run(t, nil, "init", "--no-prompt", "--dir", dir, "--service-name", "api", "--skip-install")
+	if r.code != ExitOK {
+		t.Fatalf("init: exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
+	all := r.out + r.errOut
+	for _, want := range []string{
+		"created    src/observability/register.ts",
+		"node --import ./dist/src/observability/register.js dist/src/main.js",
+		`from "./observability/express.js"`,
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("init did not print %q:\n%s", want, all)
+		}
+	}
+}
+
+// A service's own .env.example (its settings, read by @fastify/env or
+// dotenv) is the service's: init leaves it alone and writes the stack's
+// example next to the stack's env file.
+func TestInitKeepsTheServicesEnvExample(t *testing.T) {
+	own := "# Copy to .env and fill in.\nPORT=3000\nDATABASE_URL=mysql://catalog:catalog@localhost:3306/catalog\n"
+	dir := writeTree(t, map[string]string{
+		"package.json":  `{"name":"catalog-api","version":"1.0.0","type":"module","main":"src/server.js","scripts":{"start":"node src/server.js"},"dependencies":{"fastify":"^5.2.1","@fastify/env":"^5.0.2","mysql2":"^3.12.0"}}`,
+		"src/server.js": "import Fastify from 'fastify';\n",
+		".env.example":  own,
+	})
+	r := run(t, nil, "init", "--no-prompt", "--dir", dir, "--service-name", "catalog", "--skip-install")
+	if r.code != ExitOK {
+		t.Fatalf("init: exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
+	files := testtool.ReadTree(t, dir)
+	if files[".env.example"] != own {
+		t.Errorf("init changed the service's own .env.example:\n%s", files[".env.example"])
+	}
+	if !strings.Contains(files["observability.env.example"], "GRAFANA_ADMIN_PASSWORD=") {
+		t.Errorf("no observability.env.example with the stack's variables: %v", keys(files))
+	}
+}
+
+// A file of the service's own where obsgen writes one is a conflict that
+// the message explains as such: no markers were written, so it does not
+// ask to resolve any.
+func TestConflictOfAFileInTheWaySaysWhatToDo(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"package.json":                     `{"main":"app.js","dependencies":{"express":"5.3.0"}}`,
+		"docker-compose.observability.yml": "services: {}\n",
+	})
+	r := run(t, nil, "init", "--no-prompt", "--dir", dir, "--service-name", "orders", "--skip-install")
+	if r.code != ExitConflict {
+		t.Fatalf("init: exit %d, want %d\n%s%s", r.code, ExitConflict, r.out, r.errOut)
+	}
+	tail := r.errOut[strings.Index(r.errOut, "need your attention"):]
+	if strings.Contains(tail, "<<<<<<<") || !strings.Contains(tail, "docker-compose.observability.yml (exists but was not written by obsgen: move it away, or pass --force to overwrite it)") {
+		t.Errorf("the message does not say what to do with a file in the way:\n%s", tail)
+	}
+}

@@ -270,11 +270,21 @@ func refuseDirty(plan *writer.Plan) error {
 func attention(plan *writer.Plan) error {
 	var items []string
 	seen := map[string]bool{}
+	markers := false
 	for _, c := range plan.Conflicts() {
-		items = append(items, fmt.Sprintf("%s (%s)", c.Path, c.Action))
+		// A file obsgen did not write (nothing merged, no markers) says
+		// why and what to do; the others hold markers, or are orphans.
+		why := string(c.Action)
+		if c.Action == writer.Conflict && c.Conflicts == 0 && c.New == nil {
+			why = c.Reason
+		} else {
+			markers = markers || c.Action == writer.Conflict
+		}
+		items = append(items, fmt.Sprintf("%s (%s)", c.Path, why))
 		seen[c.Path] = true
 	}
 	for _, u := range plan.Unresolved() {
+		markers = true
 		if !seen[u] {
 			items = append(items, u+" (unresolved conflict markers)")
 		}
@@ -282,7 +292,11 @@ func attention(plan *writer.Plan) error {
 	if len(items) == 0 {
 		return nil
 	}
-	return &exitError{code: ExitConflict, err: fmt.Errorf("%d file(s) need your attention, everything else was written:\n  %s\nresolve the <<<<<<< ours / >>>>>>> obsgen markers (or decide about the file), then commit; `obsgen check` passes when none are left", len(items), strings.Join(items, "\n  "))}
+	todo := "decide about each file, then run obsgen again"
+	if markers {
+		todo = "resolve the <<<<<<< ours / >>>>>>> obsgen markers (or decide about the file), then commit; `obsgen check` passes when none are left"
+	}
+	return &exitError{code: ExitConflict, err: fmt.Errorf("%d file(s) need your attention, everything else was written:\n  %s\n%s", len(items), strings.Join(items, "\n  "), todo)}
 }
 
 type jsonReport struct {

@@ -16,20 +16,22 @@ func Apply(s *spec.Spec, d spec.Detected, changed func(flag string) bool, w io.W
 	if d.Language.IsNode() {
 		source = "package.json"
 	}
-	set := func(flag string, dst *string, v string) {
+	setFrom := func(source, flag string, dst *string, v string) {
 		if v == "" || changed(flag) {
 			return
 		}
 		*dst = v
 		fmt.Fprintf(w, "detected %s %s from %s (pass --%s to change it)\n", flag, v, source, flag)
 	}
+	set := func(flag string, dst *string, v string) { setFrom(source, flag, dst, v) }
 	if d.Language.IsNode() && !changed("language") {
 		s.Service.Language = spec.LangNode
 		fmt.Fprintf(w, "detected language node from package.json (pass --language to change it)\n")
 	}
 	if s.Service.Language.IsNode() && !changed("code-dir") {
 		s.Output.CodeDir = spec.NodeCodeDir
-		if d.RootDir != "" && d.RootDir != "src" {
+		// rootDir "." is the repo itself: src/observability is in it.
+		if d.RootDir != "" && d.RootDir != "src" && d.RootDir != "." {
 			s.Output.CodeDir = d.RootDir + "/observability"
 		}
 	}
@@ -37,8 +39,8 @@ func Apply(s *spec.Spec, d spec.Detected, changed func(flag string) bool, w io.W
 		set("node-package-manager", &s.Node.PackageManager, d.PackageManager)
 		set("node-module-type", &s.Node.ModuleType, d.ModuleType)
 		set("node-main", &s.Node.Main, d.NodeMain)
-		set("node-root-dir", &s.Node.RootDir, d.RootDir)
-		set("node-out-dir", &s.Node.OutDir, d.OutDir)
+		setFrom("tsconfig.json", "node-root-dir", &s.Node.RootDir, d.RootDir)
+		setFrom("tsconfig.json", "node-out-dir", &s.Node.OutDir, d.OutDir)
 		if d.TypeScript && !changed("node-typescript") {
 			s.Node.TypeScript = true
 			fmt.Fprintf(w, "detected node-typescript true from package.json (pass --node-typescript=false to change it)\n")

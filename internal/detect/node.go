@@ -108,7 +108,50 @@ func Node(dir string) (d spec.Detected, ok bool, err error) {
 		d.RootDir, d.OutDir = tsDirs(tsconfig)
 	}
 	d.NodeMain = mainFile(pkg)
+	if d.NodeMain == "" {
+		d.NodeMain = builtEntry(dir, d)
+	}
 	return d, true, nil
+}
+
+// entryNames are the names a service's entry file usually has, in the
+// order tried, in src and then at the top of the repo.
+var entryNames = []string{"main", "server", "index", "app"}
+
+// builtEntry finds the entry when neither the start script (nx serve,
+// nodemon, ts-node) nor package.json's main names the file node runs:
+// the first src/main, src/server, ... that exists, as tsc compiles it
+// (under outDir, its path under rootDir) for TypeScript. "" for none.
+func builtEntry(dir string, d spec.Detected) string {
+	ext, root, out := ".js", "", ""
+	if d.TypeScript {
+		// tsc's defaults for the tsconfig obsgen reads without them.
+		ext, root, out = ".ts", d.RootDir, d.OutDir
+		if root == "" {
+			root = "src"
+		}
+		if out == "" {
+			out = "dist"
+		}
+	}
+	for _, sub := range []string{"src", "."} {
+		for _, n := range entryNames {
+			src := path.Join(sub, n+ext)
+			if !exists(filepath.Join(dir, filepath.FromSlash(src))) {
+				continue
+			}
+			if !d.TypeScript {
+				return src
+			}
+			if root == "." {
+				return path.Join(out, strings.TrimSuffix(src, ext)+".js")
+			}
+			if rel, ok := strings.CutPrefix(src, root+"/"); ok {
+				return path.Join(out, strings.TrimSuffix(rel, ext)+".js")
+			}
+		}
+	}
+	return ""
 }
 
 // mainFile is the file the start script runs, else package.json's main.

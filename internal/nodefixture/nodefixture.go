@@ -151,6 +151,11 @@ api.get('/user', (req, res, next) => {
   }
   res.json({ user: 'ana' });
 });
+// The API's own error format: a final error middleware that answers
+// without calling next, so no error of /api reaches obsgen's errorHandler.
+api.use((err` + tsOnly(ts, ": any") + `, _req` + tsOnly(ts, ": express.Request") + `, res` + tsOnly(ts, ": express.Response") + `, _next` + tsOnly(ts, ": express.NextFunction") + `) => {
+  res.status(err.status || 500).json({ api_error: err.status ? err.message : 'internal' });
+});
 app.use('/api', api);
 app.use(errorHandler);
 closeOnShutdown(app.listen(Number(process.env.PORT), '127.0.0.1'));
@@ -203,6 +208,11 @@ app.get('/crash', async () => {
 });
 app.get('/debug/tracer-provider', async () => ({ provider: (trace.getTracerProvider()` + tsOnly(ts, " as any") + `).getDelegate().constructor.name }));
 app.register(async (api) => {
+  // The API's own error format: its own error handler replaces obsgen's
+  // for every route of the plugin.
+  api.setErrorHandler((err` + tsOnly(ts, ": Error & { statusCode?: number }") + `, _req, reply) => {
+    reply.code(err.statusCode ?? 500).send({ api_error: err.statusCode ? err.message : 'internal' });
+  });
   api.get('/user', async (req) => {
     const q = req.query` + tsOnly(ts, " as { deny?: string; shed?: string; boom?: string }") + `;
     if (q.deny) {
@@ -291,4 +301,47 @@ func NPM(npm, dir string, args ...string) ([]byte, error) {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "npm_config_prefer_offline=true", "npm_config_update_notifier=false", "npm_config_fund=false", "npm_config_audit=false")
 	return cmd.CombinedOutput()
+}
+
+// CloseWithGrace is the close-with-grace version AddCloseWithGrace pins.
+const CloseWithGrace = "2.5.0"
+
+// AddCloseWithGrace makes the service Write wrote in dir shut down as
+// fastify-cli's template and many Fastify services do: close-with-grace
+// handles SIGTERM, closes the app and calls process.exit itself.
+func AddCloseWithGrace(dir string) error {
+	pkgFile := filepath.Join(dir, "package.json")
+	data, err := os.ReadFile(pkgFile)
+	if err != nil {
+		return err
+	}
+	var pkg map[string]any
+	if err := json.Unmarshal(data, &pkg); err != nil {
+		return err
+	}
+	deps, _ := pkg["dependencies"].(map[string]any)
+	deps["close-with-grace"] = CloseWithGrace
+	data, _ = json.MarshalIndent(pkg, "", "  ")
+	if err := os.WriteFile(pkgFile, data, 0o644); err != nil {
+		return err
+	}
+	main := filepath.Join(dir, "server.js")
+	src, err := os.ReadFile(main)
+	if err != nil {
+		return err
+	}
+	load := "const closeWithGrace = require('close-with-grace');\n"
+	if strings.HasPrefix(string(src), "import ") {
+		load = "import closeWithGrace from 'close-with-grace';\n"
+	}
+	wired := load + string(src) + `
+// Closed by close-with-grace: it runs this, then calls process.exit.
+closeWithGrace({ delay: 10000 }, async ({ err }) => {
+  if (err) {
+    logger.error({ error: String(err) }, 'closing after an error');
+  }
+  await app.close();
+});
+`
+	return os.WriteFile(main, []byte(wired), 0o644)
 }

@@ -130,7 +130,7 @@ var fields = []Field{
 			if !nodeLang(s) {
 				return nil
 			}
-			if checkDir(s.Node.Main) != nil || !jsFileRE.MatchString(s.Node.Main) {
+			if checkDir(s.Node.Main, "") != nil || !jsFileRE.MatchString(s.Node.Main) {
 				return fmt.Errorf("%q is not a JavaScript file in the repo: use a relative path ending in .js, .cjs or .mjs, e.g. dist/server.js", s.Node.Main)
 			}
 			return nil
@@ -145,7 +145,11 @@ var fields = []Field{
 			if !nodeTS(s) {
 				return nil
 			}
-			if err := checkDir(s.Node.RootDir); err != nil {
+			// "." is the repo itself, as Nx and many others set it.
+			if s.Node.RootDir == "." {
+				return nil
+			}
+			if err := checkDir(s.Node.RootDir, "src"); err != nil {
 				return err
 			}
 			if !under(s.Output.CodeDir, s.Node.RootDir) {
@@ -163,7 +167,7 @@ var fields = []Field{
 			if !nodeTS(s) {
 				return nil
 			}
-			return checkDir(s.Node.OutDir)
+			return checkDir(s.Node.OutDir, "dist")
 		},
 	},
 	{
@@ -467,7 +471,7 @@ var fields = []Field{
 		Prompt: "Folder for the Helm chart (the chart is <folder>/<service>)",
 		Help:   "Relative to the service repo, e.g. deploy/helm.",
 		ref:    func(s *Spec) any { return &s.Kubernetes.ChartDir },
-		check:  func(s Spec) error { return checkDir(s.Kubernetes.ChartDir) },
+		check:  func(s Spec) error { return checkDir(s.Kubernetes.ChartDir, "deploy/helm") },
 	},
 	{
 		Name: "k8s-namespace", Path: "kubernetes.namespace", When: kubernetesOn,
@@ -551,7 +555,11 @@ var fields = []Field{
 		Help:   "Relative to the service repo: the Go package, or the Node module folder (src/observability for a new Node service).",
 		ref:    func(s *Spec) any { return &s.Output.CodeDir },
 		check: func(s Spec) error {
-			if err := checkDir(s.Output.CodeDir); err != nil {
+			example := "internal/observability"
+			if nodeLang(s) {
+				example = NodeCodeDir
+			}
+			if err := checkDir(s.Output.CodeDir, example); err != nil {
 				return err
 			}
 			// cmd/ holds the mains, the example main among them
@@ -569,7 +577,7 @@ var fields = []Field{
 		Help:   "Relative to the service repo.",
 		ref:    func(s *Spec) any { return &s.Output.ConfigDir },
 		check: func(s Spec) error {
-			if err := checkDir(s.Output.ConfigDir); err != nil {
+			if err := checkDir(s.Output.ConfigDir, "observability"); err != nil {
 				return err
 			}
 			if s.Output.ConfigDir == s.Output.CodeDir {
@@ -965,9 +973,9 @@ func checkFrameworkLanguage(s Spec) error {
 
 var dirRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$`)
 
-func checkDir(dir string) error {
+func checkDir(dir, example string) error {
 	if !dirRE.MatchString(dir) || path.Clean(dir) != dir || strings.HasPrefix(dir, ".") || strings.Contains(dir, "/.") {
-		return fmt.Errorf("%q is not a folder inside the repo: use a relative path without .. or hidden parts, e.g. internal/observability", dir)
+		return fmt.Errorf("%q is not a folder inside the repo: use a relative path without .. or hidden parts, e.g. %s", dir, example)
 	}
 	return nil
 }
