@@ -16,29 +16,32 @@ import (
 	"github.com/obsgen/obsgen/internal/testtool"
 )
 
-// TestSamplerArgAndFirstErrorSeries runs a generated net/http service twice:
-// with OTEL_TRACES_SAMPLER_ARG alone, which must set the ratio of the
-// configured parent-based ratio sampler (the OpenTelemetry specification
-// has the argument apply to the configured sampler; docs/answers.md says
-// so), and with the defaults, whose /metrics must already hold the 5xx
-// request series of a route at 0 once that route has served a request, so
-// the route's first error is an increase rate() sees.
-//
-// Run it alone: cd servicetest && go test -run TestSamplerArgAndFirstErrorSeries -v
-func TestSamplerArgAndFirstErrorSeries(t *testing.T) {
-	goTool := testtool.Go(t)
-	svc := buildService(t, goTool, "nethttp", "grpc")
-
-	for _, c := range []struct {
+// caseSamplerArg: OTEL_TRACES_SAMPLER_ARG alone (no OTEL_TRACES_SAMPLER)
+// sets the ratio of the configured parent-based ratio sampler, as the
+// OpenTelemetry specification has the argument apply to the configured
+// sampler and docs/answers.md says. Each ratio gets a process of its own.
+func caseSamplerArg(t *testing.T, c *caseRun) {
+	for _, cc := range []struct {
 		arg  string
 		want int // of 20 new traces
 	}{{"1", 20}, {"0", 0}} {
-		r := start(t, svc.probe, "grpc", "OTEL_TRACES_SAMPLER_ARG="+c.arg)
-		if got := sampledOf(t, r, 20); got != c.want {
-			t.Errorf("OTEL_TRACES_SAMPLER_ARG=%s alone: %d of 20 new traces sampled, want %d (the configured ratio is %s)", c.arg, got, c.want, "0.1")
+		r := c.s.start(t, "OTEL_TRACES_SAMPLER_ARG="+cc.arg)
+		if got := sampledOf(t, r, 20); got != cc.want {
+			t.Errorf("OTEL_TRACES_SAMPLER_ARG=%s alone: %d of 20 new traces sampled, want %d (the configured ratio is 0.1)", cc.arg, got, cc.want)
 		}
-		_, _ = r.stopAndWait(t, 30*time.Second)
+		_ = r.cmd.Process.Kill()
 	}
+}
+
+// TestFirstErrorSeries runs a generated net/http service whose /metrics
+// must already hold the 5xx request series of a route at 0 once that
+// route has served a request, so the route's first error is an increase
+// rate() sees.
+//
+// Run it alone: cd servicetest && go test -run TestFirstErrorSeries -v
+func TestFirstErrorSeries(t *testing.T) {
+	goTool := testtool.Go(t)
+	svc := buildService(t, goTool, "nethttp", "grpc")
 
 	r := start(t, svc.probe, "grpc")
 	get(t, r.base+"/hello/first", "")
