@@ -13,7 +13,6 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/obsgen/obsgen/internal/contract"
-	"github.com/obsgen/obsgen/internal/testtool"
 )
 
 // caseSamplerArg: OTEL_TRACES_SAMPLER_ARG alone (no OTEL_TRACES_SAMPLER)
@@ -33,20 +32,15 @@ func caseSamplerArg(t *testing.T, c *caseRun) {
 	}
 }
 
-// TestFirstErrorSeries runs a generated net/http service whose /metrics
-// must already hold the 5xx request series of a route at 0 once that
-// route has served a request, so the route's first error is an increase
-// rate() sees.
-//
-// Run it alone: cd servicetest && go test -run TestFirstErrorSeries -v
-func TestFirstErrorSeries(t *testing.T) {
-	goTool := testtool.Go(t)
-	svc := buildService(t, goTool, "nethttp", "grpc")
-
-	r := start(t, svc.probe, "grpc")
+// caseFirstErrorSeries: once a route has served a request, /metrics holds
+// its 5xx request series at 0, so the route's first error is an increase
+// rate() sees (a series born at 1 shows none); a real error replaces its
+// zero series, once. A fresh process, so that no error was recorded yet.
+func caseFirstErrorSeries(t *testing.T, c *caseRun) {
+	r := c.s.start(t)
 	get(t, r.base+"/hello/first", "")
 	series := requestSeries(t, r.metrics)
-	route := "/hello/{name}"
+	route := c.f.route
 	for _, status := range []string{"200", "500", "502", "503", "504"} {
 		n, ok := series[fmt.Sprintf("GET %s %s", route, status)]
 		switch {
@@ -56,7 +50,6 @@ func TestFirstErrorSeries(t *testing.T) {
 			t.Errorf("GET %s %s counts %v", route, status, n)
 		}
 	}
-	// A real error replaces its zero series, once.
 	get(t, r.base+"/fail", "")
 	series = requestSeries(t, r.metrics)
 	if n := series["GET /fail 503"]; n != 1 {
@@ -65,6 +58,7 @@ func TestFirstErrorSeries(t *testing.T) {
 	if _, ok := series["GET /fail 500"]; !ok {
 		t.Error("no zero GET /fail 500 series after /fail served a request")
 	}
+	_ = r.cmd.Process.Kill()
 }
 
 // sampledOf sends n requests without trace context and counts those whose
