@@ -135,6 +135,8 @@ var conformance = []conformanceCase{
 	{name: "exemplars", variant: "default", run: caseExemplars, cannot: map[string]string{
 		"node": "@opentelemetry/exporter-prometheus (0.223) writes no exemplars, in either exposition format",
 	}},
+	{name: "sampler argument alone", variant: "default", run: caseSamplerArg},
+	{name: "first error series at 0", variant: "default", run: caseFirstErrorSeries},
 	{name: "collector down", variant: "default", run: caseCollectorDown},
 	// Ends the variant's process.
 	{name: "drain and readiness at SIGTERM", variant: "default", run: caseDrain},

@@ -13,37 +13,34 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/obsgen/obsgen/internal/contract"
-	"github.com/obsgen/obsgen/internal/testtool"
 )
 
-// TestSamplerArgAndFirstErrorSeries runs a generated net/http service twice:
-// with OTEL_TRACES_SAMPLER_ARG alone, which must set the ratio of the
-// configured parent-based ratio sampler (the OpenTelemetry specification
-// has the argument apply to the configured sampler; docs/answers.md says
-// so), and with the defaults, whose /metrics must already hold the 5xx
-// request series of a route at 0 once that route has served a request, so
-// the route's first error is an increase rate() sees.
-//
-// Run it alone: cd servicetest && go test -run TestSamplerArgAndFirstErrorSeries -v
-func TestSamplerArgAndFirstErrorSeries(t *testing.T) {
-	goTool := testtool.Go(t)
-	svc := buildService(t, goTool, "nethttp", "grpc")
-
-	for _, c := range []struct {
+// caseSamplerArg: OTEL_TRACES_SAMPLER_ARG alone (no OTEL_TRACES_SAMPLER)
+// sets the ratio of the configured parent-based ratio sampler, as the
+// OpenTelemetry specification has the argument apply to the configured
+// sampler and docs/answers.md says. Each ratio gets a process of its own.
+func caseSamplerArg(t *testing.T, c *caseRun) {
+	for _, cc := range []struct {
 		arg  string
 		want int // of 20 new traces
 	}{{"1", 20}, {"0", 0}} {
-		r := start(t, svc.probe, "grpc", "OTEL_TRACES_SAMPLER_ARG="+c.arg)
-		if got := sampledOf(t, r, 20); got != c.want {
-			t.Errorf("OTEL_TRACES_SAMPLER_ARG=%s alone: %d of 20 new traces sampled, want %d (the configured ratio is %s)", c.arg, got, c.want, "0.1")
+		r := c.s.start(t, "OTEL_TRACES_SAMPLER_ARG="+cc.arg)
+		if got := sampledOf(t, r, 20); got != cc.want {
+			t.Errorf("OTEL_TRACES_SAMPLER_ARG=%s alone: %d of 20 new traces sampled, want %d (the configured ratio is 0.1)", cc.arg, got, cc.want)
 		}
-		_, _ = r.stopAndWait(t, 30*time.Second)
+		_ = r.cmd.Process.Kill()
 	}
+}
 
-	r := start(t, svc.probe, "grpc")
+// caseFirstErrorSeries: once a route has served a request, /metrics holds
+// its 5xx request series at 0, so the route's first error is an increase
+// rate() sees (a series born at 1 shows none); a real error replaces its
+// zero series, once. A fresh process, so that no error was recorded yet.
+func caseFirstErrorSeries(t *testing.T, c *caseRun) {
+	r := c.s.start(t)
 	get(t, r.base+"/hello/first", "")
 	series := requestSeries(t, r.metrics)
-	route := "/hello/{name}"
+	route := c.f.route
 	for _, status := range []string{"200", "500", "502", "503", "504"} {
 		n, ok := series[fmt.Sprintf("GET %s %s", route, status)]
 		switch {
@@ -53,7 +50,6 @@ func TestSamplerArgAndFirstErrorSeries(t *testing.T) {
 			t.Errorf("GET %s %s counts %v", route, status, n)
 		}
 	}
-	// A real error replaces its zero series, once.
 	get(t, r.base+"/fail", "")
 	series = requestSeries(t, r.metrics)
 	if n := series["GET /fail 503"]; n != 1 {
@@ -62,6 +58,7 @@ func TestSamplerArgAndFirstErrorSeries(t *testing.T) {
 	if _, ok := series["GET /fail 500"]; !ok {
 		t.Error("no zero GET /fail 500 series after /fail served a request")
 	}
+	_ = r.cmd.Process.Kill()
 }
 
 // sampledOf sends n requests without trace context and counts those whose
