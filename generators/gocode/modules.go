@@ -37,6 +37,11 @@ var pinned = []struct {
 	{Module{"github.com/go-chi/chi/v5", "v5.5.0"}, framework("chi")},
 	{Module{"github.com/gin-gonic/gin", "v1.12.0"}, framework("gin")},
 	{Module{"github.com/labstack/echo/v4", "v4.16.0"}, framework("echo")},
+	// Instrumented clients of the dependencies (same OpenTelemetry
+	// release as above: otelhttp v0.72.0 and otelsql v0.44.0 build with
+	// otel v1.47.0 and move nothing else).
+	{Module{"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp", "v0.72.0"}, func(s spec.Spec) bool { return s.Dependencies.Has("http") }},
+	{Module{"github.com/XSAM/otelsql", "v0.44.0"}, func(s spec.Spec) bool { return s.Dependencies.HasSQL() }},
 	// The loggers an existing service already uses, at the versions the
 	// bridges were tested with (servicetest/testdata/existing).
 	{Module{"github.com/sirupsen/logrus", "v1.9.3"}, func(s spec.Spec) bool { return s.Found.Logrus }},
