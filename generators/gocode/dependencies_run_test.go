@@ -222,6 +222,10 @@ func TestDependenciesInstrumented(t *testing.T) {
 	dep := func(name string) string { return contract.LabelDependency + `="` + name + `"` }
 	for _, want := range []struct{ series, label string }{
 		{contract.DBOperationDurationBucket, dep("orders-db")},
+		// The latency SLO threshold (300ms) is a bucket: DependencySlow
+		// reads it.
+		{contract.DBOperationDurationBucket, `le="0.3"`},
+		{contract.ClientRequestDurationBucket, `le="0.3"`},
 		{contract.DBOperationDurationCount, contract.LabelDBOperation + `="sql.conn.query"`},
 		{contract.DBPoolOpen, contract.LabelPoolStatus + `="` + contract.PoolIdle + `"`},
 		{contract.DBPoolOpen, contract.LabelPoolStatus + `="` + contract.PoolInUse + `"`},

@@ -50,6 +50,10 @@ type Alert struct {
 	// outside marks an alert on series scraped from outside the service's
 	// namespace (the blackbox probes): they carry no namespace label.
 	outside bool
+	// dependency alerts go in the dependencies group, each tested by its
+	// cases.
+	dependency bool
+	cases      []inputCase
 }
 
 // Template placeholders of the annotations. Prometheus expands them when the
@@ -227,6 +231,7 @@ func Alerts(s spec.Spec) []Alert {
 		},
 	}
 	alerts = append(alerts, probeAlerts(s)...)
+	alerts = append(alerts, dependencyAlerts(s)...)
 	for _, o := range m.Objectives {
 		for _, w := range m.Windows() {
 			thr := w.Burn * o.Budget()
