@@ -3,10 +3,13 @@ package gocode
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/obsgen/obsgen/internal/contract"
 	"github.com/obsgen/obsgen/internal/spec"
@@ -263,4 +266,172 @@ func hasSeries(text, series, label string) bool {
 		}
 	}
 	return false
+}
+
+// pgMain serves /order, which queries PostgreSQL through OpenDB within a
+// request span, and the probes through Serve; it prints the spans it
+// recorded on /spans.
+const pgMain = `package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"example.com/logdemo/internal/observability"
+)
+
+func main() {
+	ctx := context.Background()
+	shutdown, err := observability.Setup(ctx)
+	if err != nil {
+		panic(err)
+	}
+	defer shutdown(ctx)
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	otel.SetTracerProvider(tp)
+	db, err := observability.OpenDB("orders-db", "pgx", os.Getenv("DATABASE_URL"))
+	if err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/order", func(w http.ResponseWriter, r *http.Request) {
+		ctx, span := tp.Tracer("demo").Start(r.Context(), "GET /order")
+		defer span.End()
+		var n int
+		if err := db.QueryRowContext(ctx, "SELECT $1::int + 1", 4241).Scan(&n); err != nil {
+			http.Error(w, "database", http.StatusServiceUnavailable)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"n": n, "trace": span.SpanContext().TraceID().String(), "span": span.SpanContext().SpanID().String()})
+	})
+	mux.HandleFunc("/spans", func(w http.ResponseWriter, r *http.Request) {
+		var out []map[string]any
+		for _, s := range exp.GetSpans() {
+			a := map[string]string{}
+			for _, kv := range s.Attributes {
+				a[string(kv.Key)] = kv.Value.Emit()
+			}
+			out = append(out, map[string]any{"name": s.Name, "parent": s.Parent.SpanID().String(), "attrs": a})
+		}
+		json.NewEncoder(w).Encode(out)
+	})
+	if err := observability.Serve(ctx, "127.0.0.1:"+os.Getenv("PORT"), mux); err != nil {
+		panic(err)
+	}
+}
+`
+
+// TestDependenciesAgainstPostgres runs OpenDB against a real PostgreSQL:
+// the query is a child span of the request span with its statement and
+// without its argument, the pool's metrics are exported, and once the
+// database stops readiness fails naming the dependency while liveness
+// holds, and the failed queries are counted as the alert reads them.
+func TestDependenciesAgainstPostgres(t *testing.T) {
+	pg := testtool.StartPostgres(t)
+	bin := buildDemoWith(t, pgMain, func(s *spec.Spec) {
+		s.Dependencies = spec.Dependencies{{Name: "orders-db", Kind: "postgres"}}
+	}, "github.com/jackc/pgx/v5 v5.7.5")
+	port, metricsPort := testtool.FreePort(t), testtool.FreePort(t)
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+pg.DSN, fmt.Sprintf("PORT=%d", port),
+		fmt.Sprintf("OTEL_EXPORTER_PROMETHEUS_PORT=%d", metricsPort), "OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1",
+		"OTEL_TRACES_EXPORTER=none", "SENTRY_DSN=")
+	var logs strings.Builder
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	get := func(url string) (int, string) {
+		t.Helper()
+		var last error
+		for range 50 {
+			res, err := http.Get(url)
+			if err == nil {
+				body, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				return res.StatusCode, string(body)
+			}
+			last = err
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("GET %s: %v\n%s", url, last, logs.String())
+		return 0, ""
+	}
+
+	code, body := get(base + "/order")
+	var order struct {
+		N           int
+		Trace, Span string
+	}
+	if err := json.Unmarshal([]byte(body), &order); code != 200 || err != nil || order.N != 4242 {
+		t.Fatalf("/order: %d %s %v\n%s", code, body, err, logs.String())
+	}
+	_, body = get(base + "/spans")
+	var spans []struct {
+		Name, Parent string
+		Attrs        map[string]string
+	}
+	if err := json.Unmarshal([]byte(body), &spans); err != nil {
+		t.Fatal(err)
+	}
+	var query bool
+	for _, s := range spans {
+		if s.Attrs[contract.AttrDependency] != "orders-db" || s.Attrs["db.query.text"] == "" {
+			continue
+		}
+		query = true
+		if s.Parent != order.Span || s.Attrs["db.query.text"] != "SELECT $1::int + 1" || s.Attrs["db.system.name"] != "postgresql" {
+			t.Errorf("query span %+v: want a child of %s with the statement", s, order.Span)
+		}
+		for k, v := range s.Attrs {
+			if strings.Contains(v, "4241") {
+				t.Errorf("the argument reached the span in %s=%s", k, v)
+			}
+		}
+	}
+	if !query {
+		t.Fatalf("no query span among %+v", spans)
+	}
+	if code, body := get(base + contract.HealthReadinessPath); code != 200 {
+		t.Fatalf("readiness with the database up: %d %s", code, body)
+	}
+	_, metrics := get(fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort))
+	for _, want := range []struct{ series, label string }{
+		{contract.DBPoolOpen, contract.LabelPoolStatus + `="` + contract.PoolIdle + `"`},
+		{contract.DBPoolMaxOpen, contract.LabelDependency + `="orders-db"`},
+		{contract.DBPoolWaits, contract.LabelDependency + `="orders-db"`},
+		{contract.DBOperationDurationCount, contract.LabelDBSystem + `="postgresql"`},
+	} {
+		if !hasSeries(metrics, want.series, want.label) {
+			t.Errorf("no %s with %s:\n%s", want.series, want.label, metrics)
+		}
+	}
+
+	pg.Stop()
+	// Readiness results are reused for up to 1s.
+	time.Sleep(1100 * time.Millisecond)
+	code, body = get(base + contract.HealthReadinessPath)
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, `"orders-db"`) {
+		t.Errorf("readiness with the database stopped: %d %s, want 503 naming orders-db", code, body)
+	}
+	if code, body := get(base + contract.HealthLivenessPath); code != 200 {
+		t.Errorf("liveness with the database stopped: %d %s, want 200: someone else's outage must not restart us", code, body)
+	}
+	if code, _ := get(base + "/order"); code != http.StatusServiceUnavailable {
+		t.Errorf("/order with the database stopped: %d", code)
+	}
+	_, metrics = get(fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort))
+	if !hasSeries(metrics, contract.DBOperationDurationCount, contract.LabelErrorType+`="`) {
+		t.Errorf("the failed query has no %s series with an %s, which DependencyFailing reads:\n%s", contract.DBOperationDurationCount, contract.LabelErrorType, metrics)
+	}
 }

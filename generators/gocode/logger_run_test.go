@@ -40,7 +40,7 @@ func buildDemo(t *testing.T, main string) string {
 // buildDemoWith is buildDemo with answers changed by edit; the module
 // requires what the package needs at its pinned versions, as the go-get
 // step does in a service.
-func buildDemoWith(t *testing.T, main string, edit func(*spec.Spec)) string {
+func buildDemoWith(t *testing.T, main string, edit func(*spec.Spec), require ...string) string {
 	t.Helper()
 	testtool.Slow(t, "builds and runs the generated package")
 	goTool := testtool.Go(t)
@@ -75,6 +75,9 @@ func buildDemoWith(t *testing.T, main string, edit func(*spec.Spec)) string {
 		for _, m := range Modules(s) {
 			gomod += "\nrequire " + m.Path + " " + m.Version
 		}
+	}
+	for _, r := range require {
+		gomod += "\nrequire " + r
 	}
 	write("go.mod", gomod+"\n")
 	write("cmd/logdemo/main.go", main)
