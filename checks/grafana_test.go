@@ -41,6 +41,11 @@ var contractMetrics = map[string]bool{
 	contract.DBPoolMaxOpen:               true,
 	contract.DBPoolWaits:                 true,
 	contract.DBPoolWaitDuration:          true,
+	contract.RedisCallDurationBucket:     true,
+	contract.RedisCallDurationCount:      true,
+	contract.RedisPoolUsage:              true,
+	contract.RedisPoolMax:                true,
+	contract.RedisPoolTimeouts:           true,
 }
 
 func TestRulesLoadInPrometheus(t *testing.T) {

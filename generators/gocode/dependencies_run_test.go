@@ -435,3 +435,199 @@ func TestDependenciesAgainstPostgres(t *testing.T) {
 		t.Errorf("the failed query has no %s series with an %s, which DependencyFailing reads:\n%s", contract.DBOperationDurationCount, contract.LabelErrorType, metrics)
 	}
 }
+
+// redisMain serves /cart, which writes and reads a key through an
+// instrumented go-redis client within a request span, /spans and the
+// probes.
+const redisMain = `package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+
+	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"example.com/logdemo/internal/observability"
+)
+
+func main() {
+	ctx := context.Background()
+	shutdown, err := observability.Setup(ctx)
+	if err != nil {
+		panic(err)
+	}
+	defer shutdown(ctx)
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	otel.SetTracerProvider(tp)
+	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR"), MaxRetries: -1})
+	if err := observability.InstrumentRedis("cache", rdb); err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/cart", func(w http.ResponseWriter, r *http.Request) {
+		ctx, span := tp.Tracer("demo").Start(r.Context(), "GET /cart")
+		defer span.End()
+		if err := rdb.Set(ctx, "cart:ana", "secret-value", 0).Err(); err != nil {
+			http.Error(w, "cache", http.StatusServiceUnavailable)
+			return
+		}
+		v, err := rdb.Get(ctx, "cart:ana").Result()
+		if err != nil {
+			http.Error(w, "cache", http.StatusServiceUnavailable)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"v": v, "span": span.SpanContext().SpanID().String()})
+	})
+	mux.HandleFunc("/spans", func(w http.ResponseWriter, r *http.Request) {
+		var out []map[string]any
+		for _, s := range exp.GetSpans() {
+			a := map[string]string{}
+			for _, kv := range s.Attributes {
+				a[string(kv.Key)] = kv.Value.Emit()
+			}
+			out = append(out, map[string]any{"name": s.Name, "parent": s.Parent.SpanID().String(), "attrs": a})
+		}
+		json.NewEncoder(w).Encode(out)
+	})
+	if err := observability.Serve(ctx, "127.0.0.1:"+os.Getenv("PORT"), mux); err != nil {
+		panic(err)
+	}
+}
+`
+
+// TestDependenciesAgainstRedis runs InstrumentRedis against a real
+// redis-server: commands are child spans without their keys or values,
+// the command and pool metrics are exported with bounded labels, and once
+// Redis stops readiness names it while liveness holds.
+func TestDependenciesAgainstRedis(t *testing.T) {
+	rs := testtool.StartRedis(t)
+	bin := buildDemoWith(t, redisMain, func(s *spec.Spec) {
+		s.Dependencies = spec.Dependencies{{Name: "cache", Kind: "redis"}}
+	})
+	d := startDemo(t, bin, "REDIS_ADDR="+rs.Addr)
+	code, body := d.get("/cart")
+	var cart struct{ V, Span string }
+	if err := json.Unmarshal([]byte(body), &cart); code != 200 || err != nil || cart.V != "secret-value" {
+		t.Fatalf("/cart: %d %s %v\n%s", code, body, err, d.logs.String())
+	}
+	_, body = d.get("/spans")
+	var spans []struct {
+		Name, Parent string
+		Attrs        map[string]string
+	}
+	if err := json.Unmarshal([]byte(body), &spans); err != nil {
+		t.Fatal(err)
+	}
+	var commands []string
+	for _, s := range spans {
+		if s.Attrs[contract.AttrDependency] != "cache" {
+			continue
+		}
+		commands = append(commands, s.Name)
+		if s.Parent != cart.Span {
+			t.Errorf("command span %+v is not a child of the request span %s", s, cart.Span)
+		}
+		for k, v := range s.Attrs {
+			if strings.Contains(v, "secret-value") || strings.Contains(v, "cart:ana") {
+				t.Errorf("the command's key or value reached the span in %s=%s", k, v)
+			}
+		}
+	}
+	if strings.Join(commands, ",") != "set,get" {
+		t.Fatalf("command spans %v, want set,get among %+v", commands, spans)
+	}
+	metrics := d.metrics()
+	dep := contract.LabelDependency + `="cache"`
+	for _, want := range []struct{ series, label string }{
+		{contract.RedisCallDurationCount, contract.LabelRedisStatus + `="ok"`},
+		{contract.RedisCallDurationCount, dep},
+		// The latency SLO threshold, in ms: DependencySlow reads it.
+		{contract.RedisCallDurationBucket, `le="300"`},
+		{contract.RedisPoolUsage, contract.LabelRedisPoolState + `="idle"`},
+		{contract.RedisPoolMax, dep},
+		{contract.RedisPoolTimeouts, dep},
+	} {
+		if !hasSeries(metrics, want.series, want.label) {
+			t.Errorf("no %s with %s:\n%s", want.series, want.label, metrics)
+		}
+	}
+	for _, l := range strings.Split(metrics, "\n") {
+		if strings.HasPrefix(l, "db_client_connections") && (strings.Contains(l, "pool_name") || strings.Contains(l, "127.0.0.1")) {
+			t.Errorf("the pool's address is a label: %s", l)
+		}
+	}
+
+	rs.Stop()
+	time.Sleep(1100 * time.Millisecond)
+	if code, body := d.get(contract.HealthReadinessPath); code != http.StatusServiceUnavailable || !strings.Contains(body, `"cache"`) {
+		t.Errorf("readiness with Redis stopped: %d %s, want 503 naming cache", code, body)
+	}
+	if code, _ := d.get(contract.HealthLivenessPath); code != 200 {
+		t.Errorf("liveness with Redis stopped: %d, want 200", code)
+	}
+	if code, _ := d.get("/cart"); code != http.StatusServiceUnavailable {
+		t.Errorf("/cart with Redis stopped: %d", code)
+	}
+	if !hasSeries(d.metrics(), contract.RedisCallDurationCount, contract.LabelRedisStatus+`="`+contract.RedisStatusError+`"`) {
+		t.Errorf("the failed command is not counted with status %s, which DependencyFailing reads", contract.RedisStatusError)
+	}
+}
+
+// demo is a running demo service with its ports.
+type demo struct {
+	t                *testing.T
+	base, metricsURL string
+	logs             *strings.Builder
+}
+
+// startDemo runs bin with its service and metrics ports on loopback and
+// no trace export.
+func startDemo(t *testing.T, bin string, env ...string) *demo {
+	t.Helper()
+	port, metricsPort := testtool.FreePort(t), testtool.FreePort(t)
+	cmd := exec.Command(bin)
+	cmd.Env = append(append(os.Environ(), fmt.Sprintf("PORT=%d", port),
+		fmt.Sprintf("OTEL_EXPORTER_PROMETHEUS_PORT=%d", metricsPort), "OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1",
+		"OTEL_TRACES_EXPORTER=none", "SENTRY_DSN="), env...)
+	d := &demo{t: t, base: fmt.Sprintf("http://127.0.0.1:%d", port), metricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort), logs: &strings.Builder{}}
+	cmd.Stdout, cmd.Stderr = d.logs, d.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return d
+}
+
+// get fetches a path of the service (or a whole URL), waiting up to 5s
+// for it to listen.
+func (d *demo) get(path string) (int, string) {
+	d.t.Helper()
+	url := path
+	if strings.HasPrefix(path, "/") {
+		url = d.base + path
+	}
+	var last error
+	for range 50 {
+		res, err := http.Get(url)
+		if err == nil {
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			return res.StatusCode, string(body)
+		}
+		last = err
+		time.Sleep(100 * time.Millisecond)
+	}
+	d.t.Fatalf("GET %s: %v\n%s", url, last, d.logs.String())
+	return 0, ""
+}
+
+func (d *demo) metrics() string {
+	_, body := d.get(d.metricsURL)
+	return body
+}

@@ -129,6 +129,9 @@ type Names struct {
 	DBOperationDurationInstrument   string
 	DBOperationDuration             string
 	DBPoolOpen, DBPoolWaits         string
+	RedisCallDurationInstrument     string
+	RedisCallDuration               string
+	RedisPoolUsage                  string
 }
 
 var names = Names{
@@ -165,6 +168,9 @@ var names = Names{
 	DBOperationDuration:             contract.DBOperationDuration,
 	DBPoolOpen:                      contract.DBPoolOpen,
 	DBPoolWaits:                     contract.DBPoolWaits,
+	RedisCallDurationInstrument:     contract.RedisCallDurationInstrument,
+	RedisCallDuration:               contract.RedisCallDuration,
+	RedisPoolUsage:                  contract.RedisPoolUsage,
 }
 
 func newView(s spec.Spec) view {

@@ -380,16 +380,22 @@ func dependencyRow(b *builder, s spec.Spec, m slo.Model) {
 	for _, f := range fams {
 		calls = append(calls, prom(fmt.Sprintf("sum by (%s) (rate(%s%s%s))", dep, f.Count, selector(s), rateWindow), legend+" "+f.Title))
 		failed = append(failed, prom(errorRatio(dep, f.Count+selector(s, f.Failed)+rateWindow, f.Count+selector(s)+rateWindow), legend+" "+f.Title))
-		latency = append(latency, prom(fmt.Sprintf("histogram_quantile(0.95, sum by (%s, %s) (rate(%s%s%s)))", contract.LabelBucket, dep, f.Bucket, selector(s), rateWindow), legend+" "+f.Title))
+		latency = append(latency, prom(fmt.Sprintf("histogram_quantile(0.95, sum by (%s, %s) (rate(%s%s%s)))%s", contract.LabelBucket, dep, f.Bucket, selector(s), rateWindow, f.ToSeconds), legend+" "+f.Title))
 	}
-	b.add(8, 8, timeseries("Calls by dependency", "Calls per second to each dependency, HTTP and database.", "reqps", nil, calls...))
-	b.add(8, 8, timeseries("Failed calls by dependency", fmt.Sprintf("Share of each dependency's calls that failed: HTTP a 5xx or no answer (refused, timed out), database an error. %s opens a ticket above %s.", rules.AlertDependencyFailing, slo.Percent(failing)), "percentunit",
+	b.add(8, 8, timeseries("Calls by dependency", "Calls per second to each dependency (HTTP, database, Redis commands and pipelines).", "reqps", nil, calls...))
+	b.add(8, 8, timeseries("Failed calls by dependency", fmt.Sprintf("Share of each dependency's calls that failed: HTTP a 5xx or no answer (refused, timed out), database or Redis an error (a missing Redis key is not one). %s opens a ticket above %s.", rules.AlertDependencyFailing, slo.Percent(failing)), "percentunit",
 		steps("green", nil, "red", failing), failed...))
 	b.add(8, 8, timeseries("p95 call latency by dependency", fmt.Sprintf("95th percentile duration of each dependency's calls. The dashed line is the service's latency SLO threshold (%s): %s opens a ticket when more than 5%% of a dependency's calls take longer.", s.SLO.LatencyThreshold, rules.AlertDependencySlow), "s",
 		steps("green", nil, "red", m.LatencySeconds), latency...))
 	if s.Dependencies.Has("http") {
 		b.add(24, 7, timeseries("HTTP calls by dependency and outcome", "Outbound calls per second by status code, or by error type when no response came (connection refused, timeout). 4xx are the dependency refusing our requests: usually ours to fix (credentials, request shape).", "reqps", nil,
 			prom(fmt.Sprintf("sum by (%s, %s, %s) (rate(%s%s%s))", dep, contract.LabelStatus, contract.LabelErrorType, contract.ClientRequestDurationCount, selector(s), rateWindow), legend+" {{"+contract.LabelStatus+"}}{{"+contract.LabelErrorType+"}}")))
+	}
+	if s.Dependencies.Has("redis") {
+		b.add(24, 7, timeseries("Redis pool connections", "Connections of each Redis client's pool by state (used, idle) against its PoolSize, and commands that timed out waiting for a connection.", "short", nil,
+			prom(fmt.Sprintf("sum by (%s, %s) (%s%s)", dep, contract.LabelRedisPoolState, contract.RedisPoolUsage, selector(s)), legend+" {{"+contract.LabelRedisPoolState+"}}"),
+			prom(fmt.Sprintf("sum by (%s) (%s%s)", dep, contract.RedisPoolMax, selector(s)), legend+" max"),
+			prom(fmt.Sprintf("sum by (%s) (rate(%s%s%s))", dep, contract.RedisPoolTimeouts, selector(s), rateWindow), legend+" timeouts/s")))
 	}
 	if !s.Dependencies.HasSQL() {
 		return

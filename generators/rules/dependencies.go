@@ -2,6 +2,8 @@ package rules
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,26 +42,47 @@ const (
 // histogram and the matcher of a failed call. The alerts and the
 // dashboard's dependency row read the same values.
 type DependencyCalls struct {
-	// Title names the family in panels ("HTTP", "database").
+	// Title names the family in panels ("HTTP", "database", "Redis").
 	Title         string
 	Count, Bucket string
 	// Failed selects the failed calls: for HTTP a 5xx or no response at
 	// all (a refused or timed-out call has no status code, only an
 	// error_type); 4xx are the dependency refusing our requests, shown
-	// on the dashboard by status. For databases any error.
+	// on the dashboard by status. For databases any error; for Redis
+	// status error (a missing key, status nil, is an answer).
 	Failed string
+	// LE selects the bucket at the latency SLO threshold; ToSeconds
+	// turns the histogram's unit into seconds (" / 1000" for Redis'
+	// milliseconds).
+	LE, ToSeconds string
+	// le is the threshold bucket's bound; ok and bad the labels of a
+	// successful and a failed call, for the tests.
+	le      string
+	ok, bad []string
 }
 
 // DependencyCallFamilies are the call families of s's dependencies.
 func DependencyCallFamilies(s spec.Spec) []DependencyCalls {
+	threshold := s.SLO.LatencyThreshold.Seconds()
+	le := contract.BucketLE(time.Duration(s.SLO.LatencyThreshold))
 	var out []DependencyCalls
 	if s.Dependencies.Has("http") {
 		out = append(out, DependencyCalls{Title: "HTTP", Count: contract.ClientRequestDurationCount, Bucket: contract.ClientRequestDurationBucket,
-			Failed: fmt.Sprintf("%s=~\"5..|\"", contract.LabelStatus)})
+			Failed: fmt.Sprintf("%s=~\"5..|\"", contract.LabelStatus), LE: slo.LE(threshold), le: le,
+			ok: []string{contract.LabelStatus, "200"}, bad: []string{contract.LabelStatus, "503"}})
 	}
 	if s.Dependencies.HasSQL() {
 		out = append(out, DependencyCalls{Title: "database", Count: contract.DBOperationDurationCount, Bucket: contract.DBOperationDurationBucket,
-			Failed: fmt.Sprintf("%s!=\"\"", contract.LabelErrorType)})
+			Failed: fmt.Sprintf("%s!=\"\"", contract.LabelErrorType), LE: slo.LE(threshold), le: le,
+			ok:  []string{contract.LabelDBOperation, "sql.conn.query"},
+			bad: []string{contract.LabelDBOperation, "sql.conn.query", contract.LabelErrorType, "net.OpError"}})
+	}
+	if s.Dependencies.Has("redis") {
+		ms := threshold * 1000
+		out = append(out, DependencyCalls{Title: "Redis", Count: contract.RedisCallDurationCount, Bucket: contract.RedisCallDurationBucket,
+			Failed: fmt.Sprintf("%s=%q", contract.LabelRedisStatus, contract.RedisStatusError), LE: slo.LE(ms), ToSeconds: " / 1000",
+			le: strconv.FormatFloat(ms, 'f', -1, 64),
+			ok: []string{contract.LabelRedisStatus, "ok"}, bad: []string{contract.LabelRedisStatus, contract.RedisStatusError}})
 	}
 	return out
 }
@@ -81,7 +104,7 @@ func dependencyAlerts(s spec.Spec) []Alert {
 	var failing, slow, volume []string
 	for _, f := range fams {
 		failing = append(failing, fmt.Sprintf("sum by (%s) (rate(%s{%s, %s}[%s]))\n/\nsum by (%s) (rate(%s{%s}[%s]))", by, f.Count, sel, f.Failed, rw, by, f.Count, sel, rw))
-		slow = append(slow, fmt.Sprintf("1 - sum by (%s) (rate(%s{%s, %s}[%s]))\n/\nsum by (%s) (rate(%s{%s}[%s]))", by, f.Bucket, sel, m.LatencyLE, rw, by, f.Count, sel, rw))
+		slow = append(slow, fmt.Sprintf("1 - sum by (%s) (rate(%s{%s, %s}[%s]))\n/\nsum by (%s) (rate(%s{%s}[%s]))", by, f.Bucket, sel, f.LE, rw, by, f.Count, sel, rw))
 		volume = append(volume, fmt.Sprintf("sum by (%s) (increase(%s{%s}[%s]))", by, f.Count, sel, rw))
 	}
 	gate := fmt.Sprintf("and on (%s)\n(\n%s\n) >= %d", by, strings.Join(volume, "\nor\n"), depMinCalls)
@@ -101,8 +124,11 @@ func dependencyAlerts(s spec.Spec) []Alert {
 	var statusQuery []string
 	for _, f := range fams {
 		extra := ", " + contract.LabelErrorType
-		if f.Title == "HTTP" {
+		switch f.Title {
+		case "HTTP":
 			extra = ", " + contract.LabelStatus + extra
+		case "Redis":
+			extra = ", " + contract.LabelRedisStatus + extra
 		}
 		statusQuery = append(statusQuery, callsBy(f, extra))
 	}
@@ -119,36 +145,23 @@ func dependencyAlerts(s spec.Spec) []Alert {
 	}
 	// Test inputs: one dependency of each family, its calls and failures
 	// as counters sampled every minute.
-	okCall := func(f DependencyCalls, name string, kv ...string) map[string]string {
-		if f.Title == "database" {
-			return tgt(name, append([]string{contract.LabelDBOperation, "sql.conn.query"}, kv...)...)
-		}
-		return tgt(name, append([]string{contract.LabelStatus, "200"}, kv...)...)
-	}
 	calls := func(f DependencyCalls, name, okPerMin, badPerMin string) []input {
-		bad := tgt(name, contract.LabelStatus, "503")
-		if f.Title == "database" {
-			bad = okCall(f, name, contract.LabelErrorType, "net.OpError")
-		}
-		return []input{{f.Count, okCall(f, name), "0+" + okPerMin + "x30"}, {f.Count, bad, "0+" + badPerMin + "x30"}}
+		return []input{{f.Count, tgt(name, f.ok...), "0+" + okPerMin + "x30"}, {f.Count, tgt(name, f.bad...), "0+" + badPerMin + "x30"}}
 	}
 	// slowCalls are perMin calls a minute, share of them slower than
 	// the threshold (in no bucket up to it).
 	slowCalls := func(f DependencyCalls, name string, perMin int, share float64) []input {
 		fast := fmt.Sprint(float64(perMin) * (1 - share))
-		le := contract.BucketLE(time.Duration(s.SLO.LatencyThreshold))
 		return []input{
-			{f.Count, okCall(f, name), fmt.Sprintf("0+%dx30", perMin)},
-			{f.Bucket, okCall(f, name, contract.LabelBucket, le), "0+" + fast + "x30"},
+			{f.Count, tgt(name, f.ok...), fmt.Sprintf("0+%dx30", perMin)},
+			{f.Bucket, tgt(name, append(slices.Clone(f.ok), contract.LabelBucket, f.le)...), "0+" + fast + "x30"},
 		}
 	}
 	names := map[string]string{}
 	for _, d := range s.Dependencies {
-		fam := "HTTP"
+		fam := map[string]string{"http": "HTTP", "redis": "Redis"}[d.Kind]
 		if d.IsSQL() {
 			fam = "database"
-		} else if d.Kind != "http" {
-			continue
 		}
 		if names[fam] == "" {
 			names[fam] = d.Name
@@ -162,7 +175,7 @@ func dependencyAlerts(s spec.Spec) []Alert {
 		Expr:        either(failing) + fmt.Sprintf(" > %s\n", slo.Number(depFailingRatio)) + gate,
 		For:         depFailingFor,
 		Summary:     svc + "'s calls to " + dep + " are failing",
-		Description: fmt.Sprintf("More than %s of %s's calls to %s failed over the last 5m, for %s (HTTP: a 5xx or no answer at all; database: an error). Requests that need %s fail or wait with them, unless the service falls back.", slo.Percent(depFailingRatio), svc, dep, slo.Dur(depFailingFor), dep),
+		Description: fmt.Sprintf("More than %s of %s's calls to %s failed over the last 5m, for %s (HTTP: a 5xx or no answer at all; database or Redis: an error). Requests that need %s fail or wait with them, unless the service falls back.", slo.Percent(depFailingRatio), svc, dep, slo.Dur(depFailingFor), dep),
 		Dashboard:   dash,
 		Meaning:     "A dependency of the service (its name is the alert's " + contract.LabelDependency + ") answers with errors, or does not answer. Either it has an outage, or the service calls it wrongly: the checks below tell which.",
 		Threshold:   fmt.Sprintf("failed calls > %s of the calls to one dependency over 5m, for %s, with at least %d calls in 5m", slo.Percent(depFailingRatio), slo.Dur(depFailingFor), depMinCalls),

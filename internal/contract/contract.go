@@ -251,3 +251,21 @@ const (
 	DBPoolWaits        = "db_sql_connection_wait_total"
 	DBPoolWaitDuration = "db_sql_connection_wait_duration_milliseconds_total"
 )
+
+// Redis (go-redis v9 with redisotel v9.23.0): each command's or
+// pipeline's time on its connection is db.client.connections.use_time
+// (unit ms), with LabelRedisStatus ok, nil (key not found) or error; the
+// pool's connections are RedisPoolUsage by LabelRedisPoolState (idle,
+// used) against RedisPoolMax (PoolSize).
+const (
+	RedisCallDurationInstrument = "db.client.connections.use_time"
+	RedisCallDuration           = "db_client_connections_use_time_milliseconds"
+	RedisCallDurationBucket     = RedisCallDuration + "_bucket"
+	RedisCallDurationCount      = RedisCallDuration + "_count"
+	LabelRedisStatus            = "status"
+	RedisStatusError            = "error"
+	RedisPoolUsage              = "db_client_connections_usage"
+	LabelRedisPoolState         = "state"
+	RedisPoolMax                = "db_client_connections_max"
+	RedisPoolTimeouts           = "db_client_connections_timeouts_total"
+)
