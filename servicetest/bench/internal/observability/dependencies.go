@@ -185,15 +185,15 @@ func HTTPTransport(name string, base http.RoundTripper) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	attrs := []attribute.KeyValue{dependencyKey.String(name)}
+	attr := dependencyKey.String(name)
 	opts := func(p propagation.TextMapPropagator) []otelhttp.Option {
 		return []otelhttp.Option{
 			otelhttp.WithPropagators(p),
-			otelhttp.WithSpanOptions(trace.WithAttributes(attrs...)),
-			otelhttp.WithMetricAttributesFn(func(*http.Request) []attribute.KeyValue { return attrs }),
+			otelhttp.WithSpanOptions(trace.WithAttributes(attr)),
 		}
 	}
 	return &dependencyTransport{
+		attr:         attr,
 		trustedHosts: d.trustedHosts,
 		// The global propagator (tracecontext and baggage, or
 		// OTEL_PROPAGATORS) for trusted hosts; none for the others.
@@ -207,11 +207,21 @@ func HTTPTransport(name string, base http.RoundTripper) http.RoundTripper {
 // must not learn the trace IDs, sampling decisions or baggage of the
 // service's requests. Redirects are checked again, hop by hop.
 type dependencyTransport struct {
+	attr               attribute.KeyValue
 	trustedHosts       []string
 	trusted, untrusted http.RoundTripper
 }
 
 func (t *dependencyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	// The dependency's name labels the call's duration through a labeler
+	// of its own: one the caller put in the context lends its attributes
+	// and gains none of ours.
+	labeler := &otelhttp.Labeler{}
+	if l, ok := otelhttp.ClientLabelerFromContext(r.Context()); ok {
+		labeler.Add(l.Get()...)
+	}
+	labeler.Add(t.attr)
+	r = r.WithContext(otelhttp.ContextWithClientLabeler(r.Context(), labeler))
 	if hostTrusted(r.URL.Hostname(), t.trustedHosts) {
 		return t.trusted.RoundTrip(r)
 	}
