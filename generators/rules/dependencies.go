@@ -230,6 +230,7 @@ func dependencyAlerts(s spec.Spec) []Alert {
 	slowA.cases = append(slowA.cases,
 		inputCase{why: fmt.Sprintf("healthy: 1 call in 100 takes longer than %s", threshold), at: 20 * time.Minute, in: slowCalls(first, firstName, 100, 0.01)},
 		inputCase{why: fmt.Sprintf("low traffic: every call slow, but 5 calls in 5m, fewer than %d", depMinCalls), at: 20 * time.Minute, in: slowCalls(first, firstName, 1, 1)},
+		inputCase{why: "slow for less than " + slo.Dur(depSlowFor), at: 9 * time.Minute, in: slowCalls(first, firstName, 100, 0.2)},
 	)
 	alerts := []Alert{failingA, slowA}
 
@@ -261,6 +262,7 @@ func dependencyAlerts(s spec.Spec) []Alert {
 				{why: "about 1.5 callers wait all the time", fires: true, at: 15 * time.Minute, in: waited("90000")},
 				{why: "healthy: no caller waits", at: 15 * time.Minute, in: waited("0")},
 				{why: "low traffic: one 2s wait a minute", at: 15 * time.Minute, in: waited("2000")},
+				{why: "callers wait for less than " + slo.Dur(poolSaturatedFor), at: 4 * time.Minute, in: waited("90000")},
 			},
 		})
 	}
