@@ -31,6 +31,21 @@ var contractMetrics = map[string]bool{
 	contract.ProcessMaxFDs:         true,
 	contract.TargetInfo:            true,
 	contract.ScrapeUp:              true,
+	// The dependency clients' series (read back from a built package's
+	// /metrics by generators/gocode's TestDependenciesInstrumented).
+	contract.ClientRequestDurationBucket: true,
+	contract.ClientRequestDurationCount:  true,
+	contract.DBOperationDurationBucket:   true,
+	contract.DBOperationDurationCount:    true,
+	contract.DBPoolOpen:                  true,
+	contract.DBPoolMaxOpen:               true,
+	contract.DBPoolWaits:                 true,
+	contract.DBPoolWaitDuration:          true,
+	contract.RedisCallDurationBucket:     true,
+	contract.RedisCallDurationCount:      true,
+	contract.RedisPoolUsage:              true,
+	contract.RedisPoolMax:                true,
+	contract.RedisPoolTimeouts:           true,
 }
 
 func TestRulesLoadInPrometheus(t *testing.T) {

@@ -18,11 +18,17 @@ import (
 var benchDir = filepath.Join("..", "servicetest", "bench")
 
 // benchSpec is the service whose generated package the benchmark measures:
-// the defaults, net/http, Sentry and tracing on.
+// the defaults, net/http, Sentry and tracing on, and one dependency of
+// each client kind, whose instrumented calls are measured against bare ones.
 func benchSpec() spec.Spec {
 	s := spec.New()
 	s.Service.Name = "bench"
 	s.Service.Module = "github.com/obsgen/obsgen/servicetest/bench"
+	s.Dependencies = spec.Dependencies{
+		{Name: "db", Kind: "postgres"},
+		{Name: "cache", Kind: "redis"},
+		{Name: "api", Kind: "http", TrustedHosts: []string{"127.0.0.1"}},
+	}
 	return s
 }
 

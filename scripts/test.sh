@@ -22,6 +22,10 @@ command -v shellcheck >/dev/null 2>&1 || apt_pkgs+=(shellcheck)
 # The probe alerts are checked against a real blackbox exporter (its Go
 # module is not served by the module proxy; Debian ships 0.23).
 command -v prometheus-blackbox-exporter >/dev/null 2>&1 || apt_pkgs+=(prometheus-blackbox-exporter)
+# The generated database and Redis clients are tested against a real
+# PostgreSQL and Redis (internal/testtool starts them on loopback).
+compgen -G '/usr/lib/postgresql/*/bin/pg_isready' >/dev/null || apt_pkgs+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || apt_pkgs+=(redis-server)
 if [[ ${#apt_pkgs[@]} -gt 0 ]]; then
 	apt-get update -qq && apt-get install -y -qq --no-install-recommends "${apt_pkgs[@]}"
 fi

@@ -3,6 +3,7 @@ package wizard_test
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -31,6 +32,7 @@ func TestWizardBasicFlow(t *testing.T) {
 		prompt(t, "slo-availability"): "99.5",
 		prompt(t, "alert-receiver"):   "slack",
 		prompt(t, "internet-facing"):  "true",
+		prompt(t, "dependencies"):     "",
 		wizard.AskAdvanced:            "false",
 		wizard.AskConfirm:             "true",
 	}}
@@ -43,7 +45,7 @@ func TestWizardBasicFlow(t *testing.T) {
 	want.Service.Name, want.Service.Framework, want.Service.Module = "checkout", "chi", "github.com/acme/checkout"
 	want.Service.Environment, want.Sentry.Enabled, want.SLO.Availability, want.Alerts.Receiver = "staging", false, 99.5, "slack"
 	want.Edge.InternetFacing = true
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got  %+v\nwant %+v", got, want)
 	}
 	// Advanced questions were not asked; the DSN variable is not asked with Sentry off.
@@ -120,5 +122,33 @@ func TestWizardNoCancels(t *testing.T) {
 	_, err := wizard.Run(p, spec.New(), &bytes.Buffer{})
 	if !errors.Is(err, wizard.ErrCancelled) {
 		t.Fatalf("declining the summary must cancel, got %v", err)
+	}
+}
+
+// Detected dependencies are the question's default; the answer replaces
+// them, and a bad one is refused with the field's own message.
+func TestWizardDependencies(t *testing.T) {
+	start := spec.New()
+	start.Service.Name, start.Service.Module = "shop", "x.io/shop"
+	start.Dependencies = spec.Dependencies{{Name: "postgres", Kind: "postgres"}, {Name: "redis", Kind: "redis"}}
+	q := prompt(t, "dependencies")
+	p := &wizardtest.Scripted{Answers: map[string]string{
+		q:                  "orders-db=postgres,cache=redis,payments=http:api.payments.example",
+		wizard.AskAdvanced: "false",
+		wizard.AskConfirm:  "true",
+	}}
+	got, err := wizard.Run(p, start, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := p.Defaults[q]; d != "postgres=postgres,redis=redis" {
+		t.Errorf("offered %q, want the detected dependencies", d)
+	}
+	if s := got.Dependencies.String(); s != "orders-db=postgres,cache=redis,payments=http:api.payments.example" {
+		t.Errorf("got %q", s)
+	}
+	p.Answers[q] = "db=mongo"
+	if _, err := wizard.Run(p, start, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), `"mongo"`) {
+		t.Errorf("got %v, want mongo refused", err)
 	}
 }

@@ -42,6 +42,7 @@ var sources = []source{
 	{"go/health.go.tmpl", "health.go", nil},
 	{"go/server.go.tmpl", "server.go", nil},
 	{"go/stdlog.go.tmpl", "stdlog.go", nil},
+	{"go/dependencies.go.tmpl", "dependencies.go", func(s spec.Spec) bool { return len(s.Dependencies) > 0 }},
 	{"go/logbridge_logrus.go.tmpl", "logbridge_logrus.go", func(s spec.Spec) bool { return s.Found.Logrus }},
 	{"go/logbridge_zap.go.tmpl", "logbridge_zap.go", func(s spec.Spec) bool { return s.Found.Zap }},
 	{"go/logbridge_zerolog.go.tmpl", "logbridge_zerolog.go", func(s spec.Spec) bool { return s.Found.Zerolog }},
@@ -76,7 +77,21 @@ type view struct {
 	ShutdownTotal string
 	// RedactWords is the Go literal list of logs.redact_keys.
 	RedactWords string
+	// Deps are the dependencies, with Go literals.
+	Deps []depView
 }
+
+// depView is one dependency as dependencies.go.tmpl writes it.
+type depView struct {
+	Name, Kind string
+	// System is the database's db.system.name; TrustedHosts the Go
+	// literals of the http hosts that get trace context.
+	System       string
+	TrustedHosts string
+}
+
+// dbSystems are the semantic conventions' db.system.name of each kind.
+var dbSystems = map[string]string{"postgres": "postgresql", "mysql": "mysql", "sqlite": "sqlite", "redis": "redis"}
 
 // Shutdown bounds the generated Serve and Setup use besides the drain
 // delay (config.go.tmpl spells them out).
@@ -107,6 +122,16 @@ type Names struct {
 	HeaderRequestID              string
 	HealthLivenessPath           string
 	HealthReadinessPath          string
+	// The dependency metrics (dependencies.go).
+	AttrDependency                  string
+	ClientRequestDurationInstrument string
+	ClientRequestDuration           string
+	DBOperationDurationInstrument   string
+	DBOperationDuration             string
+	DBPoolOpen, DBPoolWaits         string
+	RedisCallDurationInstrument     string
+	RedisCallDuration               string
+	RedisPoolUsage                  string
 }
 
 var names = Names{
@@ -135,6 +160,17 @@ var names = Names{
 	HeaderRequestID:           contract.HeaderRequestID,
 	HealthLivenessPath:        contract.HealthLivenessPath,
 	HealthReadinessPath:       contract.HealthReadinessPath,
+
+	AttrDependency:                  contract.AttrDependency,
+	ClientRequestDurationInstrument: contract.ClientRequestDurationInstrument,
+	ClientRequestDuration:           contract.ClientRequestDuration,
+	DBOperationDurationInstrument:   contract.DBOperationDurationInstrument,
+	DBOperationDuration:             contract.DBOperationDuration,
+	DBPoolOpen:                      contract.DBPoolOpen,
+	DBPoolWaits:                     contract.DBPoolWaits,
+	RedisCallDurationInstrument:     contract.RedisCallDurationInstrument,
+	RedisCallDuration:               contract.RedisCallDuration,
+	RedisPoolUsage:                  contract.RedisPoolUsage,
 }
 
 func newView(s spec.Spec) view {
@@ -161,6 +197,13 @@ func newView(s spec.Spec) view {
 		words = append(words, strconv.Quote(w))
 	}
 	v.RedactWords = strings.Join(words, ", ")
+	for _, d := range s.Dependencies {
+		hosts := make([]string, len(d.TrustedHosts))
+		for i, h := range d.TrustedHosts {
+			hosts[i] = strconv.Quote(h)
+		}
+		v.Deps = append(v.Deps, depView{Name: d.Name, Kind: d.Kind, System: dbSystems[d.Kind], TrustedHosts: strings.Join(hosts, ", ")})
+	}
 	v.TraceProtocolEnv, v.TraceEndpointURL = "grpc", s.Tracing.Endpoint
 	if s.Tracing.Protocol == "http" {
 		// The answers hold the base URL, as OTEL_EXPORTER_OTLP_ENDPOINT

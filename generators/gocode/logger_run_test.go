@@ -34,10 +34,21 @@ func main() {
 // binary.
 func buildDemo(t *testing.T, main string) string {
 	t.Helper()
+	return buildDemoWith(t, main, nil)
+}
+
+// buildDemoWith is buildDemo with answers changed by edit; the module
+// requires what the package needs at its pinned versions, as the go-get
+// step does in a service.
+func buildDemoWith(t *testing.T, main string, edit func(*spec.Spec), require ...string) string {
+	t.Helper()
 	testtool.Slow(t, "builds and runs the generated package")
 	goTool := testtool.Go(t)
 	s := spec.New()
 	s.Service.Name, s.Service.Module = "logdemo", "example.com/logdemo"
+	if edit != nil {
+		edit(&s)
+	}
 	files, err := generate(s)
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +70,16 @@ func buildDemo(t *testing.T, main string) string {
 		}
 		write(done.Path, string(done.Content))
 	}
-	write("go.mod", "module example.com/logdemo\n\ngo 1.24\n")
+	gomod := "module example.com/logdemo\n\ngo 1.24\n"
+	if edit != nil {
+		for _, m := range Modules(s) {
+			gomod += "\nrequire " + m.Path + " " + m.Version
+		}
+	}
+	for _, r := range require {
+		gomod += "\nrequire " + r
+	}
+	write("go.mod", gomod+"\n")
 	write("cmd/logdemo/main.go", main)
 	goRun := func(args ...string) string {
 		cmd := exec.Command(goTool, args...)

@@ -37,6 +37,15 @@ var pinned = []struct {
 	{Module{"github.com/go-chi/chi/v5", "v5.5.0"}, framework("chi")},
 	{Module{"github.com/gin-gonic/gin", "v1.12.0"}, framework("gin")},
 	{Module{"github.com/labstack/echo/v4", "v4.16.0"}, framework("echo")},
+	// Instrumented clients of the dependencies (same OpenTelemetry
+	// release as above: otelhttp v0.72.0 and otelsql v0.44.0 build with
+	// otel v1.47.0 and move nothing else).
+	{Module{"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp", "v0.72.0"}, func(s spec.Spec) bool { return s.Dependencies.Has("http") }},
+	{Module{"github.com/XSAM/otelsql", "v0.44.0"}, func(s spec.Spec) bool { return s.Dependencies.HasSQL() }},
+	// redisotel v9.23.0 needs go-redis v9.23.0 or later; both build with
+	// otel v1.47.0.
+	{Module{"github.com/redis/go-redis/v9", "v9.23.0"}, func(s spec.Spec) bool { return s.Dependencies.Has("redis") }},
+	{Module{"github.com/redis/go-redis/extra/redisotel/v9", "v9.23.0"}, func(s spec.Spec) bool { return s.Dependencies.Has("redis") }},
 	// The loggers an existing service already uses, at the versions the
 	// bridges were tested with (servicetest/testdata/existing).
 	{Module{"github.com/sirupsen/logrus", "v1.9.3"}, func(s spec.Spec) bool { return s.Found.Logrus }},
@@ -84,6 +93,9 @@ var existing = map[string]bool{
 	"github.com/sirupsen/logrus":  true,
 	"go.uber.org/zap":             true,
 	"github.com/rs/zerolog":       true,
+	// A newer go-redis stays; an older one is raised to what redisotel
+	// needs by go get itself.
+	"github.com/redis/go-redis/v9": true,
 }
 
 // steps makes the service's module require what the generated code imports,

@@ -229,6 +229,8 @@ func Build(s spec.Spec) Dashboard {
 		steps("green", nil, "orange", 0.8, "red", 0.95),
 		prom(fmt.Sprintf("max by (%s) (%s%s / %s%s)", contract.LabelInstance, contract.ProcessOpenFDs, selector(s), contract.ProcessMaxFDs, selector(s)), "{{"+contract.LabelInstance+"}}")))
 
+	dependencyRow(b, s, m)
+
 	if s.IsGo() {
 		b.row("Go runtime")
 		b.add(8, 7, timeseries("Goroutines", "Live goroutines per instance: a steady climb is a leak.", "short", nil,
@@ -359,4 +361,51 @@ func badNote(o slo.Objective) string {
 		return " Counted from the histogram bucket at the threshold."
 	}
 	return ""
+}
+
+// dependencyRow shows what the service calls (obsgen.yaml's dependencies),
+// per dependency: calls, failed calls and latency for each call family,
+// and the database/sql pools. Its queries read the series and failure
+// matchers the dependency alerts read.
+func dependencyRow(b *builder, s spec.Spec, m slo.Model) {
+	fams := rules.DependencyCallFamilies(s)
+	if len(fams) == 0 {
+		return
+	}
+	dep := contract.LabelDependency
+	legend := "{{" + dep + "}}"
+	failing, waiters := rules.DependencyThresholds()
+	b.row("Dependencies")
+	var calls, failed, latency []Target
+	for _, f := range fams {
+		calls = append(calls, prom(fmt.Sprintf("sum by (%s) (rate(%s%s%s))", dep, f.Count, selector(s), rateWindow), legend+" "+f.Title))
+		failed = append(failed, prom(errorRatio(dep, f.Count+selector(s, f.Failed)+rateWindow, f.Count+selector(s)+rateWindow), legend+" "+f.Title))
+		latency = append(latency, prom(fmt.Sprintf("histogram_quantile(0.95, sum by (%s, %s) (rate(%s%s%s)))%s", contract.LabelBucket, dep, f.Bucket, selector(s), rateWindow, f.ToSeconds), legend+" "+f.Title))
+	}
+	b.add(8, 8, timeseries("Calls by dependency", "Calls per second to each dependency (HTTP, database, Redis commands and pipelines).", "reqps", nil, calls...))
+	b.add(8, 8, timeseries("Failed calls by dependency", fmt.Sprintf("Share of each dependency's calls that failed: HTTP a 5xx or no answer (refused, timed out), database or Redis an error (a missing Redis key is not one). %s opens a ticket above %s.", rules.AlertDependencyFailing, slo.Percent(failing)), "percentunit",
+		steps("green", nil, "red", failing), failed...))
+	b.add(8, 8, timeseries("p95 call latency by dependency", fmt.Sprintf("95th percentile duration of each dependency's calls. The dashed line is the service's latency SLO threshold (%s): %s opens a ticket when more than 5%% of a dependency's calls take longer.", s.SLO.LatencyThreshold, rules.AlertDependencySlow), "s",
+		steps("green", nil, "red", m.LatencySeconds), latency...))
+	if s.Dependencies.Has("http") {
+		b.add(24, 7, timeseries("HTTP calls by dependency and outcome", "Outbound calls per second by status code, or by error type when no response came (connection refused, timeout). 4xx are the dependency refusing our requests: usually ours to fix (credentials, request shape).", "reqps", nil,
+			prom(fmt.Sprintf("sum by (%s, %s, %s) (rate(%s%s%s))", dep, contract.LabelStatus, contract.LabelErrorType, contract.ClientRequestDurationCount, selector(s), rateWindow), legend+" {{"+contract.LabelStatus+"}}{{"+contract.LabelErrorType+"}}")))
+	}
+	if s.Dependencies.Has("redis") {
+		b.add(24, 7, timeseries("Redis pool connections", "Connections of each Redis client's pool by state (used, idle) against its PoolSize, and commands that timed out waiting for a connection.", "short", nil,
+			prom(fmt.Sprintf("sum by (%s, %s) (%s%s)", dep, contract.LabelRedisPoolState, contract.RedisPoolUsage, selector(s)), legend+" {{"+contract.LabelRedisPoolState+"}}"),
+			prom(fmt.Sprintf("sum by (%s) (%s%s)", dep, contract.RedisPoolMax, selector(s)), legend+" max"),
+			prom(fmt.Sprintf("sum by (%s) (rate(%s%s%s))", dep, contract.RedisPoolTimeouts, selector(s), rateWindow), legend+" timeouts/s")))
+	}
+	if !s.Dependencies.HasSQL() {
+		return
+	}
+	b.add(8, 7, timeseries("Pool connections", "Connections of each database/sql pool by status (inuse, idle), and the pool's maximum (SetMaxOpenConns; 0 is no limit). In use at the maximum means calls wait.", "short", nil,
+		prom(fmt.Sprintf("sum by (%s, %s) (%s%s)", dep, contract.LabelPoolStatus, contract.DBPoolOpen, selector(s)), legend+" {{"+contract.LabelPoolStatus+"}}"),
+		prom(fmt.Sprintf("sum by (%s) (%s%s)", dep, contract.DBPoolMaxOpen, selector(s)), legend+" max")))
+	b.add(8, 7, timeseries("Callers waiting for a connection", fmt.Sprintf("Mean number of calls waiting for a free connection (seconds waited per second; a wait counts when it ends). %s opens a ticket above %s for 5m.", rules.AlertPoolSaturated, slo.Number(waiters)), "short",
+		steps("green", nil, "red", waiters),
+		prom(fmt.Sprintf("sum by (%s) (rate(%s%s%s)) / 1000", dep, contract.DBPoolWaitDuration, selector(s), rateWindow), legend)))
+	b.add(8, 7, timeseries("Connection waits", "Calls per second that had to wait for a connection of the pool.", "ops", nil,
+		prom(fmt.Sprintf("sum by (%s) (rate(%s%s%s))", dep, contract.DBPoolWaits, selector(s), rateWindow), legend)))
 }

@@ -47,6 +47,10 @@ type Alert struct {
 	fire, quiet []input
 	evalAt      time.Duration
 	alwaysFires bool
+	// dependency alerts go in the dependencies group, each tested by its
+	// cases.
+	dependency bool
+	cases      []inputCase
 }
 
 // Template placeholders of the annotations. Prometheus expands them when the
@@ -230,6 +234,7 @@ func Alerts(s spec.Spec) []Alert {
 		},
 	}
 	alerts = append(alerts, probeAlerts(s)...)
+	alerts = append(alerts, dependencyAlerts(s)...)
 	for _, o := range m.Objectives {
 		for _, w := range m.Windows() {
 			thr := w.Burn * o.Budget()

@@ -82,9 +82,14 @@ const (
 	groupLong    = "-slo-long"
 )
 
-// GroupNames are the rule groups of the service in evaluation order.
+// GroupNames are the rule groups of the service in evaluation order; the
+// dependencies group only with dependencies that are measured.
 func GroupNames(s spec.Spec) []string {
-	return []string{s.Service.Name + groupTargets, s.Service.Name + groupSLO, s.Service.Name + groupLong}
+	names := []string{s.Service.Name + groupTargets, s.Service.Name + groupSLO, s.Service.Name + groupLong}
+	if len(DependencyCallFamilies(s)) > 0 {
+		names = append(names, s.Service.Name+groupDependencies)
+	}
+	return names
 }
 
 // Groups builds the rule groups for a spec. The SLO group records the 5m
@@ -99,6 +104,10 @@ func Groups(s spec.Spec) []RuleGroup {
 	// this evaluation's ratios.
 	fast := RuleGroup{Name: names[1]}
 	long := RuleGroup{Name: names[2], Interval: slo.Dur(LongInterval)}
+	var deps RuleGroup
+	if len(names) > 3 {
+		deps.Name = names[3]
+	}
 	paged := map[time.Duration]bool{}
 	for _, w := range m.Windows() {
 		if w.Severity == slo.SeverityPage {
@@ -136,6 +145,8 @@ func Groups(s spec.Spec) []RuleGroup {
 			r.For = slo.Dur(a.For)
 		}
 		switch {
+		case a.dependency:
+			deps.Rules = append(deps.Rules, r)
 		case a.SLO == "":
 			health.Rules = append(health.Rules, r)
 		case a.Severity == slo.SeverityPage:
@@ -143,6 +154,9 @@ func Groups(s spec.Spec) []RuleGroup {
 		default:
 			long.Rules = append(long.Rules, r)
 		}
+	}
+	if deps.Name != "" {
+		return []RuleGroup{health, fast, long, deps}
 	}
 	return []RuleGroup{health, fast, long}
 }

@@ -186,6 +186,8 @@ func Tests(s spec.Spec) []TestSet {
 	}
 	for _, a := range Alerts(s) {
 		switch {
+		case len(a.cases) > 0:
+			fast.Tests = append(fast.Tests, caseTests(a)...)
 		case a.Name == AlertServiceDown:
 			fast.Tests = append(fast.Tests, serviceDownTests(a, f)...)
 		case a.Name == AlertTargetDown:

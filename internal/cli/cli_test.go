@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -312,13 +313,13 @@ func TestThreePathsSameSpec(t *testing.T) {
 			}
 			fromWizard := readAnswers(t, wizDir)
 
-			if fromFlags != fromWizard {
+			if !reflect.DeepEqual(fromFlags, fromWizard) {
 				t.Errorf("flags and wizard differ:\nflags  %+v\nwizard %+v", fromFlags, fromWizard)
 			}
 			// `generate` does not rewrite a hand-written file's version stamp unless it changed.
 			fromFile.ObsgenVersion = fromFlags.ObsgenVersion
 			fromFile.Service.Module = fromFlags.Service.Module
-			if fromFlags != fromFile {
+			if !reflect.DeepEqual(fromFlags, fromFile) {
 				t.Errorf("flags and answers file differ:\nflags %+v\nfile  %+v", fromFlags, fromFile)
 			}
 
@@ -335,7 +336,7 @@ func TestThreePathsSameSpec(t *testing.T) {
 			if r := run(t, nil, append(words[1:], "--dir", replayDir)...); r.code != 0 {
 				t.Fatalf("replaying %v: %s", words, r.errOut)
 			}
-			if got := readAnswers(t, replayDir); got != fromWizard {
+			if got := readAnswers(t, replayDir); !reflect.DeepEqual(got, fromWizard) {
 				t.Errorf("the printed command does not reproduce the wizard's answers:\n got %+v\nwant %+v", got, fromWizard)
 			}
 		})

@@ -201,3 +201,71 @@ const (
 	LokiMetaSpanID    = "span_id"
 	LokiMetaRequestID = "request_id"
 )
+
+// Dependency metrics: what the generated package's instrumented clients
+// record for each answer of obsgen.yaml's dependencies (otelhttp v0.72.0
+// for outbound HTTP, otelsql v0.44.0 for database/sql), as the Prometheus
+// exporter writes them. Every series carries the dependency's name in
+// LabelDependency; a view keeps only the labels below, so no URL, host or
+// query text becomes a label.
+const (
+	// AttrDependency is the OpenTelemetry attribute of the dependency's
+	// name (semantic conventions v1.43: service.peer.name), on spans and
+	// measurements; LabelDependency is its Prometheus label.
+	AttrDependency  = "service.peer.name"
+	LabelDependency = "service_peer_name"
+	// LabelErrorType is error.type: the status code of a failed HTTP call
+	// (4xx, 5xx) or the Go type of a transport or driver error; absent on
+	// success.
+	LabelErrorType = "error_type"
+
+	// ClientRequestDuration is http.client.request.duration (unit s):
+	// one histogram per dependency, method and status.
+	ClientRequestDurationInstrument = "http.client.request.duration"
+	ClientRequestDuration           = "http_client_request_duration_seconds"
+	ClientRequestDurationBucket     = ClientRequestDuration + "_bucket"
+	ClientRequestDurationCount      = ClientRequestDuration + "_count"
+
+	// DBOperationDuration is db.client.operation.duration (unit s), one
+	// histogram per dependency and database/sql method (LabelDBOperation:
+	// sql.conn.query, sql.conn.exec, sql.stmt.query, ...).
+	DBOperationDurationInstrument = "db.client.operation.duration"
+	DBOperationDuration           = "db_client_operation_duration_seconds"
+	DBOperationDurationBucket     = DBOperationDuration + "_bucket"
+	DBOperationDurationCount      = DBOperationDuration + "_count"
+	LabelDBOperation              = "db_operation_name"
+	LabelDBSystem                 = "db_system_name"
+
+	// The database/sql pool (sql.DBStats, read at each scrape).
+	// DBPoolOpen is split by LabelPoolStatus into PoolInUse and PoolIdle
+	// connections; DBPoolMaxOpen is SetMaxOpenConns (0: no limit).
+	DBPoolOpen      = "db_sql_connection_open"
+	LabelPoolStatus = "status"
+	PoolInUse       = "inuse"
+	PoolIdle        = "idle"
+	DBPoolMaxOpen   = "db_sql_connection_max_open"
+	// DBPoolWaits counts calls that waited for a free connection;
+	// DBPoolWaitDuration adds up the milliseconds they waited (added when
+	// a wait ends), so its rate in seconds per second is the mean number
+	// of callers waiting.
+	DBPoolWaits        = "db_sql_connection_wait_total"
+	DBPoolWaitDuration = "db_sql_connection_wait_duration_milliseconds_total"
+)
+
+// Redis (go-redis v9 with redisotel v9.23.0): each command's or
+// pipeline's time on its connection is db.client.connections.use_time
+// (unit ms), with LabelRedisStatus ok, nil (key not found) or error; the
+// pool's connections are RedisPoolUsage by LabelRedisPoolState (idle,
+// used) against RedisPoolMax (PoolSize).
+const (
+	RedisCallDurationInstrument = "db.client.connections.use_time"
+	RedisCallDuration           = "db_client_connections_use_time_milliseconds"
+	RedisCallDurationBucket     = RedisCallDuration + "_bucket"
+	RedisCallDurationCount      = RedisCallDuration + "_count"
+	LabelRedisStatus            = "status"
+	RedisStatusError            = "error"
+	RedisPoolUsage              = "db_client_connections_usage"
+	LabelRedisPoolState         = "state"
+	RedisPoolMax                = "db_client_connections_max"
+	RedisPoolTimeouts           = "db_client_connections_timeouts_total"
+)

@@ -47,6 +47,10 @@ func Apply(s *spec.Spec, d spec.Detected, changed func(flag string) bool, w io.W
 		}
 	}
 	set("framework", &s.Service.Framework, d.Framework)
+	if len(d.Dependencies) > 0 && s.Service.Language.IsGo() && !changed("dependencies") {
+		s.Dependencies = d.Dependencies
+		fmt.Fprintf(w, "detected dependencies %s from go.mod (pass --dependencies to change it; outbound HTTP is never detected)\n", d.Dependencies)
+	}
 	if d.Module != "" {
 		s.Service.Module = d.Module
 	}

@@ -26,6 +26,19 @@ var frameworkModules = []struct{ prefix, framework string }{
 	{"github.com/labstack/echo", "echo"},
 }
 
+// dependencyModules maps a client's module path to its dependency kind.
+// Only direct requirements count: a library's own driver (indirect) is
+// not something the service calls.
+var dependencyModules = []struct{ path, kind string }{
+	{"github.com/jackc/pgx/v5", "postgres"},
+	{"github.com/jackc/pgx/v4", "postgres"},
+	{"github.com/lib/pq", "postgres"},
+	{"github.com/go-sql-driver/mysql", "mysql"},
+	{"github.com/mattn/go-sqlite3", "sqlite"},
+	{"modernc.org/sqlite", "sqlite"},
+	{"github.com/redis/go-redis/v9", "redis"},
+}
+
 // Repo inspects dir. A missing go.mod is not an error: the folder may be a
 // new service, or a Node.js one (package.json, see Node). A go.mod wins
 // over a package.json: Go services often carry one for front-end tooling.
@@ -48,6 +61,12 @@ func Repo(dir string) (spec.Detected, error) {
 		d.Module = f.Module.Mod.Path
 	}
 	for _, r := range f.Require {
+		for _, dm := range dependencyModules {
+			if r.Mod.Path == dm.path && !r.Indirect && !d.Dependencies.Has(dm.kind) {
+				// Named after the kind: the wizard offers it for renaming.
+				d.Dependencies = append(d.Dependencies, spec.Dependency{Name: dm.kind, Kind: dm.kind})
+			}
+		}
 		for _, fm := range frameworkModules {
 			if strings.HasPrefix(r.Mod.Path, fm.prefix) && d.Framework == "" {
 				d.Framework = fm.framework

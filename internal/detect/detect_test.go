@@ -44,3 +44,33 @@ func TestRepo(t *testing.T) {
 		})
 	}
 }
+
+// Database drivers and the Redis client the service requires itself become
+// dependencies named after their kind, one per kind; a library's driver
+// (indirect) does not.
+func TestRepoDependencies(t *testing.T) {
+	gomod := `module x.io/shop
+
+require (
+	github.com/jackc/pgx/v5 v5.7.1
+	github.com/lib/pq v1.10.9
+	github.com/redis/go-redis/v9 v9.7.0
+	github.com/go-sql-driver/mysql v1.8.1 // indirect
+	modernc.org/sqlite v1.34.0
+)
+`
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(gomod), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Repo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := d.Dependencies.String(), "postgres=postgres,redis=redis,sqlite=sqlite"; got != want {
+		t.Fatalf("dependencies %q, want %q", got, want)
+	}
+	if err := d.Dependencies.Check(); err != nil {
+		t.Fatalf("detected dependencies do not validate: %v", err)
+	}
+}

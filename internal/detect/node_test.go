@@ -3,6 +3,7 @@ package detect
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -49,7 +50,7 @@ func TestNode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d != c.want {
+			if !reflect.DeepEqual(d, c.want) {
 				t.Errorf("got %+v\nwant %+v", d, c.want)
 			}
 		})

@@ -414,6 +414,18 @@ var fields = []Field{
 		ref:    func(s *Spec) any { return &s.Alerts.Heartbeat },
 	},
 	{
+		Name: "dependencies", Path: "dependencies", When: goLang,
+		Prompt: "What does the service call? (name=kind, comma-separated; empty: nothing)",
+		Help:   "Kinds: postgres, mysql, sqlite, redis, http. Each name labels its metrics, panels and alerts (e.g. orders-db=postgres,cache=redis). For http, the hosts that may receive trace context: payments=http:api.payments.example+auth.payments.example; other hosts get none. Detected from go.mod's database drivers and Redis client.",
+		ref:    func(s *Spec) any { return &s.Dependencies },
+		check: func(s Spec) error {
+			if nodeLang(s) && len(s.Dependencies) > 0 {
+				return fmt.Errorf("is for Go services only: remove it (a Node service's outbound HTTP spans come from its auto-instrumentations)")
+			}
+			return s.Dependencies.Check()
+		},
+	},
+	{
 		Name: "probe-urls", Path: "alerts.probe_urls", Advanced: true,
 		Prompt: "Public URLs to probe from outside (comma-separated, empty: only the health endpoint)",
 		Help:   "The blackbox exporter in the compose stack probes the service's health endpoint and these URLs, e.g. https://shop.example.com/healthz; a failing probe pages, a TLS certificate that expires within 14 days opens a ticket, within 3 days pages.",
@@ -761,6 +773,8 @@ func (f Field) Get(s Spec) string {
 		return strconv.FormatBool(*v)
 	case *Duration:
 		return v.String()
+	case *Dependencies:
+		return v.String()
 	}
 	panic("spec: unsupported field type for " + f.Path)
 }
@@ -776,6 +790,8 @@ func (f Field) Type() string {
 		return "bool"
 	case *Duration:
 		return "duration"
+	case *Dependencies:
+		return "list"
 	}
 	if len(f.Options) > 0 {
 		return "choice"
@@ -823,6 +839,12 @@ func (f Field) Set(s *Spec, text string) error {
 			return f.errorf("%v", err)
 		}
 		*v = d
+	case *Dependencies:
+		ds, err := ParseDependencies(text)
+		if err != nil {
+			return f.errorf("%v", err)
+		}
+		*v = ds
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -109,7 +110,7 @@ func TestMarshalKubernetesSection(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if back != c.s {
+		if !reflect.DeepEqual(back, c.s) {
 			t.Errorf("%s: round trip changed the spec", name)
 		}
 	}

@@ -130,7 +130,7 @@ func explainYAMLError(err error) string {
 var sectionOf = map[string]string{
 	"Spec": "", "Service": "service", "Metrics": "metrics", "Sentry": "sentry", "Tracing": "tracing",
 	"SLO": "slo", "Logs": "logs", "Edge": "edge", "Alerts": "alerts", "Deploy": "deploy", "Output": "output",
-	"Kubernetes": "kubernetes", "Node": "node",
+	"Kubernetes": "kubernetes", "Node": "node", "Dependency": "dependencies[]",
 }
 
 const fileHeader = `# obsgen answers file: the stack obsgen generates observability code and config for.

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -69,7 +70,7 @@ func TestNodeMarshal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back != s {
+	if !reflect.DeepEqual(back, s) {
 		t.Fatalf("round trip changed the spec:\n got %+v\nwant %+v", back, s)
 	}
 }

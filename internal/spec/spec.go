@@ -34,6 +34,10 @@ type Spec struct {
 	// Node holds the answers only a Node.js service has.
 	Node Node `yaml:"node,omitempty"`
 
+	// Dependencies are what the service calls (databases, caches, HTTP
+	// APIs): instrumented, on the dashboard and alerted on.
+	Dependencies Dependencies `yaml:"dependencies,omitempty"`
+
 	// Found is what obsgen read in the service's code, not an answer: it
 	// is never saved in the answers file.
 	Found Found `yaml:"-"`
@@ -371,6 +375,9 @@ type Detected struct {
 	NodeMain       string
 	RootDir        string
 	OutDir         string
+	// Dependencies are the clients go.mod requires (database drivers,
+	// Redis), each named after its kind.
+	Dependencies Dependencies
 }
 
 // GoImportPath is the import path of the generated Go package: the

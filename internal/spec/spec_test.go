@@ -2,6 +2,7 @@ package spec
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -151,7 +152,7 @@ func TestMarshalRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back != s {
+	if !reflect.DeepEqual(back, s) {
 		t.Fatalf("round trip changed the spec:\n got %+v\nwant %+v", back, s)
 	}
 	if !strings.Contains(string(data), "window: 30d\n") || !strings.Contains(string(data), "latency_threshold: 250ms\n") {
@@ -207,5 +208,64 @@ func TestModulePathsGoModInitAccepts(t *testing.T) {
 		if err := s.Validate(); err != nil {
 			t.Errorf("module %q: %v", m, err)
 		}
+	}
+}
+
+// The dependencies answer: its text form round-trips, and each mistake
+// gets one error naming the field, the item and the fix.
+func TestDependencies(t *testing.T) {
+	f, ok := Lookup("dependencies")
+	if !ok {
+		t.Fatal("no dependencies field")
+	}
+	s := New()
+	s.Service.Name = "shop"
+	s.Service.Module = "x.io/shop"
+	const text = "orders-db=postgres,cache=redis,payments=http:api.payments.example+*.auth.example"
+	if err := f.Set(&s, text); err != nil {
+		t.Fatal(err)
+	}
+	want := Dependencies{
+		{Name: "orders-db", Kind: "postgres"},
+		{Name: "cache", Kind: "redis"},
+		{Name: "payments", Kind: "http", TrustedHosts: []string{"api.payments.example", "*.auth.example"}},
+	}
+	if !reflect.DeepEqual(s.Dependencies, want) || f.Get(s) != text {
+		t.Fatalf("got %+v (%q), want %+v", s.Dependencies, f.Get(s), want)
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := s.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse("obsgen.yaml", data)
+	if err != nil || !reflect.DeepEqual(back.Dependencies, want) {
+		t.Fatalf("round trip: %v, %+v\n%s", err, back.Dependencies, data)
+	}
+
+	for text, wantErr := range map[string]string{
+		"orders":                     "is not name=kind",
+		"Orders_DB=postgres":         `[0].name "Orders_DB" is not a dependency name`,
+		"db=postgres,db=redis":       `[1].name "db" is used twice`,
+		"db=mongo":                   `[0].kind "mongo" (dependency db) is not supported: use one of postgres, mysql, sqlite, redis, http`,
+		"db=postgres:db.example":     "only http dependencies receive trace context",
+		"api=http:https://a.example": `"https://a.example" (dependency api) is not a host name`,
+	} {
+		c := s
+		err := f.Set(&c, text)
+		if err == nil {
+			err = c.Validate()
+		}
+		if err == nil || !strings.Contains(err.Error(), wantErr) || !strings.HasPrefix(err.Error(), "dependencies (--dependencies): ") {
+			t.Errorf("%s: got %v, want an error on dependencies (--dependencies) saying %s", text, err, wantErr)
+		}
+	}
+
+	// A typo inside an item is an unknown key, not a silent default.
+	_, err = Parse("obsgen.yaml", []byte("version: 1\ndependencies:\n  - name: db\n    knd: postgres\n"))
+	if err == nil || !strings.Contains(err.Error(), `unknown key "dependencies[].knd"`) {
+		t.Errorf("got %v, want the unknown key dependencies[].knd", err)
 	}
 }

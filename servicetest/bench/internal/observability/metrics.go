@@ -53,6 +53,7 @@ func setupMetrics(res *resource.Resource, logger *slog.Logger) (*sdkmetric.Meter
 		sdkmetric.WithResource(res),
 		sdkmetric.WithReader(exp),
 		sdkmetric.WithView(httpServerViews()...),
+		sdkmetric.WithView(dependencyViews()...),
 	)
 	otel.SetMeterProvider(mp)
 
