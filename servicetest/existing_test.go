@@ -44,6 +44,7 @@ var existing = []struct {
 	{"catalog", ".", "main.go", nil, "/products/l-1", "/products/:sku", "", "/products/l-1/crash"},
 	{"notes", "cmd/notes", "cmd/notes/main.go", nil, "/notes/3", "/notes/{id}", "note read", "/notes/3/panic"},
 	{"shipping", ".", "main.go", nil, "/shipments/s-5", "/shipments/{id}", "shipment tracked", "/shipments/s-5/panic"},
+	{"ledger", ".", "main.go", nil, "/accounts/a-1/balance", "/accounts/{accountID}/balance", "", "/accounts/a-1/reconcile"},
 }
 
 // TestExistingServices wires each fixture and runs it: health endpoints,

@@ -85,6 +85,9 @@ type Main struct {
 	Serve string `json:"serve,omitempty"`
 	// Conflicts is middleware that would defeat obsgen's.
 	Conflicts []Conflict `json:"conflicts,omitempty"`
+	// Recoverers are the service's own recover middleware on the router:
+	// kept, with obsgen's middleware after them.
+	Recoverers []Recoverer `json:"recoverers,omitempty"`
 	// Wired reports that main already calls the observability package.
 	Wired bool `json:"wired"`
 	// Problem says why obsgen cannot wire this main by itself; empty when
@@ -99,6 +102,8 @@ type Main struct {
 	Site  *RouterSite    `json:"-"`
 	Call  *ServeCall     `json:"-"`
 	files []*ast.File
+	// pkgFuncs reads the repo's other packages, for their middleware.
+	pkgFuncs *funcs
 }
 
 // Conflict is one piece of middleware that fights obsgen's.
@@ -121,6 +126,10 @@ type RouterSite struct {
 	Ctor *ast.CallExpr
 	// Uses are the statements `Var.Use(...)` in Func's top-level body.
 	Uses []*ast.ExprStmt
+	// After is the last of Uses holding a recover middleware of the
+	// service's own: obsgen's middleware goes after it, not first. Nil
+	// when there is none.
+	After *ast.ExprStmt
 }
 
 // ServeCall is the call that serves HTTP, and the statement holding it.
@@ -168,6 +177,7 @@ func Repo(dir string, opt Options) (*Service, error) {
 	names := map[*ast.File]string{}
 	srcs := map[*ast.File][]byte{}
 	loggers := map[string]bool{}
+	own := newFuncs(dir, fset)
 	svc := &Service{Loggers: []string{}}
 	skip := map[string]bool{}
 	for _, s := range opt.Skip {
@@ -254,7 +264,7 @@ func Repo(dir string, opt Options) (*Service, error) {
 			if fn == nil {
 				continue
 			}
-			m := &Main{Dir: folder, File: names[f], Fset: fset, Src: srcs[f], AST: f, Func: fn, files: files}
+			m := &Main{Dir: folder, File: names[f], Fset: fset, Src: srcs[f], AST: f, Func: fn, files: files, pkgFuncs: own}
 			m.understand(opt.ObsgenImport)
 			svc.Mains = append(svc.Mains, m)
 		}
@@ -361,6 +371,7 @@ func (m *Main) understand(obsgenImport string) {
 	if site != nil {
 		m.Router = fmt.Sprintf("%s, built by %s in func %s at line %d", site.Var, m.text(site.Ctor), site.Func.Name.Name, m.line(site.Stmt))
 		m.Conflicts = m.conflicts(site)
+		m.Recoverers = m.recoverers(site)
 	}
 }
 

@@ -162,6 +162,9 @@ func (w Plan) Summary(out io.Writer) {
 		for _, c := range m.Conflicts {
 			fmt.Fprintf(out, "    conflicting middleware: %s (line %d): %s\n", c.Name, c.Line, c.Why)
 		}
+		for _, r := range m.Recoverers {
+			fmt.Fprintf(out, "    recover middleware of the service's own: %s (line %d): %s; kept, with obsgen's middleware after it (closer to the handler), so obsgen's sees a panic first and the service's sees none\n", r.Name, r.Line, r.Where)
+		}
 		switch {
 		case m.Wired:
 			fmt.Fprintln(out, "    already wired to obsgen's package")
