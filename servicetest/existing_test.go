@@ -273,3 +273,54 @@ func copyTree(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// refused are services obsgen does not wire: init leaves their mains as
+// they were, exits 0, and prints the refusal and the lines to add by hand.
+var refused = []struct {
+	name, file string
+	// want are in the output: the refusal and the service's own names.
+	want []string
+}{
+	{"storefront", "cmd/api/main.go", []string{
+		"gorilla/mux is not supported: obsgen's middleware cannot read its route templates",
+		"handler := observability.Middleware(r)",
+		"instead of the goroutine that serves (line 27), your signal wait (line 34), the Shutdown call (line 38) and the srv it then leaves unused (kept beside Serve",
+		"if err := observability.Serve(ctx, *addr, handler); err != nil {",
+	}},
+}
+
+// TestExistingRefused runs init --wire on services obsgen refuses to
+// wire: their mains stay untouched (so their shutdown is what it was), the
+// refusal names what to do by hand, and the service still builds beside
+// the generated package.
+func TestExistingRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs init and go build: not in -short")
+	}
+	goTool := testtool.Go(t)
+	for _, fx := range refused {
+		t.Run(fx.name, func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join(t.TempDir(), fx.name)
+			copyTree(t, filepath.Join("testdata", "existing", fx.name), dir)
+			before, _ := os.ReadFile(filepath.Join(dir, fx.file))
+			out := obsgen(t, dir, "init", "--no-prompt", "--wire", "--service-name", fx.name)
+			if after, _ := os.ReadFile(filepath.Join(dir, fx.file)); !bytes.Equal(after, before) {
+				t.Errorf("%s was edited", fx.file)
+			}
+			for _, w := range fx.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			if strings.Contains(out, `Serve(ctx, ":8080"`) {
+				t.Errorf("the lines move the service to :8080:\n%s", out)
+			}
+			build := exec.Command(goTool, "build", "./...")
+			build.Dir = dir
+			if b, err := build.CombinedOutput(); err != nil {
+				t.Fatalf("go build: %v\n%s", err, b)
+			}
+		})
+	}
+}

@@ -102,6 +102,11 @@ type Main struct {
 	Site  *RouterSite    `json:"-"`
 	Call  *ServeCall     `json:"-"`
 	files []*ast.File
+	// Stops is how main serves and stops by itself, when obsgen cannot
+	// edit it: the manual lines replace these statements.
+	Stops *Shutdown `json:"-"`
+	// gorilla is the first file of the module importing gorilla/mux.
+	gorilla string
 	// pkgFuncs reads the repo's other packages, for their middleware.
 	pkgFuncs *funcs
 }
@@ -178,6 +183,7 @@ func Repo(dir string, opt Options) (*Service, error) {
 	srcs := map[*ast.File][]byte{}
 	loggers := map[string]bool{}
 	own := newFuncs(dir, fset)
+	gorilla := ""
 	svc := &Service{Loggers: []string{}}
 	skip := map[string]bool{}
 	for _, s := range opt.Skip {
@@ -233,6 +239,9 @@ func Repo(dir string, opt Options) (*Service, error) {
 			if ip == "C" && svc.Cgo == "" {
 				svc.Cgo = rel + ` imports "C"`
 			}
+			if ip == pathGorilla && gorilla == "" {
+				gorilla = rel
+			}
 			if cgoImports[ip] && svc.Cgo == "" {
 				svc.Cgo = rel + " imports " + ip + ", which needs cgo"
 			}
@@ -264,7 +273,7 @@ func Repo(dir string, opt Options) (*Service, error) {
 			if fn == nil {
 				continue
 			}
-			m := &Main{Dir: folder, File: names[f], Fset: fset, Src: srcs[f], AST: f, Func: fn, files: files, pkgFuncs: own}
+			m := &Main{Dir: folder, File: names[f], Fset: fset, Src: srcs[f], AST: f, Func: fn, files: files, pkgFuncs: own, gorilla: gorilla}
 			m.understand(opt.ObsgenImport)
 			svc.Mains = append(svc.Mains, m)
 		}
@@ -350,6 +359,12 @@ func (m *Main) understand(obsgenImport string) {
 			}
 		}
 	}
+	defer func() {
+		if m.Problem != "" {
+			m.findShutdown(imports)
+			m.refuseGorilla(imports)
+		}
+	}()
 	call, problem := m.findServe(imports)
 	if problem != "" {
 		m.Problem = problem

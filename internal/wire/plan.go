@@ -228,17 +228,26 @@ func manualLines(m *analyze.Main, t Target, framework string) string {
 	b.WriteString("  )\n\n  // first in main:\n")
 	fmt.Fprintf(&b, "  ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)\n  defer stop()\n")
 	fmt.Fprintf(&b, "  obsShutdown, err := %s.Setup(ctx)\n  if err != nil {\n  \t%s.Fatalf(\"observability setup: %%v\", err)\n  }\n  defer obsShutdown(context.Background())\n", t.Package, logName)
+	// What main serves today: its serve call, else the one inside the
+	// goroutine it serves from.
+	call := m.Call
+	if call == nil && m.Stops != nil {
+		call = m.Stops.Serve
+	}
 	router := "router"
+	if _, taken := imports[router]; taken {
+		router = "yourRouter" // "router" is a package in this file
+	}
 	switch {
 	case m.Site != nil:
 		router = m.Site.Var
-	case m.Call != nil && m.Call.Handler != nil:
-		router = exprSource(m, m.Call.Handler)
-	case m.Call != nil:
+	case call != nil && call.Handler != nil:
+		router = exprSource(m, call.Handler)
+	case call != nil:
 		router = "http.DefaultServeMux"
 	}
 	fw := m.Framework
-	if fw == "" {
+	if fw == "" || fw == "gorilla" {
 		fw = framework
 	}
 	b.WriteString("\n  // first on the router, right after it is built:\n")
@@ -253,10 +262,24 @@ func manualLines(m *analyze.Main, t Target, framework string) string {
 		fmt.Fprintf(&b, "  handler := %s.Middleware(%s)\n", t.Package, router)
 		router = "handler"
 	}
-	fmt.Fprintf(&b, "\n  // instead of the serve call (graceful shutdown on SIGTERM; /healthz and /readyz answered):\n")
-	addr := `":8080"`
-	if m.Call != nil && m.Call.Addr != nil {
-		addr = exprSource(m, m.Call.Addr)
+	replaced := "the serve call"
+	if lines := m.ShutdownLines(); lines != "" {
+		// Both would wait for a signal: the service's own wait would
+		// never see the SIGTERM obsgen's context takes.
+		replaced = lines + " (kept beside Serve, your own wait would never see the SIGTERM Serve's context takes)"
+	}
+	fmt.Fprintf(&b, "\n  // instead of %s;\n  // Serve shuts down gracefully on SIGINT and SIGTERM and answers /healthz and /readyz:\n", replaced)
+	addr := ""
+	switch {
+	case call != nil && call.Addr != nil:
+		addr = exprSource(m, call.Addr)
+	case call != nil && call.AddrDefault != "":
+		addr = call.AddrDefault
+	default:
+		// Left undefined, so the build says so rather than listening on
+		// a port of obsgen's choosing.
+		addr = "listenAddr"
+		b.WriteString("  // listenAddr: the address your service listens on today (obsgen did not find it)\n")
 	}
 	fmt.Fprintf(&b, "  if err := %s.Serve(ctx, %s, %s); err != nil {\n  \t%s.Fatal(err)\n  }\n", t.Package, addr, router, logName)
 	return b.String()
