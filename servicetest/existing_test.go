@@ -287,6 +287,13 @@ var refused = []struct {
 		"instead of the goroutine that serves (line 27), your signal wait (line 34), the Shutdown call (line 38) and the srv it then leaves unused (kept beside Serve",
 		"if err := observability.Serve(ctx, *addr, handler); err != nil {",
 	}},
+	{"bookshelf", "main.go", []string{
+		"the router e is built by router.New (line 9), in another package",
+		"conflicting middleware: middleware.Recover (router/router.go:16)",
+		"e.Use(observability.Middleware())",
+		"//   middleware.Logger at router/router.go:15\n  //   middleware.Recover at router/router.go:16",
+		`if err := observability.Serve(ctx, ":8585", e); err != nil {`,
+	}},
 }
 
 // TestExistingRefused runs init --wire on services obsgen refuses to
@@ -312,6 +319,11 @@ func TestExistingRefused(t *testing.T) {
 				if !strings.Contains(out, w) {
 					t.Errorf("output lacks %q:\n%s", w, out)
 				}
+			}
+			_, warning, _ := strings.Cut(out, "warning: obsgen cannot wire "+fx.file+" by itself: ")
+			warning, _, _ = strings.Cut(warning, "\n")
+			if warning == "" || strings.Contains(warning, "no serve call") || strings.Contains(out, "router.Use") {
+				t.Errorf("the refusal misreads main:\n%s", out)
 			}
 			if strings.Contains(out, `Serve(ctx, ":8080"`) {
 				t.Errorf("the lines move the service to :8080:\n%s", out)

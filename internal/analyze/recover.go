@@ -42,10 +42,12 @@ type funcs struct {
 	root, module string
 	fset         *token.FileSet
 	cache        map[string]map[string]*ast.FuncDecl
+	// imports are the imports of the file declaring each function.
+	imports map[*ast.FuncDecl]map[string]string
 }
 
 func newFuncs(root string, fset *token.FileSet) *funcs {
-	f := &funcs{root: root, fset: fset, cache: map[string]map[string]*ast.FuncDecl{}}
+	f := &funcs{root: root, fset: fset, cache: map[string]map[string]*ast.FuncDecl{}, imports: map[*ast.FuncDecl]map[string]string{}}
 	if b, err := os.ReadFile(filepath.Join(root, "go.mod")); err == nil {
 		f.module = modfile.ModulePath(b)
 	}
@@ -75,6 +77,12 @@ func (f *funcs) of(ip string) map[string]*ast.FuncDecl {
 			continue // go build reports it
 		}
 		addFuncs(out, file)
+		im := Imports(file)
+		for _, fn := range out {
+			if f.imports[fn] == nil && fn.Pos() >= file.Pos() && fn.End() <= file.End() {
+				f.imports[fn] = im
+			}
+		}
 	}
 	return out
 }

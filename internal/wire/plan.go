@@ -160,7 +160,11 @@ func (w Plan) Summary(out io.Writer) {
 			fmt.Fprintf(out, "    serves: %s\n", m.Serve)
 		}
 		for _, c := range m.Conflicts {
-			fmt.Fprintf(out, "    conflicting middleware: %s (line %d): %s\n", c.Name, c.Line, c.Why)
+			at := fmt.Sprintf("line %d", c.Line)
+			if c.File != "" {
+				at = fmt.Sprintf("%s:%d", c.File, c.Line)
+			}
+			fmt.Fprintf(out, "    conflicting middleware: %s (%s): %s\n", c.Name, at, c.Why)
 		}
 		for _, r := range m.Recoverers {
 			fmt.Fprintf(out, "    recover middleware of the service's own: %s (line %d): %s; kept, with obsgen's middleware after it (closer to the handler), so obsgen's sees a panic first and the service's sees none\n", r.Name, r.Line, r.Where)
@@ -261,6 +265,17 @@ func manualLines(m *analyze.Main, t Target, framework string) string {
 	default:
 		fmt.Fprintf(&b, "  handler := %s.Middleware(%s)\n", t.Package, router)
 		router = "handler"
+	}
+	if m.Site == nil {
+		// The router is built elsewhere: its conflicting middleware
+		// stays unless the user removes it (a Recover there would catch
+		// a panic before obsgen's).
+		for i, c := range m.Conflicts {
+			if i == 0 {
+				b.WriteString("  // and remove, where the router is built (obsgen's middleware does their job):\n")
+			}
+			fmt.Fprintf(&b, "  //   %s at %s:%d\n", c.Name, c.File, c.Line)
+		}
 	}
 	replaced := "the serve call"
 	if lines := m.ShutdownLines(); lines != "" {

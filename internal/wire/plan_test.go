@@ -112,3 +112,46 @@ func main() {
 		t.Errorf("action %s, lines:\n%s", p.Action, p.Lines)
 	}
 }
+
+func TestManualLinesForEchoBuiltInAnotherPackage(t *testing.T) {
+	p := planRepo(t, map[string]string{
+		"go.mod": "module example.com/api\n",
+		"router/router.go": `package router
+
+import (
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+func New() *echo.Echo {
+	e := echo.New()
+	e.Use(middleware.Recover())
+	return e
+}
+`,
+		"main.go": `package main
+
+import (
+	"log"
+
+	"example.com/api/router"
+)
+
+func main() {
+	e := router.New()
+	log.Fatal(e.Start(":1323"))
+}
+`,
+	}, "echo")
+	if p.Action != "manual" || strings.Contains(p.Problem, "no serve call") || !strings.Contains(p.Problem, "router.New") {
+		t.Errorf("action %s, problem %q", p.Action, p.Problem)
+	}
+	for _, w := range []string{"e.Use(observability.Middleware())", "//   middleware.Recover at router/router.go:10", `observability.Serve(ctx, ":1323", e)`} {
+		if !strings.Contains(p.Lines, w) {
+			t.Errorf("lines lack %q:\n%s", w, p.Lines)
+		}
+	}
+	if strings.Contains(p.Lines, "router.Use") {
+		t.Errorf("the lines use the package router as the router:\n%s", p.Lines)
+	}
+}
