@@ -155,3 +155,57 @@ func main() {
 		t.Errorf("the lines use the package router as the router:\n%s", p.Lines)
 	}
 }
+
+func TestPlanSaysItWiresInsideTheServicesRecover(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod": "module example.com/ledger\n",
+		"internal/httpx/recover.go": `package httpx
+
+import "net/http"
+
+func Recover(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() { _ = recover() }()
+		next.ServeHTTP(w, r)
+	})
+}
+`,
+		"main.go": `package main
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"example.com/ledger/internal/httpx"
+)
+
+func main() {
+	r := chi.NewRouter()
+	r.Use(httpx.Recover)
+	http.ListenAndServe(":80", r)
+}
+`,
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		_ = os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	svc, err := analyze.Repo(dir, analyze.Options{ObsgenImport: imp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewPlan(svc, Target{ImportPath: imp, Package: "observability"}, "chi")
+	var out strings.Builder
+	p.Summary(&out)
+	if !strings.Contains(out.String(), "recover middleware of the service's own: httpx.Recover (line 13): func Recover (internal/httpx/recover.go:5) calls recover(); kept, with obsgen's middleware after it") {
+		t.Errorf("summary:\n%s", out.String())
+	}
+	if patch := p.Mains[0].Patch; strings.Contains(patch, "chi.NewRouter()\n+\tr.Use(observability.Middleware)") || !strings.Contains(patch, "+\t// obsgen: after httpx.Recover, which recovers panics: obsgen's middleware must see a panic first to log it and report it to Sentry\n+\tr.Use(observability.Middleware)\n") {
+		t.Errorf("patch:\n%s", p.Mains[0].Patch)
+	}
+}
