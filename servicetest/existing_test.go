@@ -44,6 +44,7 @@ var existing = []struct {
 	{"catalog", ".", "main.go", nil, "/products/l-1", "/products/:sku", "", "/products/l-1/crash"},
 	{"notes", "cmd/notes", "cmd/notes/main.go", nil, "/notes/3", "/notes/{id}", "note read", "/notes/3/panic"},
 	{"shipping", ".", "main.go", nil, "/shipments/s-5", "/shipments/{id}", "shipment tracked", "/shipments/s-5/panic"},
+	{"ledger", ".", "main.go", nil, "/accounts/a-1/balance", "/accounts/{accountID}/balance", "", "/accounts/a-1/reconcile"},
 }
 
 // TestExistingServices wires each fixture and runs it: health endpoints,
@@ -270,5 +271,68 @@ func copyTree(t *testing.T, from, to string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// refused are services obsgen does not wire: init leaves their mains as
+// they were, exits 0, and prints the refusal and the lines to add by hand.
+var refused = []struct {
+	name, file string
+	// want are in the output: the refusal and the service's own names.
+	want []string
+}{
+	{"storefront", "cmd/api/main.go", []string{
+		"gorilla/mux is not supported: obsgen's middleware cannot read its route templates",
+		"handler := observability.Middleware(r)",
+		"instead of the goroutine that serves (line 27), your signal wait (line 34), the Shutdown call (line 38) and the srv it then leaves unused (kept beside Serve",
+		"if err := observability.Serve(ctx, *addr, handler); err != nil {",
+	}},
+	{"bookshelf", "main.go", []string{
+		"the router e is built by router.New (line 9), in another package",
+		"conflicting middleware: middleware.Recover (router/router.go:16)",
+		"e.Use(observability.Middleware())",
+		"//   middleware.Logger at router/router.go:15\n  //   middleware.Recover at router/router.go:16",
+		`if err := observability.Serve(ctx, ":8585", e); err != nil {`,
+	}},
+}
+
+// TestExistingRefused runs init --wire on services obsgen refuses to
+// wire: their mains stay untouched (so their shutdown is what it was), the
+// refusal names what to do by hand, and the service still builds beside
+// the generated package.
+func TestExistingRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs init and go build: not in -short")
+	}
+	goTool := testtool.Go(t)
+	for _, fx := range refused {
+		t.Run(fx.name, func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join(t.TempDir(), fx.name)
+			copyTree(t, filepath.Join("testdata", "existing", fx.name), dir)
+			before, _ := os.ReadFile(filepath.Join(dir, fx.file))
+			out := obsgen(t, dir, "init", "--no-prompt", "--wire", "--service-name", fx.name)
+			if after, _ := os.ReadFile(filepath.Join(dir, fx.file)); !bytes.Equal(after, before) {
+				t.Errorf("%s was edited", fx.file)
+			}
+			for _, w := range fx.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			_, warning, _ := strings.Cut(out, "warning: obsgen cannot wire "+fx.file+" by itself: ")
+			warning, _, _ = strings.Cut(warning, "\n")
+			if warning == "" || strings.Contains(warning, "no serve call") || strings.Contains(out, "router.Use") {
+				t.Errorf("the refusal misreads main:\n%s", out)
+			}
+			if strings.Contains(out, `Serve(ctx, ":8080"`) {
+				t.Errorf("the lines move the service to :8080:\n%s", out)
+			}
+			build := exec.Command(goTool, "build", "./...")
+			build.Dir = dir
+			if b, err := build.CombinedOutput(); err != nil {
+				t.Fatalf("go build: %v\n%s", err, b)
+			}
+		})
 	}
 }

@@ -85,6 +85,9 @@ type Main struct {
 	Serve string `json:"serve,omitempty"`
 	// Conflicts is middleware that would defeat obsgen's.
 	Conflicts []Conflict `json:"conflicts,omitempty"`
+	// Recoverers are the service's own recover middleware on the router:
+	// kept, with obsgen's middleware after them.
+	Recoverers []Recoverer `json:"recoverers,omitempty"`
 	// Wired reports that main already calls the observability package.
 	Wired bool `json:"wired"`
 	// Problem says why obsgen cannot wire this main by itself; empty when
@@ -99,12 +102,25 @@ type Main struct {
 	Site  *RouterSite    `json:"-"`
 	Call  *ServeCall     `json:"-"`
 	files []*ast.File
+	// Stops is how main serves and stops by itself, when obsgen cannot
+	// edit it: the manual lines replace these statements.
+	Stops *Shutdown `json:"-"`
+	// fws are the echo and gin import paths some file of the module
+	// imports: e.Start of a router built elsewhere is still a serve call.
+	fws map[string]bool
+	// gorilla is the first file of the module importing gorilla/mux.
+	gorilla string
+	// pkgFuncs reads the repo's other packages, for their middleware.
+	pkgFuncs *funcs
 }
 
 // Conflict is one piece of middleware that fights obsgen's.
 type Conflict struct {
 	// Name is how the service spells it: middleware.Logger, gin.Default.
 	Name string `json:"name"`
+	// File is set when it is not main's file: the router is built in
+	// another package, and the user removes it there.
+	File string `json:"file,omitempty"`
 	Line int    `json:"line"`
 	Why  string `json:"why"`
 }
@@ -121,6 +137,10 @@ type RouterSite struct {
 	Ctor *ast.CallExpr
 	// Uses are the statements `Var.Use(...)` in Func's top-level body.
 	Uses []*ast.ExprStmt
+	// After is the last of Uses holding a recover middleware of the
+	// service's own: obsgen's middleware goes after it, not first. Nil
+	// when there is none.
+	After *ast.ExprStmt
 }
 
 // ServeCall is the call that serves HTTP, and the statement holding it.
@@ -168,6 +188,9 @@ func Repo(dir string, opt Options) (*Service, error) {
 	names := map[*ast.File]string{}
 	srcs := map[*ast.File][]byte{}
 	loggers := map[string]bool{}
+	own := newFuncs(dir, fset)
+	gorilla := ""
+	fws := map[string]bool{}
 	svc := &Service{Loggers: []string{}}
 	skip := map[string]bool{}
 	for _, s := range opt.Skip {
@@ -223,6 +246,12 @@ func Repo(dir string, opt Options) (*Service, error) {
 			if ip == "C" && svc.Cgo == "" {
 				svc.Cgo = rel + ` imports "C"`
 			}
+			if ip == pathEcho || ip == pathGin {
+				fws[ip] = true
+			}
+			if ip == pathGorilla && gorilla == "" {
+				gorilla = rel
+			}
 			if cgoImports[ip] && svc.Cgo == "" {
 				svc.Cgo = rel + " imports " + ip + ", which needs cgo"
 			}
@@ -254,7 +283,7 @@ func Repo(dir string, opt Options) (*Service, error) {
 			if fn == nil {
 				continue
 			}
-			m := &Main{Dir: folder, File: names[f], Fset: fset, Src: srcs[f], AST: f, Func: fn, files: files}
+			m := &Main{Dir: folder, File: names[f], Fset: fset, Src: srcs[f], AST: f, Func: fn, files: files, pkgFuncs: own, gorilla: gorilla, fws: fws}
 			m.understand(opt.ObsgenImport)
 			svc.Mains = append(svc.Mains, m)
 		}
@@ -340,6 +369,12 @@ func (m *Main) understand(obsgenImport string) {
 			}
 		}
 	}
+	defer func() {
+		if m.Problem != "" {
+			m.findShutdown(imports)
+			m.refuseGorilla(imports)
+		}
+	}()
 	call, problem := m.findServe(imports)
 	if problem != "" {
 		m.Problem = problem
@@ -361,6 +396,7 @@ func (m *Main) understand(obsgenImport string) {
 	if site != nil {
 		m.Router = fmt.Sprintf("%s, built by %s in func %s at line %d", site.Var, m.text(site.Ctor), site.Func.Name.Name, m.line(site.Stmt))
 		m.Conflicts = m.conflicts(site)
+		m.Recoverers = m.recoverers(site)
 	}
 }
 
@@ -504,10 +540,16 @@ func (m *Main) serveCall(imports map[string]string, c *ast.CallExpr) *ServeCall 
 		} else {
 			return nil
 		}
-		if !m.isRouterVar(imports, recv.Name, map[string]bool{"gin": sel.Sel.Name == "Run", "echo": sel.Sel.Name == "Start"}) {
-			return nil
+		if m.isRouterVar(imports, recv.Name, map[string]bool{"gin": sel.Sel.Name == "Run", "echo": sel.Sel.Name == "Start"}) {
+			return sc
 		}
-		return sc
+		// A router built in another package (e := router.New()): the
+		// serve call all the same, and findRouter says why obsgen
+		// cannot edit it.
+		if fw := map[string]string{"Run": pathGin, "Start": pathEcho}[sel.Sel.Name]; m.fws[fw] && m.assignedInMain(recv.Name) {
+			return sc
+		}
+		return nil
 	}
 	return nil
 }
@@ -517,6 +559,17 @@ func (m *Main) serveCall(imports map[string]string, c *ast.CallExpr) *ServeCall 
 func (m *Main) isRouterVar(imports map[string]string, name string, fws map[string]bool) bool {
 	site, fw, _ := m.findRouter(imports, &ast.Ident{Name: name})
 	return site != nil && fws[fw]
+}
+
+func (m *Main) assignedInMain(name string) bool {
+	for _, st := range m.Func.Body.List {
+		if as := assignsTo(st, name); as != nil {
+			if _, ok := as.Rhs[len(as.Rhs)-1].(*ast.CallExpr); ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // serverLiteral finds `name := &http.Server{...}` (or without &) in main.
@@ -577,6 +630,7 @@ func (m *Main) findRouter(imports map[string]string, h ast.Expr) (*RouterSite, s
 	if ip, name := qualified(imports, c.Fun); ip != "" {
 		fw := constructors[[2]string{ip, name}]
 		if fw == "" {
+			m.Conflicts = m.conflictsIn(m.pkgFuncs, ip, name)
 			return nil, "", fmt.Sprintf("the router %s is built by %s (line %d), in another package: obsgen cannot add its middleware there", id.Name, exprString(c.Fun), m.line(as))
 		}
 		return m.site(id.Name, as, m.Func, c), fw, ""
@@ -714,6 +768,34 @@ func (m *Main) conflicts(site *RouterSite) []Conflict {
 		for _, a := range u.X.(*ast.CallExpr).Args {
 			if name, why := ConflictWhy(imports, a); why != "" {
 				out = append(out, Conflict{Name: name, Line: m.line(a), Why: why})
+			}
+		}
+	}
+	return out
+}
+
+// conflictsIn finds the conflicting middleware that function name of the
+// repo's package ip puts on the router it builds: the lines for a main
+// obsgen cannot edit name them, where they are.
+func (m *Main) conflictsIn(own *funcs, ip, name string) []Conflict {
+	fn := own.of(ip)[name]
+	if fn == nil {
+		return nil
+	}
+	var out []Conflict
+	for _, st := range fn.Body.List {
+		es, ok := st.(*ast.ExprStmt)
+		if !ok {
+			continue
+		}
+		call, ok := es.X.(*ast.CallExpr)
+		if sel, isSel := call.Fun.(*ast.SelectorExpr); !ok || !isSel || sel.Sel.Name != "Use" {
+			continue
+		}
+		for _, a := range call.Args {
+			if n, why := ConflictWhy(own.imports[fn], a); why != "" {
+				pos := m.Fset.Position(a.Pos())
+				out = append(out, Conflict{Name: n, File: pos.Filename, Line: pos.Line, Why: why})
 			}
 		}
 	}

@@ -112,3 +112,50 @@ func main() {
 		}
 	}
 }
+
+func TestFindsTheServicesOwnRecoverMiddleware(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"go.mod": "module example.com/ledger\n",
+		"internal/httpx/recover.go": `package httpx
+
+import "net/http"
+
+func Recover(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() { _ = recover() }()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func JSON(next http.Handler) http.Handler { return next }
+`,
+		"main.go": `package main
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"example.com/ledger/internal/httpx"
+)
+
+func main() {
+	r := chi.NewRouter()
+	r.Use(httpx.Recover)
+	r.Use(httpx.JSON)
+	http.ListenAndServe(":80", r)
+}
+`,
+	})
+	svc, err := Repo(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := svc.Mains[0]
+	if len(m.Recoverers) != 1 || m.Recoverers[0].Name != "httpx.Recover" || m.Recoverers[0].Line != 13 || !strings.Contains(m.Recoverers[0].Where, "(internal/httpx/recover.go:5) calls recover()") {
+		t.Fatalf("recoverers: %+v", m.Recoverers)
+	}
+	if m.Site.After == nil || m.line(m.Site.After) != 13 {
+		t.Errorf("obsgen's middleware must go after line 13, not first")
+	}
+}

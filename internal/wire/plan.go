@@ -160,7 +160,14 @@ func (w Plan) Summary(out io.Writer) {
 			fmt.Fprintf(out, "    serves: %s\n", m.Serve)
 		}
 		for _, c := range m.Conflicts {
-			fmt.Fprintf(out, "    conflicting middleware: %s (line %d): %s\n", c.Name, c.Line, c.Why)
+			at := fmt.Sprintf("line %d", c.Line)
+			if c.File != "" {
+				at = fmt.Sprintf("%s:%d", c.File, c.Line)
+			}
+			fmt.Fprintf(out, "    conflicting middleware: %s (%s): %s\n", c.Name, at, c.Why)
+		}
+		for _, r := range m.Recoverers {
+			fmt.Fprintf(out, "    recover middleware of the service's own: %s (line %d): %s; kept, with obsgen's middleware after it (closer to the handler), so obsgen's sees a panic first and the service's sees none\n", r.Name, r.Line, r.Where)
 		}
 		switch {
 		case m.Wired:
@@ -225,17 +232,26 @@ func manualLines(m *analyze.Main, t Target, framework string) string {
 	b.WriteString("  )\n\n  // first in main:\n")
 	fmt.Fprintf(&b, "  ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)\n  defer stop()\n")
 	fmt.Fprintf(&b, "  obsShutdown, err := %s.Setup(ctx)\n  if err != nil {\n  \t%s.Fatalf(\"observability setup: %%v\", err)\n  }\n  defer obsShutdown(context.Background())\n", t.Package, logName)
+	// What main serves today: its serve call, else the one inside the
+	// goroutine it serves from.
+	call := m.Call
+	if call == nil && m.Stops != nil {
+		call = m.Stops.Serve
+	}
 	router := "router"
+	if _, taken := imports[router]; taken {
+		router = "yourRouter" // "router" is a package in this file
+	}
 	switch {
 	case m.Site != nil:
 		router = m.Site.Var
-	case m.Call != nil && m.Call.Handler != nil:
-		router = exprSource(m, m.Call.Handler)
-	case m.Call != nil:
+	case call != nil && call.Handler != nil:
+		router = exprSource(m, call.Handler)
+	case call != nil:
 		router = "http.DefaultServeMux"
 	}
 	fw := m.Framework
-	if fw == "" {
+	if fw == "" || fw == "gorilla" {
 		fw = framework
 	}
 	b.WriteString("\n  // first on the router, right after it is built:\n")
@@ -250,10 +266,35 @@ func manualLines(m *analyze.Main, t Target, framework string) string {
 		fmt.Fprintf(&b, "  handler := %s.Middleware(%s)\n", t.Package, router)
 		router = "handler"
 	}
-	fmt.Fprintf(&b, "\n  // instead of the serve call (graceful shutdown on SIGTERM; /healthz and /readyz answered):\n")
-	addr := `":8080"`
-	if m.Call != nil && m.Call.Addr != nil {
-		addr = exprSource(m, m.Call.Addr)
+	if m.Site == nil {
+		// The router is built elsewhere: its conflicting middleware
+		// stays unless the user removes it (a Recover there would catch
+		// a panic before obsgen's).
+		for i, c := range m.Conflicts {
+			if i == 0 {
+				b.WriteString("  // and remove, where the router is built (obsgen's middleware does their job):\n")
+			}
+			fmt.Fprintf(&b, "  //   %s at %s:%d\n", c.Name, c.File, c.Line)
+		}
+	}
+	replaced := "the serve call"
+	if lines := m.ShutdownLines(); lines != "" {
+		// Both would wait for a signal: the service's own wait would
+		// never see the SIGTERM obsgen's context takes.
+		replaced = lines + " (kept beside Serve, your own wait would never see the SIGTERM Serve's context takes)"
+	}
+	fmt.Fprintf(&b, "\n  // instead of %s;\n  // Serve shuts down gracefully on SIGINT and SIGTERM and answers /healthz and /readyz:\n", replaced)
+	addr := ""
+	switch {
+	case call != nil && call.Addr != nil:
+		addr = exprSource(m, call.Addr)
+	case call != nil && call.AddrDefault != "":
+		addr = call.AddrDefault
+	default:
+		// Left undefined, so the build says so rather than listening on
+		// a port of obsgen's choosing.
+		addr = "listenAddr"
+		b.WriteString("  // listenAddr: the address your service listens on today (obsgen did not find it)\n")
 	}
 	fmt.Fprintf(&b, "  if err := %s.Serve(ctx, %s, %s); err != nil {\n  \t%s.Fatal(err)\n  }\n", t.Package, addr, router, logName)
 	return b.String()

@@ -295,6 +295,12 @@ func (e *editor) router() {
 		use = fmt.Sprintf("%s.Use(%s.Middleware())", site.Var, pkg)
 	}
 	at := e.off(site.Stmt.End())
+	if site.After != nil {
+		// Inside the service's own recover middleware, which would
+		// otherwise catch a panic before obsgen's sees it.
+		at = e.off(site.After.End())
+		use = "// obsgen: " + AfterRecoverers(e.m.Recoverers) + "\n" + use
+	}
 	e.edits = append(e.edits, edit{at, at, "\n" + use})
 	imports := analyze.Imports(e.m.AST)
 	if e.m.Framework == "gin" {
@@ -331,6 +337,16 @@ func (e *editor) router() {
 		}
 		e.edits = append(e.edits, edit{e.off(u.Pos()), e.off(u.End()), strings.TrimSuffix(b.String(), "\n")})
 	}
+}
+
+// AfterRecoverers says why obsgen's middleware comes after the service's
+// own recover middleware rather than first on the router.
+func AfterRecoverers(rs []analyze.Recoverer) string {
+	names := make([]string, len(rs))
+	for i, r := range rs {
+		names[i] = r.Name
+	}
+	return fmt.Sprintf("after %s, which recovers panics: obsgen's middleware must see a panic first to log it and report it to Sentry", strings.Join(names, ", "))
 }
 
 // comment puts a "// obsgen: why" line above st.

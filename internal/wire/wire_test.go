@@ -112,6 +112,47 @@ func main() {
 	log.Fatal(http.ListenAndServe(":80", r))
 }
 `, []string{"logrus"}, []string{`stdlog "log"`, "log.SetLevel(log.DebugLevel)\n\tobservability.InstallLogrus(log.StandardLogger())", "r.Use(observability.Middleware)"}, nil},
+		{"the service's own recover middleware stays outside obsgen's", `package main
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+func recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if recover() != nil {
+				w.WriteHeader(500)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func main() {
+	r := chi.NewRouter()
+	r.Use(middleware.RealIP)
+	r.Use(middleware.Logger, recoverer)
+	r.Use(middleware.NoCache)
+	http.ListenAndServe(":80", r)
+}
+`, nil, []string{"r := chi.NewRouter()\n\tr.Use(middleware.RealIP)\n",
+			"r.Use(recoverer)\n\t// obsgen: after recoverer, which recovers panics",
+			"\n\tr.Use(observability.Middleware)\n\tr.Use(middleware.NoCache)"}, nil},
+		{"gin's recovery with the service's own handler is kept", `package main
+
+import "github.com/gin-gonic/gin"
+
+func main() {
+	r := gin.New()
+	r.Use(gin.CustomRecovery(func(c *gin.Context, v any) { c.AbortWithStatus(500) }))
+	r.Run(":80")
+}
+`, nil, []string{"r.Use(gin.CustomRecovery(", "// obsgen: after gin.CustomRecovery, which recovers panics",
+			"}))\n\t// obsgen: after gin.CustomRecovery, which recovers panics: obsgen's middleware must see a panic first to log it and report it to Sentry\n\tr.Use(observability.Middleware()...)"}, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
