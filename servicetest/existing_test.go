@@ -52,9 +52,7 @@ var existing = []struct {
 // logger's included), nothing but JSON on stdout, the route template on
 // the request metric, a Sentry event for a panic, exit 0 after SIGTERM.
 func TestExistingServices(t *testing.T) {
-	if testing.Short() {
-		t.Skip("wires and runs existing services: not in -short")
-	}
+	testtool.Slow(t, "wires and runs existing services")
 	goTool := testtool.Go(t)
 	for _, fx := range existing {
 		t.Run(fx.name, func(t *testing.T) {
@@ -301,9 +299,7 @@ var refused = []struct {
 // refusal names what to do by hand, and the service still builds beside
 // the generated package.
 func TestExistingRefused(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs init and go build: not in -short")
-	}
+	testtool.Slow(t, "runs init and go build")
 	goTool := testtool.Go(t)
 	for _, fx := range refused {
 		t.Run(fx.name, func(t *testing.T) {

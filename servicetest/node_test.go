@@ -33,9 +33,7 @@ var nodeServices = []struct {
 const nodeRoute = "/hello/:name"
 
 func TestGeneratedNodeServices(t *testing.T) {
-	if testing.Short() {
-		t.Skip("installs and runs a Node service per variant: not in -short")
-	}
+	testtool.Slow(t, "installs and runs a Node service per variant")
 	node := requireTool(t, "node")
 	npm := requireTool(t, "npm")
 	for _, svc := range nodeServices {
@@ -183,9 +181,7 @@ func writeNodeService(t testing.TB, name, framework, moduleType string, ts bool)
 // closed) still sends the last span before it exits. The batch exporter
 // waits a minute here, so only the shutdown's flush sends it.
 func TestNodeCloseWithGrace(t *testing.T) {
-	if testing.Short() {
-		t.Skip("installs and runs a Node service: not in -short")
-	}
+	testtool.Slow(t, "installs and runs a Node service")
 	node := requireTool(t, "node")
 	npm := requireTool(t, "npm")
 	dir := writeNodeService(t, "graceful", "fastify", "module", false)

@@ -53,9 +53,7 @@ var frameworks = []struct {
 const sloThreshold = "300ms" // the default; its bucket must exist
 
 func TestGeneratedServices(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs a service per framework: not in -short")
-	}
+	testtool.Slow(t, "builds and runs a service per framework")
 	goTool := testtool.Go(t)
 	for _, fw := range frameworks {
 		t.Run(fw.name, func(t *testing.T) {
