@@ -2,16 +2,13 @@ package k8s
 
 import (
 	"fmt"
-	"log/slog"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
-	"github.com/prometheus-operator/prometheus-operator/pkg/assets"
 	promoperator "github.com/prometheus-operator/prometheus-operator/pkg/prometheus"
-	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/config"
 	"github.com/prometheus/prometheus/discovery"
 	"github.com/prometheus/prometheus/model/labels"
@@ -37,21 +34,7 @@ type probeTarget struct {
 // target their static configs make, by module.
 func probeTargets(t *testing.T, p *monitoringv1.Prometheus, probes map[string]*monitoringv1.Probe) map[string][]probeTarget {
 	t.Helper()
-	cg, err := promoperator.NewConfigGenerator(slog.New(slog.DiscardHandler), p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := cg.GenerateServerConfiguration(p, nil, nil, probes, nil, assets.NewTestStoreBuilder(), nil, nil, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw = []byte(strings.NewReplacer("$(SHARD)", "0", "$(POD_NAME)", "prometheus-"+p.Name+"-0").Replace(string(raw)))
-	//lint:ignore SA1019 required by config.Load in Prometheus v0.305
-	model.NameValidationScheme = model.UTF8Validation
-	cfg, err := config.Load(string(raw), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatalf("the operator's config does not load in Prometheus: %v\n%s", err, raw)
-	}
+	cfg, raw := operatorConfig(t, p, nil, probes, nil)
 	out := map[string][]probeTarget{}
 	for key, pr := range probes {
 		ns, name, _ := strings.Cut(key, "/")

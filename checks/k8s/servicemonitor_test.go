@@ -230,6 +230,37 @@ func withoutKubernetesSD(t *testing.T, raw []byte, ns string) []byte {
 	return out
 }
 
+// operatorConfig is the Prometheus config the operator's own generation
+// makes for p from the ServiceMonitors and Probes, as Prometheus loads it.
+// edit, when set, changes the raw config before loading (what the test
+// stands in for).
+func operatorConfig(t *testing.T, p *monitoringv1.Prometheus, sms map[string]*monitoringv1.ServiceMonitor, probes map[string]*monitoringv1.Probe, edit func([]byte) []byte) (*config.Config, []byte) {
+	t.Helper()
+	cg, err := promoperator.NewConfigGenerator(slog.New(slog.DiscardHandler), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := cg.GenerateServerConfiguration(p, sms, nil, probes, nil, assets.NewTestStoreBuilder(), nil, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		raw = edit(raw)
+	}
+	// The operator's config-reloader sidecar expands these before
+	// Prometheus reads the file: shard 0 of a single-shard Prometheus.
+	raw = []byte(strings.NewReplacer("$(SHARD)", "0", "$(POD_NAME)", "prometheus-"+p.Name+"-0").Replace(string(raw)))
+	// As Prometheus' main sets it before loading a config: the config
+	// loader of this Prometheus version refuses to run without.
+	//lint:ignore SA1019 required by config.Load in Prometheus v0.305
+	model.NameValidationScheme = model.UTF8Validation
+	cfg, err := config.Load(string(raw), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("the operator's config does not load in Prometheus: %v\n%s", err, raw)
+	}
+	return cfg, raw
+}
+
 // TestServiceMonitorScrapesTheMetricsPort proves what the ServiceMonitor
 // does, not only its shape: kube-prometheus-stack's Prometheus object
 // selects it (and ignores it under another release label), the operator's
@@ -257,26 +288,9 @@ func TestServiceMonitorScrapesTheMetricsPort(t *testing.T) {
 				t.Fatalf("a Prometheus of another release selected the ServiceMonitor: the release label proves nothing")
 			}
 
-			cg, err := promoperator.NewConfigGenerator(slog.New(slog.DiscardHandler), p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			raw, err := cg.GenerateServerConfiguration(p, map[string]*monitoringv1.ServiceMonitor{key: sm}, nil, nil, nil, assets.NewTestStoreBuilder(), nil, nil, nil, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			raw = withoutKubernetesSD(t, raw, sm.Namespace)
-			// The operator's config-reloader sidecar expands these before
-			// Prometheus reads the file: shard 0 of a single-shard Prometheus.
-			raw = []byte(strings.NewReplacer("$(SHARD)", "0", "$(POD_NAME)", "prometheus-"+p.Name+"-0").Replace(string(raw)))
-			// As Prometheus' main sets it before loading a config: the
-			// config loader of this Prometheus version refuses to run without.
-			//lint:ignore SA1019 required by config.Load in Prometheus v0.305
-			model.NameValidationScheme = model.UTF8Validation
-			cfg, err := config.Load(string(raw), slog.New(slog.DiscardHandler))
-			if err != nil {
-				t.Fatalf("the operator's config does not load in Prometheus: %v\n%s", err, raw)
-			}
+			cfg, raw := operatorConfig(t, p, map[string]*monitoringv1.ServiceMonitor{key: sm}, nil, func(raw []byte) []byte {
+				return withoutKubernetesSD(t, raw, sm.Namespace)
+			})
 			job := fmt.Sprintf("serviceMonitor/%s/%s/0", sm.Namespace, sm.Name)
 			var scrapeCfg *config.ScrapeConfig
 			for _, c := range cfg.ScrapeConfigs {
