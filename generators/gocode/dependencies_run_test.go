@@ -312,22 +312,7 @@ func main() {
 		}
 		json.NewEncoder(w).Encode(map[string]any{"n": n, "trace": span.SpanContext().TraceID().String(), "span": span.SpanContext().SpanID().String()})
 	})
-	mux.HandleFunc("/spans", func(w http.ResponseWriter, r *http.Request) {
-		var out []map[string]any
-		for _, s := range exp.GetSpans() {
-			a := map[string]string{}
-			for _, kv := range s.Attributes {
-				a[string(kv.Key)] = kv.Value.Emit()
-			}
-			out = append(out, map[string]any{"name": s.Name, "parent": s.Parent.SpanID().String(), "attrs": a})
-		}
-		json.NewEncoder(w).Encode(out)
-	})
-	if err := observability.Serve(ctx, "127.0.0.1:"+os.Getenv("PORT"), mux); err != nil {
-		panic(err)
-	}
-}
-`
+` + demoSpansAndServe
 
 // TestDependenciesAgainstPostgres runs OpenDB against a real PostgreSQL:
 // the query is a child span of the request span with its statement and
@@ -484,22 +469,7 @@ func main() {
 		}
 		json.NewEncoder(w).Encode(map[string]any{"v": v, "span": span.SpanContext().SpanID().String()})
 	})
-	mux.HandleFunc("/spans", func(w http.ResponseWriter, r *http.Request) {
-		var out []map[string]any
-		for _, s := range exp.GetSpans() {
-			a := map[string]string{}
-			for _, kv := range s.Attributes {
-				a[string(kv.Key)] = kv.Value.Emit()
-			}
-			out = append(out, map[string]any{"name": s.Name, "parent": s.Parent.SpanID().String(), "attrs": a})
-		}
-		json.NewEncoder(w).Encode(out)
-	})
-	if err := observability.Serve(ctx, "127.0.0.1:"+os.Getenv("PORT"), mux); err != nil {
-		panic(err)
-	}
-}
-`
+` + demoSpansAndServe
 
 // TestDependenciesAgainstRedis runs InstrumentRedis against a real
 // redis-server: commands are child spans without their keys or values,
@@ -631,3 +601,22 @@ func (d *demo) metrics() string {
 	_, body := d.get(d.metricsURL)
 	return body
 }
+
+// demoSpansAndServe ends a demo main: /spans lists the recorded spans
+// (name, parent, attributes) for the test, then the package serves.
+const demoSpansAndServe = `	mux.HandleFunc("/spans", func(w http.ResponseWriter, r *http.Request) {
+		var out []map[string]any
+		for _, s := range exp.GetSpans() {
+			a := map[string]string{}
+			for _, kv := range s.Attributes {
+				a[string(kv.Key)] = kv.Value.Emit()
+			}
+			out = append(out, map[string]any{"name": s.Name, "parent": s.Parent.SpanID().String(), "attrs": a})
+		}
+		json.NewEncoder(w).Encode(out)
+	})
+	if err := observability.Serve(ctx, "127.0.0.1:"+os.Getenv("PORT"), mux); err != nil {
+		panic(err)
+	}
+}
+`
