@@ -49,9 +49,15 @@ type File struct {
 // Generator produces the files of one output kind. A generator that does
 // not apply to the spec returns no files.
 type Generator struct {
-	Name     string
-	Doc      string
+	Name string
+	Doc  string
+	// Generate writes one service's files: paths under the config folder
+	// are the repository's, the others are in the service's folder.
 	Generate func(spec.Spec) ([]File, error)
+	// Stack writes the files the project's services share: one
+	// Prometheus, one compose file, one Alertmanager... Paths are the
+	// repository's.
+	Stack func(spec.Project) ([]File, error)
 	// Steps, when set, lists what must run after the files are written
 	// (dependencies to add, a build to verify).
 	Steps Stepper
@@ -62,3 +68,9 @@ type Generator struct {
 
 // AnswersFile is the default name of the answers file, named in headers.
 const AnswersFile = "obsgen.yaml"
+
+// Shared makes a generator of one spec the Stack of a generator whose
+// files depend only on the answers the services share.
+func Shared(gen func(spec.Spec) ([]File, error)) func(spec.Project) ([]File, error) {
+	return func(p spec.Project) ([]File, error) { return gen(p.Stack()) }
+}

@@ -95,24 +95,37 @@ func Generating() ([]Scenario, error) {
 }
 
 // Spec reads the scenario's answers the way `obsgen generate` does: strict
-// parsing, then the answers derived from others.
+// parsing, then the answers derived from others. For a scenario of several
+// services it is the answers the stack is generated from (Project has each
+// service's).
 func (sc Scenario) Spec() (spec.Spec, error) {
-	s, err := parseAnswers(sc.Answers)
+	p, err := sc.Project()
 	if err != nil {
-		return spec.Spec{}, fmt.Errorf("%s: %w", sc.Name, err)
+		return spec.Spec{}, err
 	}
-	return s, nil
+	return p.Stack(), nil
+}
+
+// Project reads the scenario's answers as Spec does, every service.
+func (sc Scenario) Project() (spec.Project, error) {
+	p, err := parseAnswers(sc.Answers)
+	if err != nil {
+		return spec.Project{}, fmt.Errorf("%s: %w", sc.Name, err)
+	}
+	return p, nil
 }
 
 // parseAnswers is the one way golden reads answers: strictly, then the
 // answers derived from others, as for a new repository.
-func parseAnswers(answers []byte) (spec.Spec, error) {
-	s, err := spec.Parse(AnswersSection, answers)
+func parseAnswers(answers []byte) (spec.Project, error) {
+	p, err := spec.ParseProject(AnswersSection, answers)
 	if err != nil {
-		return spec.Spec{}, err
+		return spec.Project{}, err
 	}
-	s.Complete(spec.Detected{})
-	return s, nil
+	for i := range p.Services {
+		p.Services[i].Spec.Complete(spec.Detected{})
+	}
+	return p, nil
 }
 
 // Format writes a scenario back as txtar, outputs sorted by path.

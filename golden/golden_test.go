@@ -18,11 +18,11 @@ var update = flag.Bool("update", false, "rewrite golden files with the current o
 // generate runs the same path as `obsgen generate` minus the disk: parse
 // the answers strictly, validate, run every generator.
 func generate(sc Scenario) (map[string][]byte, error) {
-	s, err := parseAnswers(sc.Answers)
+	p, err := parseAnswers(sc.Answers)
 	if err != nil {
 		return nil, err
 	}
-	res, err := registry.Generate(s, nil)
+	res, err := registry.GenerateProject(p, nil)
 	if err != nil {
 		return nil, err
 	}

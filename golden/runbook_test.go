@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/obsgen/obsgen/generators/rules"
+	"github.com/obsgen/obsgen/internal/spec"
 )
 
 // ruleAlert is an alerting rule as the generated rule files hold it.
@@ -167,31 +168,60 @@ func TestRunbooksMitigateTheirOwnAlert(t *testing.T) {
 		service  string
 	}
 	for _, sc := range scenarios {
-		s, err := sc.Spec()
+		p, err := sc.Project()
 		if err != nil {
 			t.Fatal(err)
 		}
-		alerts := alertsOf(t, sc)
-		runbooks := map[string]string{}
-		for _, a := range alerts {
-			n++
-			url := a.Annotations["runbook_url"]
-			p := path.Join(s.Output.ConfigDir, "runbooks", path.Base(url))
-			rb, ok := sc.Files[p]
-			if !ok || !strings.HasSuffix(url, "/"+a.Alert+".md") {
-				t.Errorf("%s: %s: runbook_url %q is not its generated runbook %s", sc.Name, a.Alert, url, p)
+		// Each service's alerts (the stack's own under the stack's name
+		// when several services share it) with their runbooks.
+		specs := map[string]spec.Spec{p.Stack().Service.Name: p.Stack()}
+		for _, s := range p.Specs() {
+			specs[s.Service.Name] = s
+		}
+		byService := map[string][]ruleAlert{}
+		for _, a := range alertsOf(t, sc) {
+			owner := a.Labels["service"]
+			if owner == rules.StackGroupName && p.Listed {
+				owner = p.Stack().Service.Name
+			}
+			byService[owner] = append(byService[owner], a)
+		}
+		for owner, alerts := range byService {
+			s, ok := specs[owner]
+			if !ok {
+				t.Errorf("%s: alerts of service %q, which the answers do not have", sc.Name, owner)
 				continue
 			}
-			runbooks[a.Alert] = string(rb)
-			// The responder's first step opens the dashboard.
-			if d := a.Annotations["dashboard"]; !strings.HasPrefix(d, rules.DashboardURL(s)) {
-				t.Errorf("%s: %s: dashboard %q is not the service's dashboard %s", sc.Name, a.Alert, d, rules.DashboardURL(s))
+			dashboard := rules.DashboardURL(s)
+			if p.Listed && owner == p.Stack().Service.Name {
+				dashboard = s.Alerts.GrafanaURL + "/dashboards"
+			}
+			runbooks := map[string]string{}
+			for _, a := range alerts {
+				n++
+				url := a.Annotations["runbook_url"]
+				file := url
+				if base := s.Alerts.RunbookBaseURL; base != "" {
+					file = path.Join(s.Output.ConfigDir, "runbooks", strings.TrimPrefix(url, base+"/"))
+				}
+				rb, ok := sc.Files[file]
+				if !ok || !strings.HasSuffix(url, "/"+a.Alert+".md") {
+					t.Errorf("%s: %s: runbook_url %q is not a generated runbook of the alert", sc.Name, a.Alert, url)
+					continue
+				}
+				runbooks[a.Alert] = string(rb)
+				// The responder's first step opens the dashboard.
+				if d := a.Annotations["dashboard"]; !strings.HasPrefix(d, dashboard) {
+					t.Errorf("%s: %s: dashboard %q is not the service's dashboard %s", sc.Name, a.Alert, d, dashboard)
+				}
+			}
+			for _, p := range mitigationProblems(alerts, runbooks, s.Service.Name) {
+				t.Errorf("%s: %s", sc.Name, p)
+			}
+			if !p.Listed {
+				sample.alerts, sample.runbooks, sample.service = alerts, runbooks, s.Service.Name
 			}
 		}
-		for _, p := range mitigationProblems(alerts, runbooks, s.Service.Name) {
-			t.Errorf("%s: %s", sc.Name, p)
-		}
-		sample.alerts, sample.runbooks, sample.service = alerts, runbooks, s.Service.Name
 	}
 	if n == 0 {
 		t.Fatal("no alerting rule in any golden scenario")

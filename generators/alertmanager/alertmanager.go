@@ -18,9 +18,9 @@ import (
 
 // Generator writes alertmanager.yml.
 var Generator = generators.Generator{
-	Name:     "alertmanager",
-	Doc:      "Alertmanager routing, grouping and inhibition",
-	Generate: generate,
+	Name:  "alertmanager",
+	Doc:   "Alertmanager routing, grouping and inhibition",
+	Stack: generators.Shared(generate),
 }
 
 // Dir is the folder, inside the config folder, of the Alertmanager config.

@@ -16,9 +16,9 @@ import (
 
 // Generator writes alloy/config.alloy.
 var Generator = generators.Generator{
-	Name:     "alloy",
-	Doc:      "Grafana Alloy log pipeline (same semantics as the collector's)",
-	Generate: generate,
+	Name:  "alloy",
+	Doc:   "Grafana Alloy log pipeline (same semantics as the collector's)",
+	Stack: stackFiles,
 }
 
 type view struct {
@@ -52,6 +52,15 @@ func aligned(pairs ...[2]string) []field {
 		out[i] = field{fmt.Sprintf("%-*s", width, p[0]), p[1]}
 	}
 	return out
+}
+
+// stackFiles writes the Alloy config of a single service; with several
+// services the collector is the one log shipper (docs/multi-service.md).
+func stackFiles(p spec.Project) ([]generators.File, error) {
+	if p.Listed {
+		return nil, nil
+	}
+	return generate(p.Stack())
 }
 
 func generate(s spec.Spec) ([]generators.File, error) {

@@ -19,9 +19,9 @@ const Module = "github.com/obsgen/obsgen/cmd/obsgen"
 
 // Generator writes the GitHub Actions workflow when ci.github_actions is set.
 var Generator = generators.Generator{
-	Name:     "ci",
-	Doc:      "A GitHub Actions workflow running obsgen check and check.sh with the tools installed",
-	Generate: generate,
+	Name:  "ci",
+	Doc:   "A GitHub Actions workflow running obsgen check and check.sh with the tools installed",
+	Stack: generators.Shared(generate),
 }
 
 type view struct {

@@ -17,9 +17,9 @@ import (
 // fails. It is not part of the compose generator because it applies to
 // every deploy target.
 var CheckScript = generators.Generator{
-	Name:     "check-script",
-	Doc:      "One script running obsgen check, promtool, amtool and the collector's validate",
-	Generate: generateCheckScript,
+	Name:  "check-script",
+	Doc:   "One script running obsgen check, promtool, amtool and the collector's validate",
+	Stack: generators.Shared(generateCheckScript),
 }
 
 // CheckScriptPath is where the script goes: the config folder.

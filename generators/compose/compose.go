@@ -31,6 +31,7 @@ var Generator = generators.Generator{
 	Name:     "compose",
 	Doc:      "Local stack: docker compose file, observability.env.example, service Dockerfile",
 	Generate: generate,
+	Stack:    stackFiles,
 }
 
 // File names at the repo root.
@@ -91,16 +92,28 @@ var GrafanaPasswordSecret = Secret{
 	Help: "Password of Grafana's admin user (http://localhost:3000). Pick a strong one; anonymous access is off.",
 }
 
-// Secrets returns every secret of the stack of s, in EnvExample order.
-func Secrets(s spec.Spec) []Secret {
+// Secrets returns every secret of the stack of p, in EnvExample order.
+func Secrets(p spec.Project) []Secret {
 	out := []Secret{GrafanaPasswordSecret}
-	if s.Sentry.Enabled {
-		out = append(out, Secret{
-			Env:  s.Sentry.DSNEnv,
-			Help: "Sentry DSN of " + s.Service.Name + " (Sentry → Project settings → Client keys). Empty: Sentry stays off.",
-		})
+	for _, s := range p.Specs() {
+		if s.Sentry.Enabled {
+			out = append(out, Secret{
+				Env:  sentryVar(s),
+				Help: "Sentry DSN of " + s.Service.Name + " (Sentry → Project settings → Client keys). Empty: Sentry stays off.",
+			})
+		}
 	}
-	return append(out, alertmanagerSecrets(s)...)
+	return append(out, alertmanagerSecrets(p.Stack())...)
+}
+
+// sentryVar is the variable compose reads the service's DSN from: its
+// own name with several services (each its own Sentry project), passed
+// to the service as the variable it reads.
+func sentryVar(s spec.Spec) string {
+	if s.Listed {
+		return strings.ToUpper(strings.ReplaceAll(s.Service.Name, "-", "_")) + "_" + s.Sentry.DSNEnv
+	}
+	return s.Sentry.DSNEnv
 }
 
 // Compose file model: only the keys obsgen writes, in the order a reader
@@ -124,13 +137,13 @@ const (
 )
 
 // networksOf says which networks a container of the stack joins.
-func networksOf(name, service string) []string {
-	switch name {
-	case service, stack.Blackbox:
-		// The blackbox exporter probes the service (and public URLs),
+func networksOf(name string, services map[string]bool) []string {
+	switch {
+	case services[name], name == stack.Blackbox:
+		// The blackbox exporter probes the services (and public URLs),
 		// never the telemetry containers.
 		return []string{netApp}
-	case stack.Collector, stack.Prometheus:
+	case name == stack.Collector, name == stack.Prometheus:
 		return []string{netApp, netTelemetry}
 	}
 	return []string{netTelemetry}
@@ -255,62 +268,30 @@ func healthy(names ...string) map[string]dependsOn {
 	return m
 }
 
-// Stack returns the compose file of s as YAML.
-func Stack(s spec.Spec) ([]byte, error) {
+// Stack returns the compose file of p as YAML.
+func Stack(p spec.Project) ([]byte, error) {
+	s := p.Stack()
 	cfg := s.Output.ConfigDir
+	name := s.Service.Name + "-observability"
+	if p.Listed {
+		name = p.Name
+	}
 	f := file{
-		Name:     s.Service.Name + "-observability",
+		Name:     name,
 		Services: map[string]service{},
 		Volumes:  map[string]struct{}{},
 		Secrets:  map[string]composeSecret{},
 	}
-	for _, sec := range Secrets(s) {
+	for _, sec := range Secrets(p) {
 		if sec.Name != "" {
 			f.Secrets[sec.Name] = composeSecret{Environment: sec.Env}
 		}
 	}
-
-	// The service, built from the repo's Dockerfile.
-	port := strconv.Itoa(s.Service.Port)
-	env := map[string]string{}
-	if s.Tracing.Enabled {
-		otlpPort := stack.CollectorGRPCPort
-		if s.Tracing.Protocol == "http" {
-			otlpPort = stack.CollectorHTTPPort
-		}
-		env["OTEL_EXPORTER_OTLP_ENDPOINT"] = fmt.Sprintf("http://%s", stack.Addr(stack.Collector, otlpPort))
+	apps := map[string]bool{}
+	for _, m := range p.Services {
+		f.Services[m.Spec.Service.Name] = app(m)
+		apps[m.Spec.Service.Name] = true
 	}
-	if s.Sentry.Enabled {
-		// Empty when unset: the service then runs with Sentry off.
-		env[s.Sentry.DSNEnv] = "${" + s.Sentry.DSNEnv + ":-}"
-	}
-	// The version of what runs, for logs, traces, the Sentry release and
-	// the dashboards' Deploys annotation: the Go Dockerfile stamps the
-	// VERSION build arg into the binary, a Node service reads
-	// SERVICE_VERSION. Unset, the build is "unknown".
-	version := "${" + stack.VersionEnv + ":-}"
-	env[stack.VersionEnv] = version
-	app := service{
-		Build:       &build{Context: ".", Dockerfile: Dockerfile, Args: map[string]string{"VERSION": version}},
-		Environment: env,
-		Ports:       []string{local(s.Service.Port)},
-		// No depends_on: the service starts and serves without any
-		// telemetry container; its exporters retry until they are up.
-		Healthcheck: wget("http://127.0.0.1:" + port + contract.HealthReadinessPath),
-		Restart:     "unless-stopped",
-		StopGrace:   slo.Dur(stack.ServiceStopGrace),
-	}
-	if len(env) == 0 {
-		app.Environment = nil
-	}
-	app = readOnly(hardened(app))
-	if stack.LogDir(s) == "" {
-		// The collector keeps the lines that carry this label, whatever
-		// service name the process logs (see stack.LogSourceLabel).
-		app.Labels = map[string]string{stack.LogSourceLabel: s.Service.Name}
-		app.Logging.Options["labels"] = stack.LogSourceLabel
-	}
-	f.Services[s.Service.Name] = app
 
 	// The collector: traces in, the service's logs out to Loki.
 	colDeps := []string{stack.Loki}
@@ -470,7 +451,7 @@ func Stack(s spec.Spec) ([]byte, error) {
 	}))
 
 	for name, sv := range f.Services {
-		sv.Networks = networksOf(name, s.Service.Name)
+		sv.Networks = networksOf(name, apps)
 		f.Services[name] = sv
 	}
 	f.Networks = map[string]struct{}{netApp: {}, netTelemetry: {}}
@@ -484,13 +465,55 @@ func Stack(s spec.Spec) ([]byte, error) {
 	return generators.YAML(intro, f)
 }
 
+// app is a service's container, built from its folder's Dockerfile.
+func app(m spec.Member) service {
+	s := m.Spec
+	port := strconv.Itoa(s.Service.Port)
+	env := map[string]string{}
+	if s.Tracing.Enabled {
+		otlpPort := stack.CollectorGRPCPort
+		if s.Tracing.Protocol == "http" {
+			otlpPort = stack.CollectorHTTPPort
+		}
+		env["OTEL_EXPORTER_OTLP_ENDPOINT"] = fmt.Sprintf("http://%s", stack.Addr(stack.Collector, otlpPort))
+	}
+	if s.Sentry.Enabled {
+		// Empty when unset: the service then runs with Sentry off.
+		env[s.Sentry.DSNEnv] = "${" + sentryVar(s) + ":-}"
+	}
+	// The version of what runs, for logs, traces, the Sentry release and
+	// the dashboards' Deploys annotation: the Go Dockerfile stamps the
+	// VERSION build arg into the binary, a Node service reads
+	// SERVICE_VERSION. Unset, the build is "unknown".
+	version := "${" + stack.VersionEnv + ":-}"
+	env[stack.VersionEnv] = version
+	sv := service{
+		Build:       &build{Context: m.Dir, Dockerfile: Dockerfile, Args: map[string]string{"VERSION": version}},
+		Environment: env,
+		Ports:       []string{local(s.Service.Port)},
+		// No depends_on: the service starts and serves without any
+		// telemetry container; its exporters retry until they are up.
+		Healthcheck: wget("http://127.0.0.1:" + port + contract.HealthReadinessPath),
+		Restart:     "unless-stopped",
+		StopGrace:   slo.Dur(stack.ServiceStopGrace),
+	}
+	sv = readOnly(hardened(sv))
+	if stack.LogDir(s) == "" {
+		// The collector keeps the lines that carry this label, whatever
+		// service name the process logs (see stack.LogSourceLabel).
+		sv.Labels = map[string]string{stack.LogSourceLabel: s.Service.Name}
+		sv.Logging.Options["labels"] = stack.LogSourceLabel
+	}
+	return sv
+}
+
 // envExample lists every variable the stack reads, with no value.
-func envExample(s spec.Spec) []byte {
+func envExample(p spec.Project) []byte {
 	var b strings.Builder
 	b.WriteString("# Variables docker compose reads for " + FileName + ".\n")
 	b.WriteString("# Copy to " + EnvFile + ", fill in, and never commit it: it holds secrets.\n")
 	b.WriteString("# (Not .env: that file, like .env.example, is often the service's own.)\n")
-	secrets := Secrets(s)
+	secrets := Secrets(p)
 	sort.SliceStable(secrets, func(i, j int) bool { return secrets[i].Required && !secrets[j].Required })
 	for _, sec := range secrets {
 		b.WriteString("\n# " + sec.Help + "\n")
@@ -529,19 +552,24 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	if s.IsGo() {
 		files = append(files, docker)
 	}
-	// Every target builds the image; only compose runs the local stack
-	// (Kubernetes deploys the image with the chart).
-	if !s.Deploy.Target.IsCompose() {
-		return files, nil
+	return files, nil
+}
+
+// stackFiles writes the compose file and its env example, for every
+// service: every target builds the images, only compose runs the local
+// stack (Kubernetes deploys the image with the chart).
+func stackFiles(p spec.Project) ([]generators.File, error) {
+	if !p.Stack().Deploy.Target.IsCompose() {
+		return nil, nil
 	}
-	stackYAML, err := Stack(s)
+	stackYAML, err := Stack(p)
 	if err != nil {
 		return nil, err
 	}
-	return append(files,
-		generators.File{Path: FileName, Content: stackYAML, Mode: 0o644, Owner: generators.Owned},
-		generators.File{Path: EnvExample, Content: envExample(s), Mode: 0o644, Owner: generators.Owned},
-	), nil
+	return []generators.File{
+		{Path: FileName, Content: stackYAML, Mode: 0o644, Owner: generators.Owned},
+		{Path: EnvExample, Content: envExample(p), Mode: 0o644, Owner: generators.Owned},
+	}, nil
 }
 
 type dockerView struct {

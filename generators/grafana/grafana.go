@@ -20,6 +20,7 @@ var Generator = generators.Generator{
 	Name:     "grafana",
 	Doc:      "Grafana dashboard and datasource/dashboard provisioning",
 	Generate: generate,
+	Stack:    provisioning,
 }
 
 // Datasource UIDs the provisioning defines and the dashboard references.
@@ -46,7 +47,12 @@ const (
 const Dir = "grafana"
 
 // Paths of the generated files.
+// With several services each dashboard is in a folder of its own, which
+// Grafana shows as the service's folder.
 func DashboardPath(s spec.Spec) string {
+	if s.Listed {
+		return path.Join(s.Output.ConfigDir, Dir, "dashboards", s.Service.Name, s.Service.Name+".json")
+	}
 	return path.Join(s.Output.ConfigDir, Dir, "dashboards", s.Service.Name+".json")
 }
 
@@ -69,16 +75,22 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	if err := enc.Encode(Build(s)); err != nil {
 		return nil, err
 	}
+	return []generators.File{{Path: DashboardPath(s), Content: dash.Bytes(), Owner: generators.Owned}}, nil
+}
+
+// provisioning writes what Grafana loads once for every service: the
+// datasources and the dashboard providers.
+func provisioning(p spec.Project) ([]generators.File, error) {
+	s := p.Stack()
 	ds, err := generators.YAML(datasourcesIntro(s), Datasources(s))
 	if err != nil {
 		return nil, err
 	}
-	prov, err := generators.YAML(dashboardsIntro, Dashboards(s))
+	prov, err := generators.YAML(dashboardsIntro, Dashboards(p))
 	if err != nil {
 		return nil, err
 	}
 	return []generators.File{
-		{Path: DashboardPath(s), Content: dash.Bytes(), Owner: generators.Owned},
 		{Path: DatasourcesPath(s), Content: ds, Owner: generators.Owned},
 		{Path: DashboardsProvisioningPath(s), Content: prov, Owner: generators.Owned},
 	}, nil

@@ -111,11 +111,23 @@ func datasourcesIntro(s spec.Spec) string {
 const dashboardsIntro = "# Loads the generated dashboards into the Services folder. They are owned\n" +
 	"# by obsgen: edit obsgen.yaml, not the dashboard in the UI.\n\n"
 
-// Dashboards is the dashboard provider for a spec.
-func Dashboards(spec.Spec) DashboardsFile {
-	return DashboardsFile{APIVersion: 1, Providers: []Provider{{
-		Name: "obsgen", OrgID: 1, Folder: "Services", FolderUID: "obsgen-services", Type: "file",
-		DisableDeletion: true, AllowUIUpdates: false, UpdateIntervalSeconds: 30,
-		Options: ProviderOptions{Path: DashboardsMount},
-	}}}
+// Dashboards is the dashboard provider of a project: the Services folder
+// for one service, a folder per service for several.
+func Dashboards(p spec.Project) DashboardsFile {
+	provider := func(name, folder, uid, dir string) Provider {
+		return Provider{
+			Name: name, OrgID: 1, Folder: folder, FolderUID: uid, Type: "file",
+			DisableDeletion: true, AllowUIUpdates: false, UpdateIntervalSeconds: 30,
+			Options: ProviderOptions{Path: dir},
+		}
+	}
+	if !p.Listed {
+		return DashboardsFile{APIVersion: 1, Providers: []Provider{provider("obsgen", "Services", "obsgen-services", DashboardsMount)}}
+	}
+	out := DashboardsFile{APIVersion: 1}
+	for _, s := range p.Specs() {
+		n := s.Service.Name
+		out.Providers = append(out.Providers, provider("obsgen-"+n, n, "obsgen-"+n, DashboardsMount+"/"+n))
+	}
+	return out
 }

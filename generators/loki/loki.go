@@ -21,6 +21,7 @@ var Generator = generators.Generator{
 	Name:     "loki",
 	Doc:      "Loki config (filesystem storage, ruler) and LogQL alert rules",
 	Generate: generate,
+	Stack:    stackConfig,
 }
 
 // Dir is Loki's folder inside the config folder.
@@ -67,20 +68,26 @@ func config(s spec.Spec) (generators.File, error) {
 	})
 }
 
-func generate(s spec.Spec) ([]generators.File, error) {
-	cfg, err := config(s)
-	if err != nil {
-		return nil, err
+// stackConfig is the local stack's one Loki config.
+func stackConfig(p spec.Project) ([]generators.File, error) {
+	s := p.Stack()
+	if !s.Deploy.Target.IsCompose() {
+		return nil, nil
 	}
+	cfg, err := config(s)
+	return []generators.File{cfg}, err
+}
+
+func generate(s spec.Spec) ([]generators.File, error) {
 	ruleFile, err := Rules(s)
 	if err != nil {
 		return nil, err
 	}
 	var files []generators.File
-	// Loki's config and rule folder are the local stack's; the Kubernetes
-	// chart ships the same rules to the cluster's Loki. Runbooks are for both.
+	// The rule folder is the local stack's; the Kubernetes chart ships the
+	// same rules to the cluster's Loki. Runbooks are for both.
 	if s.Deploy.Target.IsCompose() {
-		files = append(files, cfg, generators.File{Path: RulesPath(s), Content: ruleFile, Mode: 0o644, Owner: generators.Owned})
+		files = append(files, generators.File{Path: RulesPath(s), Content: ruleFile, Mode: 0o644, Owner: generators.Owned})
 	}
 	for _, r := range RuleSet(s).Groups[0].Rules {
 		rb, err := generators.RenderFile("loki/runbook.md.tmpl", RunbookPath(s, r.Alert), generators.Merged, runbookView{

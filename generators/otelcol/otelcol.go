@@ -5,6 +5,7 @@ package otelcol
 
 import (
 	"path"
+	"strings"
 
 	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/generators/stack"
@@ -13,9 +14,9 @@ import (
 
 // Generator writes otelcol/config.yml.
 var Generator = generators.Generator{
-	Name:     "otelcol",
-	Doc:      "OpenTelemetry Collector: traces to the trace backend, logs to Loki",
-	Generate: generate,
+	Name:  "otelcol",
+	Doc:   "OpenTelemetry Collector: traces to the trace backend, logs to Loki",
+	Stack: generate,
 }
 
 // Dir is the collector's folder inside the config folder.
@@ -27,8 +28,15 @@ func ConfigPath(s spec.Spec) string { return path.Join(s.Output.ConfigDir, Dir, 
 // view renders config.yml: the shared parts (R and the processors and
 // storage) from their typed values, the compose-only wiring around them.
 type view struct {
-	P                                           stack.LogPipeline
-	R                                           FileLog
+	// P is the stack's log pipeline; each receiver has its service's.
+	P         stack.LogPipeline
+	Services  string
+	Receivers []receiver
+	// ReceiverNames are the receivers of the logs pipeline.
+	ReceiverNames []string
+	// Identity stamps the stack's service name on spans: a stack of one
+	// service only (with several, each service's own name is kept).
+	Identity                                    bool
 	MemoryLimiter                               MemoryLimiter
 	Batch                                       Batch
 	FileStorage                                 FileStorage
@@ -43,11 +51,32 @@ type view struct {
 // records, about an hour of a busy service, a few hundred MB of disk.
 const logQueueItems = 1_000_000
 
-func generate(s spec.Spec) ([]generators.File, error) {
+// receiver is a service's file_log receiver: one per service, so each
+// service's lines get its own name whatever they say.
+type receiver struct {
+	Name string
+	P    stack.LogPipeline
+	R    FileLog
+}
+
+func generate(p spec.Project) ([]generators.File, error) {
+	s := p.Stack()
 	host, port := stack.TraceBackend(s)
+	var names []string
+	var recv []receiver
+	for _, m := range p.Specs() {
+		r := receiver{Name: "file_log", P: stack.NewLogPipeline(m), R: NewFileLog(m)}
+		if p.Listed {
+			r.Name += "/" + m.Service.Name
+		}
+		names = append(names, m.Service.Name)
+		recv = append(recv, r)
+	}
 	v := view{
 		P:                stack.NewLogPipeline(s),
-		R:                NewFileLog(s),
+		Services:         strings.Join(names, ", "),
+		Receivers:        recv,
+		Identity:         s.Tracing.Enabled && !p.Listed,
 		MemoryLimiter:    NewMemoryLimiter(),
 		Batch:            NewBatch(),
 		FileStorage:      NewFileStorage(),
@@ -60,6 +89,9 @@ func generate(s spec.Spec) ([]generators.File, error) {
 		HealthPort:       stack.CollectorHealthPort,
 		MetricsPort:      stack.CollectorMetricsPort,
 		LogQueueItems:    logQueueItems,
+	}
+	for _, r := range recv {
+		v.ReceiverNames = append(v.ReceiverNames, r.Name)
 	}
 	f, err := generators.RenderFile("otelcol/config.yml.tmpl", ConfigPath(s), generators.Owned, v)
 	if err != nil {

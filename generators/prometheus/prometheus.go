@@ -5,6 +5,7 @@ package prometheus
 import (
 	"fmt"
 	"path"
+	"strings"
 
 	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/generators/stack"
@@ -12,20 +13,21 @@ import (
 	"github.com/obsgen/obsgen/internal/spec"
 )
 
-// Generator writes prometheus.yml.
+// Generator writes prometheus.yml, one for the project's services.
 var Generator = generators.Generator{
-	Name:     "prometheus",
-	Doc:      "Prometheus scrape configuration",
-	Generate: generate,
+	Name:  "prometheus",
+	Doc:   "Prometheus scrape configuration",
+	Stack: generate,
 }
 
 // Dir is the folder, inside the config folder, of everything Prometheus loads.
 const Dir = "prometheus"
 
 type view struct {
-	Job, Environment, MetricsPath, Host string
-	Port                                int
-	// Probes are the blackbox exporter's targets by module.
+	Environment string
+	// Services are the scrape jobs of the project's services.
+	Services []job
+	// Probes are the blackbox exporter's targets by service and module.
 	Probes             []Probe
 	ProbeJob, Blackbox string
 	// Stack are the stack's own components, scraped so it can alert on
@@ -39,24 +41,30 @@ func ConfigPath(s spec.Spec) string { return path.Join(s.Output.ConfigDir, Dir, 
 // CollectorJob is the scrape job of the collector's own metrics.
 const CollectorJob = stack.Collector
 
-func generate(s spec.Spec) ([]generators.File, error) {
+// job is a service's scrape job.
+type job struct {
+	Job, MetricsPath, Host string
+	Port                   int
+}
+
+func generate(p spec.Project) ([]generators.File, error) {
+	s := p.Stack()
 	v := view{
-		Job:         s.Service.Name,
 		Environment: s.Service.Environment,
-		MetricsPath: s.Metrics.Path,
-		// In the compose stack the service is reachable by its service name.
-		Host:     s.Service.Name,
-		Port:     s.Metrics.Port,
-		Stack:    stack.Monitored(s),
-		Probes:   Probes(s),
-		ProbeJob: ProbeJob,
-		Blackbox: stack.Addr(stack.Blackbox, stack.BlackboxPort),
+		Stack:       stack.Monitored(s),
+		ProbeJob:    ProbeJob,
+		Blackbox:    stack.Addr(stack.Blackbox, stack.BlackboxPort),
+	}
+	for _, m := range p.Specs() {
+		// In the compose stack the service is reachable by its name.
+		v.Services = append(v.Services, job{Job: m.Service.Name, MetricsPath: m.Metrics.Path, Host: m.Service.Name, Port: m.Metrics.Port})
+		v.Probes = append(v.Probes, Probes(m)...)
 	}
 	f, err := generators.RenderFile("prometheus/prometheus.yml.tmpl", ConfigPath(s), generators.Owned, v)
 	if err != nil {
 		return nil, err
 	}
-	bb, err := generators.YAML("# Blackbox exporter modules for "+s.Service.Name+": how the stack probes it from outside.\n"+
+	bb, err := generators.YAML("# Blackbox exporter modules for "+names(p)+": how the stack probes it from outside.\n"+
 		"# Prometheus' job "+ProbeJob+" names the module and the target of each probe.\n\n", BlackboxConfig(s))
 	if err != nil {
 		return nil, err
@@ -75,18 +83,27 @@ const (
 	ModulePublic = "public"
 )
 
-// Probe is a blackbox module and the URLs probed with it.
+// names lists the project's services for a header.
+func names(p spec.Project) string {
+	var out []string
+	for _, m := range p.Specs() {
+		out = append(out, m.Service.Name)
+	}
+	return strings.Join(out, ", ")
+}
+
+// Probe is a blackbox module and the URLs of a service probed with it.
 type Probe struct {
-	Module  string
-	Targets []string
+	Module, Service string
+	Targets         []string
 }
 
 // Probes lists the blackbox targets of s: the readiness endpoint always,
 // the public URLs when there are some.
 func Probes(s spec.Spec) []Probe {
-	out := []Probe{{Module: ModuleHealth, Targets: []string{HealthProbeURL(s)}}}
+	out := []Probe{{Module: ModuleHealth, Service: s.Service.Name, Targets: []string{HealthProbeURL(s)}}}
 	if urls := spec.ProbeURLs(s); len(urls) > 0 {
-		out = append(out, Probe{Module: ModulePublic, Targets: urls})
+		out = append(out, Probe{Module: ModulePublic, Service: s.Service.Name, Targets: urls})
 	}
 	return out
 }

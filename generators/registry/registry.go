@@ -7,7 +7,9 @@ package registry
 import (
 	"fmt"
 	"io/fs"
+	"path"
 	"sort"
+	"strings"
 
 	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/generators/alertmanager"
@@ -64,33 +66,57 @@ func applies(g generators.Generator, s spec.Spec) bool {
 	return s.Deploy.Target.IsCompose() || !localStack[g.Name]
 }
 
-// Generate validates s and runs every generator over s and the facts read
-// from the repository (nil: an empty new one). It returns everything the
-// run produces (see Result), or the first error; it never touches disk.
+// Generate is GenerateProject for the one service of a single-service
+// answers file.
 func Generate(s spec.Spec, f *detect.Facts) (Result, error) {
-	if err := s.Validate(); err != nil {
+	return GenerateProject(spec.Single(s), []*detect.Facts{f})
+}
+
+// GenerateProject validates p and runs every generator: each service's
+// files (in its folder, or the shared config folder) and the stack's once.
+// facts are what was read in each service's folder, in p.Services order
+// (nil: an empty new one). It returns everything the run produces (see
+// Result), or the first error; it never touches disk.
+func GenerateProject(p spec.Project, facts []*detect.Facts) (Result, error) {
+	if err := p.Validate(); err != nil {
 		return Result{}, err
 	}
-	if f == nil {
-		f = &detect.Facts{}
-	}
-	files, err := generate(s)
+	files, err := generate(p)
 	if err != nil {
 		return Result{}, err
 	}
-	r := Result{Files: files, Wiring: Wiring(s, f)}
-	if e := gitignoreEdit(s, f); e != nil {
-		r.Edits = append(r.Edits, *e)
-	}
-	for _, g := range All {
-		if !applies(g, s) {
-			continue
+	var r Result
+	r.Files = files
+	for i, m := range p.Services {
+		f := &detect.Facts{}
+		if i < len(facts) && facts[i] != nil {
+			f = facts[i]
 		}
-		if g.Steps != nil {
-			r.Steps = append(r.Steps, g.Steps(s)...)
+		w := Wiring(m.Spec, f)
+		w.In(m.Dir)
+		r.Wiring.Add(w)
+		if i == 0 {
+			// One .gitignore, at the root: the stack's env file is there.
+			if e := gitignoreEdit(m.Spec, f); e != nil {
+				r.Edits = append(r.Edits, *e)
+			}
 		}
-		if g.Notes != nil {
-			r.Notes = append(r.Notes, g.Notes(s)...)
+		for _, g := range All {
+			if !applies(g, m.Spec) {
+				continue
+			}
+			if g.Steps != nil {
+				for _, st := range g.Steps(m.Spec) {
+					st.Dir = path.Join(m.Dir, st.Dir)
+					if st.Main != "" {
+						st.Main = path.Join(m.Dir, st.Main)
+					}
+					r.Steps = append(r.Steps, st)
+				}
+			}
+			if g.Notes != nil {
+				r.Notes = append(r.Notes, g.Notes(m.Spec)...)
+			}
 		}
 	}
 	return r, nil
@@ -98,32 +124,72 @@ func Generate(s spec.Spec, f *detect.Facts) (Result, error) {
 
 // generate runs every generator: the files sorted by path, each finished
 // (header, formatting).
-func generate(s spec.Spec) ([]generators.File, error) {
+func generate(p spec.Project) ([]generators.File, error) {
 	seen := map[string]string{}
 	var out []generators.File
-	for _, g := range All {
-		if !applies(g, s) {
-			continue
-		}
-		files, err := g.Generate(s)
-		if err != nil {
-			return nil, fmt.Errorf("generator %s: %w", g.Name, err)
-		}
+	add := func(who string, files []generators.File) error {
 		for _, f := range files {
 			if !fs.ValidPath(f.Path) || f.Path == "." {
-				return nil, fmt.Errorf("generator %s: %q is not a clean relative path", g.Name, f.Path)
+				return fmt.Errorf("generator %s: %q is not a clean relative path", who, f.Path)
 			}
 			if prev, dup := seen[f.Path]; dup {
-				return nil, fmt.Errorf("generators %s and %s both write %s", prev, g.Name, f.Path)
+				return fmt.Errorf("generators %s and %s both write %s", prev, who, f.Path)
 			}
-			seen[f.Path] = g.Name
+			seen[f.Path] = who
 			done, err := generators.Finish(f)
+			if err != nil {
+				return fmt.Errorf("generator %s: %w", who, err)
+			}
+			out = append(out, done)
+		}
+		return nil
+	}
+	stack := p.Stack()
+	for _, g := range All {
+		if !applies(g, stack) {
+			continue
+		}
+		if g.Stack != nil {
+			files, err := g.Stack(p)
 			if err != nil {
 				return nil, fmt.Errorf("generator %s: %w", g.Name, err)
 			}
-			out = append(out, done)
+			if err := add(g.Name, files); err != nil {
+				return nil, err
+			}
+		}
+		if g.Generate == nil {
+			continue
+		}
+		for _, m := range p.Services {
+			files, err := g.Generate(m.Spec)
+			if err != nil {
+				return nil, fmt.Errorf("generator %s: %w", g.Name, err)
+			}
+			who := g.Name
+			if p.Listed {
+				who += " (service " + m.Spec.Service.Name + ")"
+			}
+			if err := add(who, inFolder(m, files)); err != nil {
+				return nil, err
+			}
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
+}
+
+// inFolder moves a service's files into its folder, but for those under
+// the shared config folder.
+func inFolder(m spec.Member, files []generators.File) []generators.File {
+	if m.Dir == "." {
+		return files
+	}
+	cfg := m.Spec.Output.ConfigDir + "/"
+	for i := range files {
+		if !strings.HasPrefix(files[i].Path, cfg) {
+			files[i].Path = path.Join(m.Dir, files[i].Path)
+		}
+	}
+	return files
 }

@@ -116,15 +116,24 @@ func BudgetExhaustedAlertName(o slo.Objective) string {
 }
 
 // RunbookPath is where the runbook of an alert is generated.
+// With several services, each service's runbooks are in a folder named
+// after it (the stack's own stay at the top).
 func RunbookPath(s spec.Spec, alert string) string {
-	return path.Join(s.Output.ConfigDir, runbookDir, alert+".md")
+	return path.Join(s.Output.ConfigDir, runbookDir, runbookName(s, alert))
+}
+
+func runbookName(s spec.Spec, alert string) string {
+	if s.Listed {
+		return s.Service.Name + "/" + alert + ".md"
+	}
+	return alert + ".md"
 }
 
 // RunbookURL is an alert's runbook link: under alerts.runbook_base_url
 // when set, else the runbook's path in the repo. Log alerts use it too.
 func RunbookURL(s spec.Spec, alert string) string {
 	if s.Alerts.RunbookBaseURL != "" {
-		return s.Alerts.RunbookBaseURL + "/" + alert + ".md"
+		return s.Alerts.RunbookBaseURL + "/" + runbookName(s, alert)
 	}
 	return RunbookPath(s, alert)
 }

@@ -17,6 +17,7 @@ var Generator = generators.Generator{
 	Name:     "rules",
 	Doc:      "Prometheus SLO recording and alerting rules, promtool unit tests, runbooks",
 	Generate: generate,
+	Stack:    stackFiles,
 }
 
 // Folders inside the Prometheus config folder. prometheus.yml loads
@@ -193,6 +194,13 @@ func generate(s spec.Spec) ([]generators.File, error) {
 		intro := fmt.Sprintf(testsIntro, s.Service.Name, set.File.EvaluationInterval)
 		files = append(files, generators.File{Path: set.Path, Content: append([]byte(intro), tests...), Owner: generators.Owned})
 	}
+	rb, err := runbooks(s, alerts)
+	return append(files, rb...), err
+}
+
+// runbooks renders a runbook per alert, where the alert's link points.
+func runbooks(s spec.Spec, alerts []Alert) ([]generators.File, error) {
+	var files []generators.File
 	for _, a := range alerts {
 		f, err := generators.RenderFile("runbooks/runbook.md.tmpl", RunbookPath(s, a.Name), generators.Merged, runbookView{Alert: a, Service: s.Service.Name, Env: s.Service.Environment})
 		if err != nil {
@@ -203,9 +211,10 @@ func generate(s spec.Spec) ([]generators.File, error) {
 	return files, nil
 }
 
-// ownStack reports whether s's rules watch the observability stack obsgen
-// generates (the compose target's).
-func ownStack(s spec.Spec) bool { return s.Deploy.Target.IsCompose() }
+// ownStack reports whether s's rule file also watches the observability
+// stack obsgen generates (the compose target's); with several services
+// the stack's rules are a file of their own (stack).
+func ownStack(s spec.Spec) bool { return s.Deploy.Target.IsCompose() && !s.Listed }
 
 type runbookView struct {
 	Alert

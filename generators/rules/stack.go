@@ -2,9 +2,12 @@ package rules
 
 import (
 	"fmt"
+	"path"
 	"strings"
 	"time"
 
+	"github.com/obsgen/obsgen/generators"
+	"github.com/obsgen/obsgen/generators/prometheus"
 	"github.com/obsgen/obsgen/generators/slo"
 	"github.com/obsgen/obsgen/generators/stack"
 	"github.com/obsgen/obsgen/internal/spec"
@@ -282,13 +285,54 @@ func StackAlerts(s spec.Spec) []Alert {
 			evalAt: 10 * time.Minute,
 		},
 	}
+	// With several services the stack is nobody's service: its alerts
+	// carry the group's name, link Grafana's dashboard list and keep
+	// their runbooks at the top of the runbook folder.
+	owner, dashboard, own := s.Service.Name, DashboardURL(s), s
+	if s.Listed {
+		owner, dashboard, own.Listed = StackGroupName, s.Alerts.GrafanaURL+"/dashboards", false
+	}
 	for i := range alerts {
 		a := &alerts[i]
-		a.Labels = map[string]string{slo.LabelSeverity: a.Severity, slo.LabelService: s.Service.Name}
-		a.RunbookURL = RunbookURL(s, a.Name)
-		a.Dashboard = DashboardURL(s)
+		a.Labels = map[string]string{slo.LabelSeverity: a.Severity, slo.LabelService: owner}
+		a.RunbookURL = RunbookURL(own, a.Name)
+		a.Dashboard = dashboard
 	}
 	return alerts
+}
+
+// StackRulesPath is the rule file of the stack's own alerts when several
+// services share it (with one, they end the service's rule file).
+func StackRulesPath(s spec.Spec) string {
+	return path.Join(s.Output.ConfigDir, prometheus.Dir, RulesDir, StackGroupName+".rules.yml")
+}
+
+// stackFiles writes the stack's own rules, tests and runbooks once for a
+// project of several services.
+func stackFiles(p spec.Project) ([]generators.File, error) {
+	s := p.Stack()
+	if !p.Listed || !s.Deploy.Target.IsCompose() {
+		return nil, nil
+	}
+	rules, err := generators.YAML("# The observability stack's own health, shared by every service: Watchdog,\n"+
+		"# collector, Alertmanager, rule evaluation. Unit tests: ../tests/"+StackGroupName+".test.yml\n\n", RuleFile{Groups: []RuleGroup{StackGroup(s)}})
+	if err != nil {
+		return nil, err
+	}
+	tf := TestFile{RuleFiles: []string{path.Join("..", RulesDir, StackGroupName+".rules.yml")}, EvaluationInterval: "1m",
+		GroupEvalOrder: []string{StackGroupName}, Tests: stackTests(s)}
+	tests, err := generators.YAML("", tf)
+	if err != nil {
+		return nil, err
+	}
+	files := []generators.File{
+		{Path: StackRulesPath(s), Content: rules, Owner: generators.Owned},
+		{Path: StackTestsPath(s), Content: append([]byte(fmt.Sprintf(testsIntro, StackGroupName, tf.EvaluationInterval)), tests...), Owner: generators.Owned},
+	}
+	top := s
+	top.Listed = false
+	rb, err := runbooks(top, StackAlerts(s))
+	return append(files, rb...), err
 }
 
 // StackGroup is the rule group of StackAlerts.

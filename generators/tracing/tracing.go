@@ -12,9 +12,9 @@ import (
 
 // Generator writes jaeger/config.yml or tempo/tempo.yml.
 var Generator = generators.Generator{
-	Name:     "tracing",
-	Doc:      "Trace backend config for the local stack (Jaeger v2 or Tempo)",
-	Generate: generate,
+	Name:  "tracing",
+	Doc:   "Trace backend config for the local stack (Jaeger v2 or Tempo)",
+	Stack: generators.Shared(generate),
 }
 
 // ConfigPath is where the trace backend config of s is written, or "" when

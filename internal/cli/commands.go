@@ -33,12 +33,16 @@ come from flags and defaults; --service-name is required.`,
 		if err := g.check(); err != nil {
 			return err
 		}
-		s, existing, err := g.loadAnswers()
+		p, existing, err := g.loadAnswers()
 		if err != nil {
 			return err
 		}
-		if !existing {
-			s = spec.New()
+		if existing && p.Listed {
+			return usageErrorf("the answers file lists several services (services:): init asks about one service; change them in the answers file or with `obsgen generate --set services.<name>.<key>=value`")
+		}
+		s := spec.New()
+		if existing {
+			s = p.Services[0].Spec
 		}
 		r, err := g.newRun()
 		if err != nil {
@@ -68,7 +72,7 @@ come from flags and defaults; --service-name is required.`,
 			return err
 		}
 		s.ObsgenVersion = Version
-		return r.execute(streams, s, true, modeWrite)
+		return r.execute(streams, spec.Single(s), true, modeWrite)
 	}
 	return cmd
 }
@@ -91,13 +95,13 @@ the answers file and regenerates: use it when the stack changes.`,
 		if err := g.check(); err != nil {
 			return err
 		}
-		s, r, err := g.fromAnswers(sets)
+		p, r, err := g.fromAnswers(sets)
 		if err != nil {
 			return err
 		}
-		writeAnswers := len(sets) > 0 || s.ObsgenVersion != Version
-		s.ObsgenVersion = Version
-		return r.execute(streams, s, writeAnswers, modeWrite)
+		writeAnswers := len(sets) > 0 || p.Stack().ObsgenVersion != Version
+		p.SetObsgenVersion(Version)
+		return r.execute(streams, p, writeAnswers, modeWrite)
 	}
 	return cmd
 }
@@ -113,11 +117,11 @@ func newDiffCmd(g *globalOptions, streams IO) *cobra.Command {
 	}
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "preview a changed answer, key=value (repeatable)")
 	cmd.RunE = func(*cobra.Command, []string) error {
-		s, r, err := g.fromAnswers(sets)
+		p, r, err := g.fromAnswers(sets)
 		if err != nil {
 			return err
 		}
-		return r.execute(streams, s, len(sets) > 0, modeDiff)
+		return r.execute(streams, p, len(sets) > 0, modeDiff)
 	}
 	return cmd
 }
@@ -135,11 +139,11 @@ or out of date. It writes nothing.`,
 			if err := g.check(); err != nil {
 				return err
 			}
-			s, r, err := g.fromAnswers(nil)
+			p, r, err := g.fromAnswers(nil)
 			if err != nil {
 				return err
 			}
-			return r.execute(streams, s, false, modeCheck)
+			return r.execute(streams, p, false, modeCheck)
 		},
 	}
 }
@@ -161,14 +165,14 @@ main obsgen cannot understand gets the exact lines to add and a warning.`,
 			if err := g.check(); err != nil {
 				return err
 			}
-			s, r, err := g.fromAnswers(nil)
+			p, r, err := g.fromAnswers(nil)
 			if err != nil {
 				return err
 			}
 			r.wire = true
-			writeAnswers := s.ObsgenVersion != Version
-			s.ObsgenVersion = Version
-			return r.execute(streams, s, writeAnswers, modeWrite)
+			writeAnswers := p.Stack().ObsgenVersion != Version
+			p.SetObsgenVersion(Version)
+			return r.execute(streams, p, writeAnswers, modeWrite)
 		},
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/obsgen/obsgen/internal/doctor"
-	"github.com/obsgen/obsgen/internal/spec"
 )
 
 // Exit codes of doctor; docs/doctor.md documents them.
@@ -54,10 +53,11 @@ docs/doctor.md.`,
 		if err := g.check(); err != nil {
 			return err
 		}
-		s, _, err := g.fromAnswers(nil)
+		p, _, err := g.fromAnswers(nil)
 		if err != nil {
 			return err
 		}
+		s := p.Stack()
 		if timeout <= 0 {
 			return usageErrorf("--timeout %s: give a positive duration, e.g. 5s", timeout)
 		}
@@ -80,7 +80,7 @@ docs/doctor.md.`,
 		if !cmd.Flags().Changed("loki-tenant") {
 			lokiTenant = s.Kubernetes.LokiTenant
 		}
-		rep := doctor.Run(context.Background(), []spec.Spec{s}, doctor.Options{
+		rep := doctor.Run(context.Background(), p.Specs(), doctor.Options{
 			Endpoints: e, Timeout: timeout, LokiTenant: lokiTenant,
 			// Credentials only from the environment: never in a flag.
 			Auth: doctor.AuthFromEnv(os.Getenv),

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -64,6 +65,37 @@ func applySets(s *spec.Spec, sets []string) error {
 		}
 		if err := f.Set(s, v); err != nil {
 			return &exitError{code: ExitUsage, err: err}
+		}
+	}
+	return nil
+}
+
+// applyProjectSets applies --set to a project: services.<name>.<key> to
+// that service, any other key to the shared answers and every service.
+func applyProjectSets(p *spec.Project, sets []string) error {
+	if !p.Listed {
+		return applySets(&p.Services[0].Spec, sets)
+	}
+	for _, kv := range sets {
+		k, v, _ := strings.Cut(kv, "=")
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(k), "services."); ok {
+			name, key, _ := strings.Cut(rest, ".")
+			i := slices.IndexFunc(p.Services, func(m spec.Member) bool { return m.Spec.Service.Name == name })
+			if i < 0 {
+				return usageErrorf("--set %q: no service %q in the answers file: use services.<name>.<key>=value with one of its services", kv, name)
+			}
+			if err := applySets(&p.Services[i].Spec, []string{key + "=" + v}); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := applySets(&p.Shared, []string{kv}); err != nil {
+			return err
+		}
+		for i := range p.Services {
+			if err := applySets(&p.Services[i].Spec, []string{kv}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

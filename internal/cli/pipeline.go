@@ -48,23 +48,23 @@ func (g *globalOptions) check() error {
 }
 
 // loadAnswers reads the answers file; missing reports (nil error, ok=false).
-func (g *globalOptions) loadAnswers() (s spec.Spec, ok bool, err error) {
+func (g *globalOptions) loadAnswers() (p spec.Project, ok bool, err error) {
 	abs, _, err := g.answersPath()
 	if err != nil {
-		return spec.Spec{}, false, err
+		return spec.Project{}, false, err
 	}
 	data, err := spec.ReadFile(g.Dir, abs)
 	if errors.Is(err, fs.ErrNotExist) {
-		return spec.Spec{}, false, nil
+		return spec.Project{}, false, nil
 	}
 	if err != nil {
-		return spec.Spec{}, false, &exitError{code: ExitUsage, err: err}
+		return spec.Project{}, false, &exitError{code: ExitUsage, err: err}
 	}
-	s, err = spec.Parse(abs, data)
+	p, err = spec.ParseProject(abs, data)
 	if err != nil {
-		return spec.Spec{}, false, &exitError{code: ExitUsage, err: err}
+		return spec.Project{}, false, &exitError{code: ExitUsage, err: err}
 	}
-	return s, true, nil
+	return p, true, nil
 }
 
 // cmdRun is one command's run: its flags, what it read in the repository
@@ -72,7 +72,10 @@ func (g *globalOptions) loadAnswers() (s spec.Spec, ok bool, err error) {
 type cmdRun struct {
 	*globalOptions
 	facts *detect.Facts
-	wire  bool
+	// others are what was read in the folders of a project's other
+	// services (facts is the first's), in Services order.
+	others []*detect.Facts
+	wire   bool
 }
 
 // newRun reads the repository for a run.
@@ -83,6 +86,29 @@ func (g *globalOptions) newRun() (*cmdRun, error) {
 	}
 	return &cmdRun{globalOptions: g, facts: f, wire: g.Wire}, nil
 }
+
+// newProjectRun reads each service's folder of p for a run.
+func (g *globalOptions) newProjectRun(p spec.Project) (*cmdRun, error) {
+	if !p.Listed {
+		return g.newRun()
+	}
+	r := &cmdRun{globalOptions: g, wire: g.Wire}
+	for i, m := range p.Services {
+		f, err := registry.Read(filepath.Join(g.Dir, filepath.FromSlash(m.Dir)))
+		if err != nil {
+			return nil, &exitError{code: ExitUsage, err: fmt.Errorf("services.%s: %w", m.Spec.Service.Name, err)}
+		}
+		if i == 0 {
+			r.facts = f
+		} else {
+			r.others = append(r.others, f)
+		}
+	}
+	return r, nil
+}
+
+// allFacts are the facts of every service, in Services order.
+func (r *cmdRun) allFacts() []*detect.Facts { return append([]*detect.Facts{r.facts}, r.others...) }
 
 // complete fills every derived answer (registry.Complete). A main that
 // does not parse is a usage error naming it: nothing is written.
@@ -96,31 +122,43 @@ func (r *cmdRun) complete(s *spec.Spec) error {
 }
 
 // fromAnswers starts the run of a command that needs the answers file:
-// the answers, sets applied, every derived answer filled.
-func (g *globalOptions) fromAnswers(sets []string) (spec.Spec, *cmdRun, error) {
-	s, ok, err := g.loadAnswers()
+// the answers, sets applied, every derived answer of every service filled.
+func (g *globalOptions) fromAnswers(sets []string) (spec.Project, *cmdRun, error) {
+	p, ok, err := g.loadAnswers()
 	if err == nil && !ok {
 		abs, _, _ := g.answersPath()
 		err = usageErrorf("no answers file at %s: run `obsgen init` first, or pass --dir/--config", abs)
 	}
 	if err != nil {
-		return spec.Spec{}, nil, err
+		return spec.Project{}, nil, err
 	}
-	r, err := g.newRun()
+	r, err := g.newProjectRun(p)
 	if err != nil {
-		return spec.Spec{}, nil, err
+		return spec.Project{}, nil, err
 	}
-	if err := applySets(&s, sets); err != nil {
-		return spec.Spec{}, nil, err
+	if err := applyProjectSets(&p, sets); err != nil {
+		return spec.Project{}, nil, err
 	}
-	return s, r, r.complete(&s)
+	facts := r.allFacts()
+	for i := range p.Services {
+		f := facts[i]
+		err := registry.Complete(&p.Services[i].Spec, f)
+		var pe *analyze.ParseError
+		if errors.As(err, &pe) {
+			return spec.Project{}, nil, &exitError{code: ExitUsage, err: fmt.Errorf("%s: nothing written", pe)}
+		}
+		if err != nil {
+			return spec.Project{}, nil, err
+		}
+	}
+	return p, r, nil
 }
 
 // execute is the one path every command ends in: generate everything in
 // memory, plan it against the repo, then diff, check or write. It asks
 // nothing: every question was asked before.
-func (r *cmdRun) execute(streams IO, s spec.Spec, writeAnswers bool, m mode) error {
-	res, err := registry.Generate(s, r.facts)
+func (r *cmdRun) execute(streams IO, p spec.Project, writeAnswers bool, m mode) error {
+	res, err := registry.GenerateProject(p, r.allFacts())
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}
@@ -141,11 +179,16 @@ func (r *cmdRun) execute(streams IO, s spec.Spec, writeAnswers bool, m mode) err
 	if wired {
 		files = append(files, res.Wiring.Edits()...)
 	}
-	for _, warn := range spec.Warnings(s) {
-		fmt.Fprintln(streams.ErrOut, "obsgen: warning: "+warn)
+	for _, s := range p.Specs() {
+		for _, warn := range spec.Warnings(s) {
+			if p.Listed {
+				warn = "services." + s.Service.Name + ": " + warn
+			}
+			fmt.Fprintln(streams.ErrOut, "obsgen: warning: "+warn)
+		}
 	}
 	if writeAnswers {
-		answers, err := r.answersFile(s)
+		answers, err := r.answersFile(p)
 		if err != nil {
 			return err
 		}
@@ -202,12 +245,12 @@ func (r *cmdRun) execute(streams IO, s spec.Spec, writeAnswers bool, m mode) err
 }
 
 // answersFile is the answers file to write, owned as answers.
-func (g *globalOptions) answersFile(s spec.Spec) (generators.File, error) {
+func (g *globalOptions) answersFile(p spec.Project) (generators.File, error) {
 	_, rel, err := g.answersPath()
 	if err != nil {
 		return generators.File{}, err
 	}
-	data, err := s.Marshal()
+	data, err := p.Marshal()
 	if err != nil {
 		return generators.File{}, err
 	}

@@ -128,7 +128,7 @@ func explainYAMLError(err error) string {
 
 // sectionOf maps a Go type name in yaml.v3's messages to its answers-file key.
 var sectionOf = map[string]string{
-	"Spec": "", "Service": "service", "Metrics": "metrics", "Sentry": "sentry", "Tracing": "tracing",
+	"Spec": "", "projectFile": "", "memberFile": "", "Service": "service", "Metrics": "metrics", "Sentry": "sentry", "Tracing": "tracing",
 	"SLO": "slo", "Logs": "logs", "Edge": "edge", "Alerts": "alerts", "Deploy": "deploy", "Output": "output",
 	"Kubernetes": "kubernetes", "Node": "node", "Dependency": "dependencies[]",
 }

@@ -41,6 +41,11 @@ type Spec struct {
 	// Found is what obsgen read in the service's code, not an answer: it
 	// is never saved in the answers file.
 	Found Found `yaml:"-"`
+
+	// Listed: the service is one of an answers file's services. Its files
+	// that would share a name with another's (runbooks) go in a folder of
+	// its own, and the stack's own rules are generated once, for all.
+	Listed bool `yaml:"-"`
 }
 
 // Found is what the analysis of an existing service's code found that the
