@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -235,8 +236,21 @@ func TestDatasourcesResolve(t *testing.T) {
 			if err := decodeYAMLStrict(sc.read(t, grafana.DashboardsProvisioningPath(sc.Spec)), &prov); err != nil {
 				t.Fatalf("dashboards.yml does not decode strictly: %v", err)
 			}
-			if len(prov.Providers) != 1 || prov.Providers[0].Options.Path != grafana.DashboardsMount {
-				t.Errorf("dashboard provider must load %s: %+v", grafana.DashboardsMount, prov.Providers)
+			// The service's dashboard is in the folder of exactly one
+			// provider, as Grafana sees it where compose mounts it.
+			dash := strings.TrimPrefix(grafana.DashboardPath(sc.Spec), path.Join(sc.Spec.Output.ConfigDir, grafana.Dir, "dashboards"))
+			loaders, folders := 0, map[string]bool{}
+			for _, pr := range prov.Providers {
+				if strings.HasPrefix(grafana.DashboardsMount+dash, strings.TrimSuffix(pr.Options.Path, "/")+"/") {
+					loaders++
+				}
+				if folders[pr.Folder] {
+					t.Errorf("two providers load into folder %q", pr.Folder)
+				}
+				folders[pr.Folder] = true
+			}
+			if loaders != 1 {
+				t.Errorf("%d dashboard providers load %s, want 1: %+v", loaders, grafana.DashboardsMount+dash, prov.Providers)
 			}
 			provisioned := map[string]string{}
 			for _, d := range ds.Datasources {

@@ -3,6 +3,7 @@ package checks
 import (
 	"testing"
 
+	"github.com/obsgen/obsgen/generators/rules"
 	"github.com/obsgen/obsgen/golden/goldentest"
 	"github.com/obsgen/obsgen/internal/testtool"
 )
@@ -60,4 +61,14 @@ func run(dir, tool string, args ...string) (string, error) {
 func mustRun(t *testing.T, dir, tool string, args ...string) string {
 	t.Helper()
 	return testtool.MustRun(t, dir, tool, nil, args...)
+}
+
+// testSets are the promtool test files this scenario checks: its
+// service's, and for the first service of several the stack's own.
+func (sc scenario) testSets() []rules.TestSet {
+	sets := rules.Tests(sc.Spec)
+	if set, ok := rules.StackTestSet(sc.Project); ok && sc.Project.Services[0].Spec.Service.Name == sc.Spec.Service.Name {
+		sets = append(sets, set)
+	}
+	return sets
 }

@@ -305,12 +305,19 @@ func Stack(p spec.Project) ([]byte, error) {
 		Healthcheck: probe("/busybox", "wget", "-q", "--spider", fmt.Sprintf("http://127.0.0.1:%d/", stack.CollectorHealthPort)),
 		Restart:     "unless-stopped",
 	}
-	if dir := stack.LogDir(s); dir != "" {
-		colVolumes = append(colVolumes, dir+":"+dir+":ro")
-	} else {
-		// Docker keeps container logs readable by root only.
-		col.User = "0:0"
-		colVolumes = append(colVolumes, "/var/lib/docker/containers:/var/lib/docker/containers:ro")
+	// Each service's log file's folder, or Docker's container logs.
+	mounted := map[string]bool{}
+	for _, m := range p.Specs() {
+		dir := stack.LogDir(m)
+		if dir == "" {
+			// Docker keeps container logs readable by root only.
+			col.User = "0:0"
+			dir = "/var/lib/docker/containers"
+		}
+		if !mounted[dir] {
+			mounted[dir] = true
+			colVolumes = append(colVolumes, dir+":"+dir+":ro")
+		}
 	}
 	if s.Tracing.Enabled {
 		// Reachable from the host too, for a service run with `go run`.

@@ -307,6 +307,20 @@ func StackRulesPath(s spec.Spec) string {
 	return path.Join(s.Output.ConfigDir, prometheus.Dir, RulesDir, StackGroupName+".rules.yml")
 }
 
+// StackTestSet is the unit tests of the stack's own rule file of a
+// project of several services; false when the stack's rules end a
+// service's rule file (one service) or there are none (Kubernetes).
+func StackTestSet(p spec.Project) (TestSet, bool) {
+	s := p.Stack()
+	if !p.Listed || !s.Deploy.Target.IsCompose() {
+		return TestSet{}, false
+	}
+	return TestSet{Path: StackTestsPath(s), File: TestFile{
+		RuleFiles:          []string{path.Join("..", RulesDir, StackGroupName+".rules.yml")},
+		EvaluationInterval: "1m", GroupEvalOrder: []string{StackGroupName}, Tests: stackTests(s),
+	}}, true
+}
+
 // stackFiles writes the stack's own rules, tests and runbooks once for a
 // project of several services.
 func stackFiles(p spec.Project) ([]generators.File, error) {
@@ -319,15 +333,14 @@ func stackFiles(p spec.Project) ([]generators.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	tf := TestFile{RuleFiles: []string{path.Join("..", RulesDir, StackGroupName+".rules.yml")}, EvaluationInterval: "1m",
-		GroupEvalOrder: []string{StackGroupName}, Tests: stackTests(s)}
-	tests, err := generators.YAML("", tf)
+	set, _ := StackTestSet(p)
+	tests, err := generators.YAML("", set.File)
 	if err != nil {
 		return nil, err
 	}
 	files := []generators.File{
 		{Path: StackRulesPath(s), Content: rules, Owner: generators.Owned},
-		{Path: StackTestsPath(s), Content: append([]byte(fmt.Sprintf(testsIntro, StackGroupName, tf.EvaluationInterval)), tests...), Owner: generators.Owned},
+		{Path: set.Path, Content: append([]byte(fmt.Sprintf(testsIntro, StackGroupName, set.File.EvaluationInterval)), tests...), Owner: generators.Owned},
 	}
 	top := s
 	top.Listed = false

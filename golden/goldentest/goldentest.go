@@ -13,10 +13,15 @@ import (
 	"github.com/obsgen/obsgen/internal/spec"
 )
 
-// Scenario is a generating golden scenario ready for a test.
+// Scenario is a generating golden scenario ready for a test. A scenario
+// of several services is one Scenario per service (named
+// "<scenario>/<service>", Spec the service's answers), all with the whole
+// tree: the service's files and the shared stack's are checked for each.
 type Scenario struct {
 	golden.Scenario
 	Spec spec.Spec
+	// Project is every service of the scenario.
+	Project spec.Project
 	// Dir holds the scenario's expected files; empty unless written.
 	Dir string
 }
@@ -43,21 +48,30 @@ func Load(t testing.TB, opt Options) []Scenario {
 	}
 	var out []Scenario
 	for _, sc := range all {
-		s, err := sc.Spec()
+		p, err := sc.Project()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if opt.Keep != nil && !opt.Keep(s) {
-			continue
-		}
-		c := Scenario{Scenario: sc, Spec: s}
-		if opt.Write {
-			c.Dir = t.TempDir()
-			if err := sc.WriteTree(c.Dir); err != nil {
-				t.Fatal(err)
+		dir := ""
+		for _, s := range p.Specs() {
+			if opt.Keep != nil && !opt.Keep(s) {
+				continue
 			}
+			c := Scenario{Scenario: sc, Spec: s, Project: p}
+			if p.Listed {
+				c.Name += "/" + s.Service.Name
+			}
+			if opt.Write {
+				if dir == "" {
+					dir = t.TempDir()
+					if err := sc.WriteTree(dir); err != nil {
+						t.Fatal(err)
+					}
+				}
+				c.Dir = dir
+			}
+			out = append(out, c)
 		}
-		out = append(out, c)
 	}
 	if len(out) < opt.AtLeast {
 		what := opt.What

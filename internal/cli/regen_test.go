@@ -16,14 +16,14 @@ import (
 )
 
 // obsgen runs the command line in dir and returns its exit code and output.
-func obsgen(t *testing.T, dir string, args ...string) (code int, stdout, stderr string) {
+func obsgen(t testing.TB, dir string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	code = Main(append(args, "--dir", dir, "--skip-go-get"), IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, CanPrompt: func() bool { return false }})
 	return code, out.String(), errOut.String()
 }
 
-func mustRun(t *testing.T, want int, dir string, args ...string) string {
+func mustRun(t testing.TB, want int, dir string, args ...string) string {
 	t.Helper()
 	code, out, errOut := obsgen(t, dir, args...)
 	if code != want {
@@ -32,7 +32,7 @@ func mustRun(t *testing.T, want int, dir string, args ...string) string {
 	return out + errOut
 }
 
-func readFile(t *testing.T, dir, name string) string {
+func readFile(t testing.TB, dir, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
 	if err != nil {
@@ -41,7 +41,7 @@ func readFile(t *testing.T, dir, name string) string {
 	return string(b)
 }
 
-func writeFile(t *testing.T, dir, name, content string) {
+func writeFile(t testing.TB, dir, name, content string) {
 	t.Helper()
 	p := filepath.Join(dir, filepath.FromSlash(name))
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

@@ -80,7 +80,7 @@ var stackPaths = []string{
 	"deploy.target", "output.config_dir", "tracing.backend", "ci.github_actions",
 	"alerts.receiver", "alerts.email_to", "alerts.email_from", "alerts.smtp_smarthost", "alerts.smtp_username",
 	"alerts.grafana_url", "alerts.prometheus_url", "alerts.alertmanager_url", "alerts.runbook_base_url", "alerts.heartbeat",
-	"alerts.probe_require_tls", "logs.path", "service.environment",
+	"alerts.probe_require_tls", "service.environment",
 }
 
 // ParseProject reads an answers file, with or without services:.
@@ -226,7 +226,7 @@ func (p Project) Validate() error {
 		return p.Services[0].Spec.Validate()
 	}
 	var errs []error
-	dirs, ports := map[string]string{}, map[int]string{}
+	dirs, ports, logs := map[string]string{}, map[int]string{}, map[string]string{}
 	for _, m := range p.Services {
 		where := "services." + m.Spec.Service.Name
 		if other, dup := dirs[m.Dir]; dup {
@@ -238,6 +238,14 @@ func (p Project) Validate() error {
 			errs = append(errs, fmt.Errorf("%s.service.port: %d is also %s's port, and the stack publishes each on localhost: give each service its own, e.g. %d", where, m.Spec.Service.Port, other, m.Spec.Service.Port+1))
 		}
 		ports[m.Spec.Service.Port] = m.Spec.Service.Name
+		// A log file is a service's: the shipper names its lines after
+		// the one service whose file it is.
+		if lp := m.Spec.Logs.Path; lp != "" {
+			if other, dup := logs[lp]; dup {
+				errs = append(errs, fmt.Errorf("%s.logs.path: %q is also %s's log file: give each service its own file, e.g. /var/log/%s/app.log", where, lp, other, m.Spec.Service.Name))
+			}
+			logs[lp] = m.Spec.Service.Name
+		}
 		if err := m.Spec.Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", where, err))
 		}
