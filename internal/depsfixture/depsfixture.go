@@ -25,7 +25,7 @@ const Flag = Database + "=postgres," + Cache + "=redis," + API + "=http"
 // Pgx is the driver package the main imports (pgx's database/sql adapter),
 // for `go get`: the generated package leaves the driver to the service.
 // A package, not the module, so that go.sum gets what it imports.
-const Pgx = "github.com/jackc/pgx/v5/stdlib@v5.7.5"
+const Pgx = "github.com/jackc/pgx/v5/stdlib@v5.9.2"
 
 // The main's environment: DATABASE_URL, REDIS_ADDR, PAYMENTS_URL (the API's
 // base URL, asked GET /charges/{id}), PORT, DB_MAX_OPEN (the pool's
