@@ -27,9 +27,11 @@ const Flag = Database + "=postgres," + Cache + "=redis," + API + "=http"
 // A package, not the module, so that go.sum gets what it imports.
 const Pgx = "github.com/jackc/pgx/v5/stdlib@v5.9.2"
 
-// The main's environment: DATABASE_URL, REDIS_ADDR, PAYMENTS_URL (the API's
-// base URL, asked GET /charges/{id}), PORT, DB_MAX_OPEN (the pool's
-// SetMaxOpenConns, unset: no limit) and DEV_ROUTES=true (serves /panic).
+// The main's environment: DATABASE_URL (a postgres:// URL with a query),
+// DB_CLIENT (pgxpool: OpenPool; else OpenDB with pgx's database/sql
+// driver), REDIS_ADDR, PAYMENTS_URL (the API's base URL, asked GET
+// /charges/{id}), PORT, DB_MAX_OPEN (the pool's maximum connections,
+// unset: the client's default) and DEV_ROUTES=true (serves /panic).
 // Its routes: GET /hello/{name}; GET /orders/{id} reads the cache, on a
 // miss (or a cache error) queries the database (a non-integer id fails the
 // query: 503) and caches the row, then calls the API (a 5xx: 502); GET
