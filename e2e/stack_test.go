@@ -31,6 +31,7 @@ import (
 	"github.com/obsgen/obsgen/generators/stack"
 	"github.com/obsgen/obsgen/internal/cli"
 	"github.com/obsgen/obsgen/internal/contract"
+	"github.com/obsgen/obsgen/internal/depsfixture"
 	"github.com/obsgen/obsgen/internal/spec"
 	"github.com/obsgen/obsgen/internal/testtool"
 )
@@ -69,8 +70,11 @@ func newPorts(t *testing.T) ports {
 // loopback: Prometheus 3 with the generated scrape config (targets rewritten
 // to loopback) and rules, Loki with the generated config (ports and folders
 // rewritten), the collector with the generated config (addresses rewritten,
-// validated first), and Jaeger v2. It drives traffic, including a panic,
-// and checks every link through the servers' own HTTP APIs.
+// validated first), and Jaeger v2. The service is the generated package
+// called by a main that queries a real PostgreSQL, caches in a real Redis
+// and calls an API (internal/depsfixture). It drives traffic, including a
+// panic and failed dependency calls, and checks every link through the
+// servers' own HTTP APIs.
 //
 // Run it alone: cd e2e && go test -run TestStackEndToEnd -v
 func TestStackEndToEnd(t *testing.T) {
@@ -100,11 +104,12 @@ func TestStackEndToEnd(t *testing.T) {
 
 	// 1. obsgen init, as a user runs it (go get included), then build.
 	pub := startPublicURL(t)
-	s := initService(t, repo, p, logFile, "--module", "example.com/"+e2eService, "--probe-urls", pub.URL)
+	s := initService(t, repo, p, logFile, "--module", "example.com/"+e2eService, "--probe-urls", pub.URL,
+		"--dependencies", depsfixture.Flag)
+	// The service is a main that calls its dependencies through the
+	// generated package (the example main does not call any).
 	bin := filepath.Join(work, e2eService)
-	if out, err := runIn(repo, goTool, "build", "-o", bin, "./cmd/"+e2eService); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	buildDepsService(t, goTool, repo, bin, s)
 	t.Logf("init and build: %s", time.Since(began).Round(time.Millisecond))
 
 	// 2. The servers, each with its generated config.
@@ -135,19 +140,20 @@ func TestStackEndToEnd(t *testing.T) {
 	if out, err := run(bins["loki"], "-health", "-health.url="+lokiURL+"/ready"); err != nil {
 		t.Errorf("loki -health (the compose healthcheck): %v\n%s", err, out)
 	}
+	deps := startDependencies(t)
 	t.Logf("servers ready: %s", time.Since(began).Round(time.Millisecond))
 
 	// 3. The service, its stdout appended to the file the collector tails.
-	svc := startService(t, logFile, "", []string{
-		"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + loop(p.colGRPC),
+	svc := startService(t, logFile, "", append(deps.env(), depsPort(p),
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+loop(p.colGRPC),
 		"OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1",
 		// The overrides the generated code honours: the stack must still
 		// ship, label and alert on every signal under its own names.
-		"OTEL_SERVICE_NAME=" + overriddenService,
-		"OTEL_RESOURCE_ATTRIBUTES=deployment.environment.name=" + overriddenEnv,
-		// The example main serves /panic only in development.
+		"OTEL_SERVICE_NAME="+overriddenService,
+		"OTEL_RESOURCE_ATTRIBUTES=deployment.environment.name="+overriddenEnv,
+		// The main serves /panic only in development.
 		"DEV_ROUTES=true",
-	}, bin)
+	), bin)
 	servers = append(servers, svc)
 	svcURL := "http://" + loop(p.service)
 	eventually(t, 20*time.Second, "service ready", servers, func() error {
@@ -168,6 +174,7 @@ func TestStackEndToEnd(t *testing.T) {
 		}
 	}
 	get(t, svcURL+"/hello/known", known)
+	ordered := dependencyTraffic(t, svcURL, deps)
 	// Lines a user's own code could write into the same file: the pipeline
 	// must drop a health-check access line and keep a line that is not
 	// JSON as written, marked raw. (Every other line of the file is the
@@ -207,11 +214,13 @@ func TestStackEndToEnd(t *testing.T) {
 		eventually(t, 30*time.Second, "trace "+id+" in jaeger", servers, func() error { return jaegerHasTrace(ctx, jaegerURL, id) })
 	}
 	t.Logf("%d traces found in jaeger: %s", len(ids), time.Since(began).Round(time.Millisecond))
+	checkDependencyTrace(t, ctx, jaegerURL, ordered, servers)
 
 	// 7. Metrics in Prometheus.
-	checkPrometheus(t, ctx, promURL, cfgDir, s, servers, []string{"/hello/{name}", "/panic"})
+	checkPrometheus(t, ctx, promURL, cfgDir, s, servers, []string{"/hello/{name}", "/panic", "/orders/{id}"})
+	checkDependencySeries(t, ctx, promURL, cfgDir, s, servers)
 	checkExemplars(t, ctx, promURL, jaegerURL, s, servers)
-	compareRuleCost(t, ctx, promURL, promOldURL)
+	compareRuleCost(t, ctx, promURL, promOldURL, rules.DependencyGroupName(s))
 	doctorRows := checkDoctorHealthy(t, repo, p, servers)
 
 	// 8. The log alert the panics fire reaches Alertmanager through the
@@ -1032,9 +1041,17 @@ func checkPrometheus(t *testing.T, ctx context.Context, base, cfgDir string, s s
 		collectSelectors(resp.Data, selectors)
 	}
 	t.Logf("%d expressions read %d selectors; %d recording rules", len(exprs), len(selectors), len(records))
+	onFailure := map[string]bool{}
+	for _, m := range rules.StackMetrics {
+		onFailure[m.Name] = m.OnFailure
+	}
 	for sel, name := range selectors {
 		if syntheticSeries[name] {
 			// Exists only while an alert is pending or firing.
+			continue
+		}
+		if onFailure[name] {
+			// Served once a stack component failed: checkFailureCounters.
 			continue
 		}
 		eventually(t, wait, "data for "+sel, servers, func() error {
@@ -1107,11 +1124,13 @@ func expandPromVars(q string) string {
 }
 
 // collectSelectors adds every vector or matrix selector of a parse_query
-// AST, rebuilt from its matchers, with its metric name.
+// AST, rebuilt from its matchers, with its metric name. Prometheus 3
+// writes a range's selector as a matrixSelector node with the matchers
+// itself (no vectorSelector inside): the counters under rate() are there.
 func collectSelectors(v any, selectors map[string]string) {
 	switch n := v.(type) {
 	case map[string]any:
-		if n["type"] == "vectorSelector" {
+		if _, ok := n["matchers"].([]any); ok && (n["type"] == "vectorSelector" || n["type"] == "matrixSelector") {
 			var ms []string
 			for _, m := range n["matchers"].([]any) {
 				m := m.(map[string]any)

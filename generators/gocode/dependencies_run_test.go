@@ -268,9 +268,9 @@ func hasSeries(text, series, label string) bool {
 	return false
 }
 
-// pgMain serves /order, which queries PostgreSQL through OpenDB within a
-// request span, and the probes through Serve; it prints the spans it
-// recorded on /spans.
+// pgMain serves /order, which queries PostgreSQL within a request span
+// through the pool that OPEN opens and QUERYROW calls, and the probes
+// through Serve; it prints the spans it recorded on /spans.
 const pgMain = `package main
 
 import (
@@ -279,7 +279,7 @@ import (
 	"net/http"
 	"os"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
+	IMPORTS
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -297,7 +297,7 @@ func main() {
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 	otel.SetTracerProvider(tp)
-	db, err := observability.OpenDB("orders-db", "pgx", os.Getenv("DATABASE_URL"))
+	db, err := OPEN
 	if err != nil {
 		panic(err)
 	}
@@ -306,7 +306,7 @@ func main() {
 		ctx, span := tp.Tracer("demo").Start(r.Context(), "GET /order")
 		defer span.End()
 		var n int
-		if err := db.QueryRowContext(ctx, "SELECT $1::int + 1", 4241).Scan(&n); err != nil {
+		if err := db.QUERYROW(ctx, "SELECT $1::int + 1", 4241).Scan(&n); err != nil {
 			http.Error(w, "database", http.StatusServiceUnavailable)
 			return
 		}
@@ -314,16 +314,33 @@ func main() {
 	})
 ` + demoSpansAndServe
 
-// TestDependenciesAgainstPostgres runs OpenDB against a real PostgreSQL:
-// the query is a child span of the request span with its statement and
-// without its argument, the pool's metrics are exported, and once the
-// database stops readiness fails naming the dependency while liveness
-// holds, and the failed queries are counted as the alert reads them.
+// pgClients are the two ways the package opens a PostgreSQL pool:
+// database/sql with pgx's driver (OpenDB) and pgx's own pool (OpenPool).
+var pgClients = []struct{ name, imports, open, queryRow string }{
+	{"database/sql", `_ "github.com/jackc/pgx/v5/stdlib"`, `observability.OpenDB("orders-db", "pgx", os.Getenv("DATABASE_URL"))`, "QueryRowContext"},
+	{"pgxpool", "", `observability.OpenPool(ctx, "orders-db", os.Getenv("DATABASE_URL"))`, "QueryRow"},
+}
+
+// TestDependenciesAgainstPostgres runs OpenDB and OpenPool against a real
+// PostgreSQL: the query is a child span of the request span with its
+// statement and without its argument, the pool's metrics are exported
+// under the same names, and once the database stops readiness fails
+// naming the dependency while liveness holds, and the failed queries are
+// counted as the alert reads them.
 func TestDependenciesAgainstPostgres(t *testing.T) {
+	for _, c := range pgClients {
+		t.Run(strings.ReplaceAll(c.name, "/", "-"), func(t *testing.T) {
+			main := strings.NewReplacer("IMPORTS", c.imports, "OPEN", c.open, "QUERYROW", c.queryRow).Replace(pgMain)
+			checkPostgresClient(t, main)
+		})
+	}
+}
+
+func checkPostgresClient(t *testing.T, main string) {
 	pg := testtool.StartPostgres(t)
-	bin := buildDemoWith(t, pgMain, func(s *spec.Spec) {
+	bin := buildDemoWith(t, main, func(s *spec.Spec) {
 		s.Dependencies = spec.Dependencies{{Name: "orders-db", Kind: "postgres"}}
-	}, "github.com/jackc/pgx/v5 v5.7.5")
+	})
 	port, metricsPort := testtool.FreePort(t), testtool.FreePort(t)
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+pg.DSN, fmt.Sprintf("PORT=%d", port),
@@ -363,11 +380,17 @@ func TestDependenciesAgainstPostgres(t *testing.T) {
 	}
 	_, body = get(base + "/spans")
 	var spans []struct {
-		Name, Parent string
-		Attrs        map[string]string
+		Name, ID, Parent string
+		Attrs            map[string]string
 	}
 	if err := json.Unmarshal([]byte(body), &spans); err != nil {
 		t.Fatal(err)
+	}
+	// A call's own steps (pgx prepares a statement inside the query that
+	// first runs it) are children of the call's span.
+	parents := map[string]string{}
+	for _, s := range spans {
+		parents[s.ID] = s.Parent
 	}
 	var query bool
 	for _, s := range spans {
@@ -375,8 +398,9 @@ func TestDependenciesAgainstPostgres(t *testing.T) {
 			continue
 		}
 		query = true
-		if s.Parent != order.Span || s.Attrs["db.query.text"] != "SELECT $1::int + 1" || s.Attrs["db.system.name"] != "postgresql" {
-			t.Errorf("query span %+v: want a child of %s with the statement", s, order.Span)
+		inRequest := s.Parent == order.Span || parents[s.Parent] == order.Span
+		if !inRequest || s.Attrs["db.query.text"] != "SELECT $1::int + 1" || s.Attrs["db.system.name"] != "postgresql" {
+			t.Errorf("query span %+v: want a child of %s (or of its call) with the statement", s, order.Span)
 		}
 		for k, v := range s.Attrs {
 			if strings.Contains(v, "4241") {
@@ -611,7 +635,7 @@ const demoSpansAndServe = `	mux.HandleFunc("/spans", func(w http.ResponseWriter,
 			for _, kv := range s.Attributes {
 				a[string(kv.Key)] = kv.Value.Emit()
 			}
-			out = append(out, map[string]any{"name": s.Name, "parent": s.Parent.SpanID().String(), "attrs": a})
+			out = append(out, map[string]any{"name": s.Name, "id": s.SpanContext.SpanID().String(), "parent": s.Parent.SpanID().String(), "attrs": a})
 		}
 		json.NewEncoder(w).Encode(out)
 	})

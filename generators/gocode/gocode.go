@@ -129,6 +129,8 @@ type Names struct {
 	DBOperationDurationInstrument   string
 	DBOperationDuration             string
 	DBPoolOpen, DBPoolWaits         string
+	LabelPoolStatus                 string
+	PoolInUse, PoolIdle             string
 	RedisCallDurationInstrument     string
 	RedisCallDuration               string
 	RedisPoolUsage                  string
@@ -168,6 +170,9 @@ var names = Names{
 	DBOperationDuration:             contract.DBOperationDuration,
 	DBPoolOpen:                      contract.DBPoolOpen,
 	DBPoolWaits:                     contract.DBPoolWaits,
+	LabelPoolStatus:                 contract.LabelPoolStatus,
+	PoolInUse:                       contract.PoolInUse,
+	PoolIdle:                        contract.PoolIdle,
 	RedisCallDurationInstrument:     contract.RedisCallDurationInstrument,
 	RedisCallDuration:               contract.RedisCallDuration,
 	RedisPoolUsage:                  contract.RedisPoolUsage,

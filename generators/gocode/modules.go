@@ -42,6 +42,11 @@ var pinned = []struct {
 	// otel v1.47.0 and move nothing else).
 	{Module{"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp", "v0.72.0"}, func(s spec.Spec) bool { return s.Dependencies.Has("http") }},
 	{Module{"github.com/XSAM/otelsql", "v0.44.0"}, func(s spec.Spec) bool { return s.Dependencies.HasSQL() }},
+	// OpenPool: pgx's own pool and otelpgx's spans. otelpgx v0.13.0
+	// needs pgx v5.9.2 and otel v1.43.0 or later; both build with otel
+	// v1.47.0.
+	{Module{"github.com/jackc/pgx/v5", "v5.9.2"}, func(s spec.Spec) bool { return s.Dependencies.Has("postgres") }},
+	{Module{"github.com/exaring/otelpgx", "v0.13.0"}, func(s spec.Spec) bool { return s.Dependencies.Has("postgres") }},
 	// redisotel v9.23.0 needs go-redis v9.23.0 or later; both build with
 	// otel v1.47.0.
 	{Module{"github.com/redis/go-redis/v9", "v9.23.0"}, func(s spec.Spec) bool { return s.Dependencies.Has("redis") }},
@@ -96,6 +101,8 @@ var existing = map[string]bool{
 	// A newer go-redis stays; an older one is raised to what redisotel
 	// needs by go get itself.
 	"github.com/redis/go-redis/v9": true,
+	// Likewise pgx, raised when older to what otelpgx needs.
+	"github.com/jackc/pgx/v5": true,
 }
 
 // steps makes the service's module require what the generated code imports,

@@ -38,6 +38,9 @@ const (
 	groupDependencies = "-dependencies"
 )
 
+// DependencyGroupName is the rule group of s's dependency alerts.
+func DependencyGroupName(s spec.Spec) string { return s.Service.Name + groupDependencies }
+
 // DependencyCalls is one family of instrumented dependency calls: its
 // histogram and the matcher of a failed call. The alerts and the
 // dashboard's dependency row read the same values.

@@ -88,7 +88,7 @@ const (
 func GroupNames(s spec.Spec) []string {
 	names := []string{s.Service.Name + groupTargets, s.Service.Name + groupSLO, s.Service.Name + groupLong}
 	if len(DependencyCallFamilies(s)) > 0 {
-		names = append(names, s.Service.Name+groupDependencies)
+		names = append(names, DependencyGroupName(s))
 	}
 	return names
 }

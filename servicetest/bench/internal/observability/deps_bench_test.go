@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel"
@@ -75,6 +76,30 @@ func BenchmarkSQLQueryBare(b *testing.B) {
 
 func BenchmarkSQLQueryInstrumented(b *testing.B) {
 	benchSQL(b, func(dsn string) (*sql.DB, error) { return OpenDB("db", "pgx", dsn) })
+}
+
+// benchPool is benchSQL for pgx's own pool.
+func benchPool(b *testing.B, open func(ctx context.Context, dsn string) (*pgxpool.Pool, error)) {
+	pg := testtool.StartPostgres(b)
+	pool, err := open(context.Background(), pg.DSN)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	ctx := requestContext(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		var n int
+		if err := pool.QueryRow(ctx, "SELECT $1::int + 1", 41).Scan(&n); err != nil || n != 42 {
+			b.Fatal(n, err)
+		}
+	}
+}
+
+func BenchmarkPoolQueryBare(b *testing.B) { benchPool(b, pgxpool.New) }
+
+func BenchmarkPoolQueryInstrumented(b *testing.B) {
+	benchPool(b, func(ctx context.Context, dsn string) (*pgxpool.Pool, error) { return OpenPool(ctx, "db", dsn) })
 }
 
 func benchRedis(b *testing.B, instrument bool) {
