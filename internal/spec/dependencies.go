@@ -128,14 +128,15 @@ func (ds Dependencies) CheckNode() error {
 	return nil
 }
 
-// OfKind returns the first dependency of kind, if any.
-func (ds Dependencies) OfKind(kind string) (Dependency, bool) {
+// OfKind returns the first dependency of kind; its Name is empty when
+// there is none.
+func (ds Dependencies) OfKind(kind string) Dependency {
 	for _, d := range ds {
 		if d.Kind == kind {
-			return d, true
+			return d
 		}
 	}
-	return Dependency{}, false
+	return Dependency{}
 }
 
 // Has reports whether any dependency is of one of kinds.
