@@ -172,9 +172,23 @@ func caseDependencies(t *testing.T, d *depRun) {
 		t.Errorf("%s has no series with %v", name, want)
 		return nil
 	}
+	// DependencySlow reads the bucket at the SLO threshold (seconds for
+	// queries, milliseconds for Redis).
+	hasBucket := func(name string, m *dto.Metric, le float64) {
+		for _, b := range m.GetHistogram().GetBucket() {
+			if b.GetUpperBound() == le {
+				return
+			}
+		}
+		t.Errorf("%s has no bucket le=%v, the SLO threshold", name, le)
+	}
+	threshold, _ := time.ParseDuration(sloThreshold)
 	pgLabels := map[string]string{contract.LabelDependency: depPostgres}
-	if m := series(contract.DBOperationDuration, map[string]string{contract.LabelDependency: depPostgres, contract.LabelDBSystem: "postgresql"}); m != nil && m.GetHistogram().GetSampleCount() < 7 {
-		t.Errorf("%s counts %d queries, want at least 7", contract.DBOperationDuration, m.GetHistogram().GetSampleCount())
+	if m := series(contract.DBOperationDuration, map[string]string{contract.LabelDependency: depPostgres, contract.LabelDBSystem: "postgresql"}); m != nil {
+		if m.GetHistogram().GetSampleCount() < 7 {
+			t.Errorf("%s counts %d queries, want at least 7", contract.DBOperationDuration, m.GetHistogram().GetSampleCount())
+		}
+		hasBucket(contract.DBOperationDuration, m, threshold.Seconds())
 	}
 	for _, st := range []string{contract.PoolInUse, contract.PoolIdle} {
 		series(contract.DBPoolOpen, map[string]string{contract.LabelDependency: depPostgres, contract.LabelPoolStatus: st})
@@ -188,8 +202,11 @@ func caseDependencies(t *testing.T, d *depRun) {
 	if m := series(contract.DBPoolWaitDuration, pgLabels); m != nil && m.GetCounter().GetValue() < 100 {
 		t.Errorf("%s = %v ms, want the waits behind 300 ms queries", contract.DBPoolWaitDuration, m.GetCounter().GetValue())
 	}
-	if m := series(contract.RedisCallDuration, map[string]string{contract.LabelDependency: depRedis, contract.LabelRedisStatus: "ok"}); m != nil && m.GetHistogram().GetSampleCount() < 2 {
-		t.Errorf("%s counts %d commands, want the SET and GET", contract.RedisCallDuration, m.GetHistogram().GetSampleCount())
+	if m := series(contract.RedisCallDuration, map[string]string{contract.LabelDependency: depRedis, contract.LabelRedisStatus: "ok"}); m != nil {
+		if m.GetHistogram().GetSampleCount() < 2 {
+			t.Errorf("%s counts %d commands, want the SET and GET", contract.RedisCallDuration, m.GetHistogram().GetSampleCount())
+		}
+		hasBucket(contract.RedisCallDuration, m, float64(threshold.Milliseconds()))
 	}
 	for _, name := range []string{contract.RedisPoolUsage, contract.RedisPoolMax, contract.RedisPoolTimeouts} {
 		if d.exports(name) {
