@@ -107,21 +107,21 @@ func checkDependencySpans(t *testing.T, r *running, order string) {
 					root = s
 				}
 			}
-			return root.id != ""
+			return root.spanID != ""
 		})
 		parents := map[string]string{}
 		for _, s := range spans {
-			parents[s.id] = s.parent
+			parents[s.spanID] = s.parentID
 		}
 		got := map[string]int{}
 		for _, s := range spans {
 			dep := s.attrs[contract.AttrDependency]
 			switch {
 			case dep == "":
-			case s.parent == root.id:
+			case s.parentID == root.spanID:
 				got[dep]++
-			case parents[s.parent] != root.id:
-				t.Errorf("%s span %q has parent %s, want the request span %s or one of its calls", dep, s.name, s.parent, root.id)
+			case parents[s.parentID] != root.spanID:
+				t.Errorf("%s span %q has parent %s, want the request span %s or one of its calls", dep, s.name, s.parentID, root.spanID)
 			}
 		}
 		if fmt.Sprint(got) != fmt.Sprint(want) {

@@ -343,13 +343,14 @@ type traceReceiver struct {
 // span is what the checks read of a received span.
 type span struct {
 	traceID, name string
-	// id and parent are the span's and its parent's span IDs (hex).
-	id, parent  string
-	attrs       map[string]string
-	resource    map[string]string
-	statusError bool
-	events      []spanEvent
-	links       []string // linked trace IDs
+	// spanID and parentID are hex; kind is the OTLP span kind.
+	spanID, parentID string
+	kind             tracepb.Span_SpanKind
+	attrs            map[string]string
+	resource         map[string]string
+	statusError      bool
+	events           []spanEvent
+	links            []string // linked trace IDs
 }
 
 type spanEvent struct {
@@ -383,7 +384,7 @@ func (r *traceReceiver) record(req *coltrace.ExportTraceServiceRequest) {
 				id := hex.EncodeToString(sp.GetTraceId())
 				r.ids[id] = true
 				s := span{traceID: id, name: sp.GetName(), attrs: attrMap(sp.GetAttributes()), resource: res,
-					id: hex.EncodeToString(sp.GetSpanId()), parent: hex.EncodeToString(sp.GetParentSpanId()),
+					spanID: hex.EncodeToString(sp.GetSpanId()), parentID: hex.EncodeToString(sp.GetParentSpanId()), kind: sp.GetKind(),
 					statusError: sp.GetStatus().GetCode() == tracepb.Status_STATUS_CODE_ERROR}
 				for _, e := range sp.GetEvents() {
 					s.events = append(s.events, spanEvent{e.GetName(), attrMap(e.GetAttributes())})

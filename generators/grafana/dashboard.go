@@ -391,7 +391,9 @@ func dependencyRow(b *builder, s spec.Spec, m slo.Model) {
 		b.add(24, 7, timeseries("HTTP calls by dependency and outcome", "Outbound calls per second by status code, or by error type when no response came (connection refused, timeout). 4xx are the dependency refusing our requests: usually ours to fix (credentials, request shape).", "reqps", nil,
 			prom(fmt.Sprintf("sum by (%s, %s, %s) (rate(%s%s%s))", dep, contract.LabelStatus, contract.LabelErrorType, contract.ClientRequestDurationCount, selector(s), rateWindow), legend+" {{"+contract.LabelStatus+"}}{{"+contract.LabelErrorType+"}}")))
 	}
-	if s.Dependencies.Has("redis") {
+	// ioredis has no pool: a Node service exports none of the panel's
+	// series (contract.NodeLacks).
+	if s.Dependencies.Has("redis") && (!s.Service.Language.IsNode() || contract.NodeExports(contract.RedisPoolUsage)) {
 		b.add(24, 7, timeseries("Redis pool connections", "Connections of each Redis client's pool by state (used, idle) against its PoolSize, and commands that timed out waiting for a connection.", "short", nil,
 			prom(fmt.Sprintf("sum by (%s, %s) (%s%s)", dep, contract.LabelRedisPoolState, contract.RedisPoolUsage, selector(s)), legend+" {{"+contract.LabelRedisPoolState+"}}"),
 			prom(fmt.Sprintf("sum by (%s) (%s%s)", dep, contract.RedisPoolMax, selector(s)), legend+" max"),

@@ -42,6 +42,7 @@ var sources = []struct {
 	{"health", nil},
 	{"lifecycle", nil},
 	{"edge", nil},
+	{"dependencies", func(s spec.Spec) bool { return len(s.Dependencies) > 0 }},
 	{"register", nil},
 	{"express", func(s spec.Spec) bool { return s.Service.Framework == "express" }},
 	{"fastify", func(s spec.Spec) bool { return s.Service.Framework == "fastify" }},
@@ -78,6 +79,9 @@ type view struct {
 	DrainDelayMs int64
 	// SentrySampleRate is sentry.sample_rate as a JavaScript number.
 	SentrySampleRate string
+	// ESMRedis: an ES module service with a Redis dependency, whose
+	// ioredis must be loaded through require to be instrumented.
+	ESMRedis bool
 }
 
 // sensitiveFragments and sensitiveWords are the Go logger's lists
@@ -149,6 +153,19 @@ var contractNames = map[string]string{
 	"headerRequestID":       strings.ToLower(contract.HeaderRequestID),
 	"healthLivenessPath":    contract.HealthLivenessPath,
 	"healthReadinessPath":   contract.HealthReadinessPath,
+	// Dependencies: the instruments are named as the Prometheus series
+	// (no view renames them); the exporter appends _total to counters.
+	"dbOperationDuration": contract.DBOperationDuration,
+	"dbPoolOpen":          contract.DBPoolOpen,
+	"poolStatus":          contract.LabelPoolStatus,
+	"poolInUse":           contract.PoolInUse,
+	"poolIdle":            contract.PoolIdle,
+	"dbPoolMaxOpen":       contract.DBPoolMaxOpen,
+	"dbPoolWaits":         strings.TrimSuffix(contract.DBPoolWaits, "_total"),
+	"dbPoolWaitDuration":  strings.TrimSuffix(contract.DBPoolWaitDuration, "_total"),
+	"redisCallDuration":   contract.RedisCallDuration,
+	"redisStatus":         contract.LabelRedisStatus,
+	"redisStatusError":    contract.RedisStatusError,
 }
 
 // names renders contractNames as a JavaScript object literal.
@@ -229,6 +246,7 @@ func newView(s spec.Spec) view {
 		RenamedPrefix:      contract.LogRenamedPrefix,
 		DrainDelayMs:       time.Duration(s.Service.DrainDelay).Milliseconds(),
 		SentrySampleRate:   strconv.FormatFloat(s.Sentry.SampleRate, 'f', -1, 64),
+		ESMRedis:           s.Node.ModuleType == "module" && s.Dependencies.Has("redis"),
 	}
 	v.RelExt = "." + v.Ext
 	if v.TS {

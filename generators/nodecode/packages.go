@@ -25,6 +25,10 @@ var pinned = []struct {
 	{generators.Dep{Name: "@opentelemetry/instrumentation-http", Version: "0.223.0"}, nil},
 	{generators.Dep{Name: "@opentelemetry/exporter-trace-otlp-grpc", Version: "0.223.0"}, tracing},
 	{generators.Dep{Name: "@opentelemetry/exporter-trace-otlp-proto", Version: "0.223.0"}, tracing},
+	// The clients' instrumentations of the same release line (they
+	// require @opentelemetry/instrumentation ^0.223.0, as sdk-node does).
+	{generators.Dep{Name: "@opentelemetry/instrumentation-pg", Version: "0.76.0"}, has("postgres")},
+	{generators.Dep{Name: "@opentelemetry/instrumentation-ioredis", Version: "0.71.0"}, has("redis")},
 	{generators.Dep{Name: "pino", Version: "10.4.0"}, nil},
 	{generators.Dep{Name: "@sentry/node", Version: "11.12.0"}, sentry},
 }
@@ -45,6 +49,11 @@ var TypeScript = []generators.Dep{
 
 func tracing(s spec.Spec) bool { return s.Tracing.Enabled }
 func sentry(s spec.Spec) bool  { return s.Sentry.Enabled }
+
+// has is true for a service with a dependency of kind.
+func has(kind string) func(spec.Spec) bool {
+	return func(s spec.Spec) bool { return s.Dependencies.Has(kind) }
+}
 
 // Packages returns the packages the code generated for s imports, in a
 // stable order, each at its tested version.

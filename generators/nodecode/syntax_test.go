@@ -45,6 +45,9 @@ func TestJavaScriptParses(t *testing.T) {
 				s.Service.Name, s.Service.Language, s.Service.Framework = "orders", "node", fw
 				s.Node.ModuleType, s.Sentry.Enabled, s.Tracing.Enabled = mt, on, on
 				s.Output.CodeDir = spec.NodeCodeDir
+				if on {
+					s.Dependencies = spec.Dependencies{{Name: "orders-db", Kind: "postgres"}, {Name: "cache", Kind: "redis"}}
+				}
 				s.Complete(spec.Detected{})
 				if err := s.Validate(); err != nil {
 					t.Fatal(err)
@@ -81,7 +84,7 @@ func TestJavaScriptParses(t *testing.T) {
 	if out, err := exec.Command(node, args...).CombinedOutput(); err != nil {
 		t.Errorf("generated JavaScript does not parse: %v\n%s", err, out)
 	}
-	if len(paths) < 30 {
+	if len(paths) < 33 {
 		t.Fatalf("checked only %d files", len(paths))
 	}
 }

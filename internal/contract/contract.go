@@ -269,3 +269,12 @@ const (
 	RedisPoolMax                = "db_client_connections_max"
 	RedisPoolTimeouts           = "db_client_connections_timeouts_total"
 )
+
+// NodeLacks are the dependency series a Node service does not export:
+// ioredis holds one connection per client, not a pool, so there are no
+// pool connections, size or pool timeouts to count. The dashboard leaves
+// their panel out for Node (docs/dependencies.md).
+var NodeLacks = []string{RedisPoolUsage, RedisPoolMax, RedisPoolTimeouts}
+
+// NodeExports reports whether a Node service exports series.
+func NodeExports(series string) bool { return !slices.Contains(NodeLacks, series) }

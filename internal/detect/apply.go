@@ -47,9 +47,9 @@ func Apply(s *spec.Spec, d spec.Detected, changed func(flag string) bool, w io.W
 		}
 	}
 	set("framework", &s.Service.Framework, d.Framework)
-	if len(d.Dependencies) > 0 && s.Service.Language.IsGo() && !changed("dependencies") {
+	if len(d.Dependencies) > 0 && s.Service.Language.IsNode() == d.Language.IsNode() && !changed("dependencies") {
 		s.Dependencies = d.Dependencies
-		fmt.Fprintf(w, "detected dependencies %s from go.mod (pass --dependencies to change it; outbound HTTP is never detected)\n", d.Dependencies)
+		fmt.Fprintf(w, "detected dependencies %s from %s (pass --dependencies to change it; outbound HTTP is never detected)\n", d.Dependencies, source)
 	}
 	if d.Module != "" {
 		s.Service.Module = d.Module

@@ -34,6 +34,14 @@ var nodeFrameworks = []struct{ dep, framework string }{
 	{"fastify", "fastify"},
 }
 
+// nodeDependencyPackages maps a client package to its dependency kind,
+// for the clients the Node module instruments (pg, ioredis). Only the
+// service's own dependencies count, not its devDependencies.
+var nodeDependencyPackages = []struct{ pkg, kind string }{
+	{"pg", "postgres"},
+	{"ioredis", "redis"},
+}
+
 // unsupportedNode are HTTP frameworks obsgen has no glue for: a service
 // built on one gets an error rather than Express middleware it cannot use.
 var unsupportedNode = []string{"koa", "@hapi/hapi", "hapi", "@nestjs/core", "restify", "hono", "@adonisjs/core", "sails"}
@@ -88,6 +96,12 @@ func Node(dir string) (d spec.Detected, ok bool, err error) {
 			if deps[u] {
 				return spec.Detected{}, false, fmt.Errorf("%s: the service uses %s, and obsgen generates Node glue only for express and fastify: port the service, or pass --framework express|fastify if it also serves through one", name, u)
 			}
+		}
+	}
+	for _, dp := range nodeDependencyPackages {
+		if deps[dp.pkg] && !d.Dependencies.Has(dp.kind) {
+			// Named after the kind, as from go.mod.
+			d.Dependencies = append(d.Dependencies, spec.Dependency{Name: dp.kind, Kind: dp.kind})
 		}
 	}
 	d.PackageManager = "npm"

@@ -88,3 +88,23 @@ func TestGoModWinsOverPackageJSON(t *testing.T) {
 		t.Fatalf("got %+v, %v; want the Go module", d, err)
 	}
 }
+
+// pg and ioredis among the service's own dependencies become dependencies
+// named after their kind, as go.mod's drivers do; the other clients a
+// Node service cannot yet have instrumented (redis, mysql2) and a
+// devDependency do not, so the answers always validate.
+func TestNodeDependencies(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"package.json": `{"main":"server.js","dependencies":{"express":"5.3.0","ioredis":"^5.8.2","pg":"8.16.3","mysql2":"^3.12.0","redis":"^5.0.0"},"devDependencies":{"pg-mem":"3.0.0"}}`,
+	})
+	d, _, err := Node(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := d.Dependencies.String(), "postgres=postgres,redis=redis"; got != want {
+		t.Fatalf("dependencies %q, want %q", got, want)
+	}
+	if err := d.Dependencies.CheckNode(); err != nil {
+		t.Fatalf("detected dependencies do not validate for Node: %v", err)
+	}
+}

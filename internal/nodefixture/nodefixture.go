@@ -345,3 +345,105 @@ closeWithGrace({ delay: 10000 }, async ({ err }) => {
 `
 	return os.WriteFile(main, []byte(wired), 0o644)
 }
+
+// Client versions AddDependencies pins: the pg and ioredis the generated
+// module's instrumentations are tested with.
+const (
+	PG      = "8.16.3"
+	TypesPG = "8.15.6"
+	IORedis = "5.8.2"
+)
+
+// AddDependencies makes the service Write wrote in dir a client of
+// PostgreSQL (pg, a pool of DATABASE_URL) and Redis (ioredis, REDIS_URL),
+// observed through the generated module as its docs say, with two routes:
+//
+//	GET /orders/{id}  a query with id as its parameter, then SET and GET
+//	                  of a key holding a secret value
+//	GET /slow         a query that holds a connection for 300 ms (the
+//	                  pool has 2)
+//
+// Write's listen line stays last: Fastify takes no routes once it listens.
+func AddDependencies(dir, framework string, esm, ts bool) error {
+	pkgFile := filepath.Join(dir, "package.json")
+	data, err := os.ReadFile(pkgFile)
+	if err != nil {
+		return err
+	}
+	var pkg map[string]any
+	if err := json.Unmarshal(data, &pkg); err != nil {
+		return err
+	}
+	deps, _ := pkg["dependencies"].(map[string]any)
+	deps["pg"], deps["ioredis"] = PG, IORedis
+	if ts {
+		dev, _ := pkg["devDependencies"].(map[string]any)
+		dev["@types/pg"] = TypesPG
+	}
+	data, _ = json.MarshalIndent(pkg, "", "  ")
+	if err := os.WriteFile(pkgFile, data, 0o644); err != nil {
+		return err
+	}
+	main := filepath.Join(dir, "server.js")
+	mod := "./src/observability/dependencies"
+	ext := ".cjs"
+	switch {
+	case ts:
+		main, mod, ext = filepath.Join(dir, "src", "server.ts"), "./observability/dependencies", ".js"
+	case esm:
+		ext = ".mjs"
+	}
+	var b strings.Builder
+	if esm || ts {
+		fmt.Fprintf(&b, "import pg from 'pg';\nimport { Redis } from 'ioredis';\nimport { observePostgres, observeRedis } from '%s%s';\n", mod, ext)
+	} else {
+		fmt.Fprintf(&b, "const pg = require('pg');\nconst { Redis } = require('ioredis');\nconst { observePostgres, observeRedis } = require('%s%s');\n", mod, ext)
+	}
+	b.WriteString(`
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
+// pg-pool emits an idle connection's error on the pool: without a
+// listener, a database restart would end the process.
+pool.on('error', (err) => logger.warn({ error: String(err) }, 'idle database connection failed'));
+observePostgres('postgres', pool);
+const redis = new Redis(process.env.REDIS_URL` + tsOnly(ts, " as string") + `, { maxRetriesPerRequest: 1 });
+redis.on('error', (err) => logger.warn({ error: String(err) }, 'redis connection failed'));
+observeRedis('redis', redis);
+
+async function order(id` + tsOnly(ts, ": string") + `) {
+  const r = await pool.query('SELECT $1::int + 1 AS n', [id]);
+  await redis.set('order:' + id, 'secret-' + id);
+  const cached = await redis.get('order:' + id);
+  return { n: r.rows[0].n, cached: cached !== null };
+}
+`)
+	if framework == "express" {
+		b.WriteString(`app.get('/orders/:id', (req, res, next) => {
+  order(req.params.id).then((o) => res.json(o), next);
+});
+app.get('/slow', (_req, res, next) => {
+  pool.query('SELECT pg_sleep(0.3)').then(() => res.json({ slept: true }), next);
+});
+`)
+	} else {
+		b.WriteString(`app.get('/orders/:id', async (req) => order((req.params` + tsOnly(ts, " as { id: string }") + `).id));
+app.get('/slow', async () => {
+  await pool.query('SELECT pg_sleep(0.3)');
+  return { slept: true };
+});
+`)
+	}
+	src, err := os.ReadFile(main)
+	if err != nil {
+		return err
+	}
+	listen := "closeOnShutdown(app.listen("
+	if framework == "fastify" {
+		listen = "await app.listen("
+	}
+	i := strings.LastIndex(string(src), listen)
+	if i < 0 {
+		return fmt.Errorf("%s has no %q line", main, listen)
+	}
+	wired := string(src[:i]) + b.String() + string(src[i:])
+	return os.WriteFile(main, []byte(wired), 0o644)
+}

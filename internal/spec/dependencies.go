@@ -28,6 +28,10 @@ type Dependencies []Dependency
 // DependencyKinds are the kinds of dependency obsgen instruments.
 var DependencyKinds = []string{"postgres", "mysql", "sqlite", "redis", "http"}
 
+// NodeDependencyKinds are the kinds a Node service's module instruments:
+// postgres through pg, redis through ioredis.
+var NodeDependencyKinds = []string{"postgres", "redis"}
+
 // IsSQL reports whether the dependency is reached through database/sql.
 func (d Dependency) IsSQL() bool {
 	return d.Kind == "postgres" || d.Kind == "mysql" || d.Kind == "sqlite"
@@ -100,6 +104,39 @@ func (ds Dependencies) Check() error {
 		}
 	}
 	return nil
+}
+
+// CheckNode checks what a Node service can instrument: the kinds of
+// NodeDependencyKinds, one of each. The instrumentations patch the pg and
+// ioredis modules for the whole process, so every query and command is
+// one kind's dependency; two databases could not be told apart.
+func (ds Dependencies) CheckNode() error {
+	seen := map[string]bool{}
+	for i, d := range ds {
+		if !slices.Contains(NodeDependencyKinds, d.Kind) {
+			why := ""
+			if d.Kind == "http" {
+				why = " (a Node service's outbound calls get spans from its HTTP instrumentation, without a dependency name)"
+			}
+			return fmt.Errorf("[%d].kind %q (dependency %s) is for Go services only%s: remove the item; a Node service instruments postgres (pg) and redis (ioredis)", i, d.Kind, d.Name, why)
+		}
+		if seen[d.Kind] {
+			return fmt.Errorf("[%d] (dependency %s): a Node service can have one %s dependency (the instrumentation sees every client of the process as one): remove all but one", i, d.Name, d.Kind)
+		}
+		seen[d.Kind] = true
+	}
+	return nil
+}
+
+// OfKind returns the first dependency of kind; its Name is empty when
+// there is none.
+func (ds Dependencies) OfKind(kind string) Dependency {
+	for _, d := range ds {
+		if d.Kind == kind {
+			return d
+		}
+	}
+	return Dependency{}
 }
 
 // Has reports whether any dependency is of one of kinds.

@@ -414,15 +414,18 @@ var fields = []Field{
 		ref:    func(s *Spec) any { return &s.Alerts.Heartbeat },
 	},
 	{
-		Name: "dependencies", Path: "dependencies", When: goLang,
+		Name: "dependencies", Path: "dependencies",
 		Prompt: "What does the service call? (name=kind, comma-separated; empty: nothing)",
-		Help:   "Kinds: postgres, mysql, sqlite, redis, http. Each name labels its metrics, panels and alerts (e.g. orders-db=postgres,cache=redis). For http, the hosts that may receive trace context: payments=http:api.payments.example+auth.payments.example; other hosts get none. Detected from go.mod's database drivers and Redis client.",
+		Help:   "Kinds: postgres, mysql, sqlite, redis, http (Node: postgres through pg, redis through ioredis). Each name labels its metrics, panels and alerts (e.g. orders-db=postgres,cache=redis). For http, the hosts that may receive trace context: payments=http:api.payments.example+auth.payments.example; other hosts get none. Detected from go.mod's database drivers and Redis client, or package.json's pg and ioredis.",
 		ref:    func(s *Spec) any { return &s.Dependencies },
 		check: func(s Spec) error {
-			if nodeLang(s) && len(s.Dependencies) > 0 {
-				return fmt.Errorf("is for Go services only: remove it (a Node service's outbound HTTP spans come from its auto-instrumentations)")
+			if err := s.Dependencies.Check(); err != nil {
+				return err
 			}
-			return s.Dependencies.Check()
+			if nodeLang(s) {
+				return s.Dependencies.CheckNode()
+			}
+			return nil
 		},
 	},
 	{

@@ -263,6 +263,32 @@ func TestDependencies(t *testing.T) {
 		}
 	}
 
+	// A Node service gets PostgreSQL (pg) and Redis (ioredis), one of each;
+	// every other kind names the item and what to do instead.
+	node := s
+	node.Service.Language, node.Service.Framework, node.Service.Module = LangNode, "express", ""
+	node.Output.CodeDir, node.Node.Main = NodeCodeDir, "server.js"
+	if err := f.Set(&node, "orders-db=postgres,cache=redis"); err != nil {
+		t.Fatal(err)
+	}
+	if err := node.Validate(); err != nil {
+		t.Fatalf("node with postgres and redis: %v", err)
+	}
+	for text, wantErr := range map[string]string{
+		"payments=http:api.payments.example": `[0].kind "http" (dependency payments) is for Go services only (a Node service's outbound calls get spans from its HTTP instrumentation, without a dependency name): remove the item; a Node service instruments postgres (pg) and redis (ioredis)`,
+		"db=postgres,reports=mysql":          `[1].kind "mysql" (dependency reports) is for Go services only`,
+		"orders=postgres,reports=postgres":   `[1] (dependency reports): a Node service can have one postgres dependency`,
+	} {
+		c := node
+		err := f.Set(&c, text)
+		if err == nil {
+			err = c.Validate()
+		}
+		if err == nil || !strings.Contains(err.Error(), wantErr) || !strings.HasPrefix(err.Error(), "dependencies (--dependencies): ") {
+			t.Errorf("node %s: got %v, want an error on dependencies (--dependencies) saying %s", text, err, wantErr)
+		}
+	}
+
 	// A typo inside an item is an unknown key, not a silent default.
 	_, err = Parse("obsgen.yaml", []byte("version: 1\ndependencies:\n  - name: db\n    knd: postgres\n"))
 	if err == nil || !strings.Contains(err.Error(), `unknown key "dependencies[].knd"`) {
