@@ -68,33 +68,45 @@ func TestRulesLoadInPrometheus(t *testing.T) {
 
 func TestDashboardsDecodeStrictlyAndParse(t *testing.T) {
 	for _, sc := range stackScenarios(t) {
-		t.Run(sc.Name, func(t *testing.T) {
-			d, err := decodeDashboard(sc.read(t, grafana.DashboardPath(sc.Spec)))
-			if err != nil {
-				t.Fatalf("dashboard does not decode strictly: %v", err)
-			}
-			if d.SchemaVersion != grafana.SchemaVersion || d.UID == "" || len(d.UID) > 40 {
-				t.Errorf("schemaVersion %d, uid %q: want %d and a 1-40 character uid", d.SchemaVersion, d.UID, grafana.SchemaVersion)
-			}
-			vars := map[string]bool{}
-			for _, v := range d.Templating.List {
-				vars[v.Name] = true
-			}
-			for _, want := range []string{"environment", "instance"} {
-				if !vars[want] {
-					t.Errorf("template variable %s is missing", want)
-				}
-			}
-			qs := dashboardQueries(t, d)
-			if len(qs) < 15 {
-				t.Fatalf("only %d PromQL queries found in the dashboard", len(qs))
-			}
-			for _, q := range qs {
-				if _, err := parseQuery(q); err != nil {
-					t.Errorf("%s: %v", q.where, err)
-				}
-			}
-		})
+		// The service's dashboard; the first of several services also
+		// checks the project's overview.
+		dashboards := []string{grafana.DashboardPath(sc.Spec)}
+		if sc.Project.Listed && sc.Project.Services[0].Spec.Service.Name == sc.Spec.Service.Name {
+			dashboards = append(dashboards, grafana.OverviewPath(sc.Spec))
+		}
+		for _, file := range dashboards {
+			t.Run(sc.Name+"/"+path.Base(file), func(t *testing.T) {
+				checkDashboardFile(t, sc, file)
+			})
+		}
+	}
+}
+
+func checkDashboardFile(t *testing.T, sc scenario, file string) {
+	d, err := decodeDashboard(sc.read(t, file))
+	if err != nil {
+		t.Fatalf("dashboard does not decode strictly: %v", err)
+	}
+	if d.SchemaVersion != grafana.SchemaVersion || d.UID == "" || len(d.UID) > 40 {
+		t.Errorf("schemaVersion %d, uid %q: want %d and a 1-40 character uid", d.SchemaVersion, d.UID, grafana.SchemaVersion)
+	}
+	vars := map[string]bool{}
+	for _, v := range d.Templating.List {
+		vars[v.Name] = true
+	}
+	for _, want := range []string{"environment", "instance"} {
+		if !vars[want] {
+			t.Errorf("template variable %s is missing", want)
+		}
+	}
+	qs := dashboardQueries(t, d)
+	if len(qs) < 15 {
+		t.Fatalf("only %d PromQL queries found in the dashboard", len(qs))
+	}
+	for _, q := range qs {
+		if _, err := parseQuery(q); err != nil {
+			t.Errorf("%s: %v", q.where, err)
+		}
 	}
 }
 

@@ -146,34 +146,7 @@ func Build(s spec.Spec) Dashboard {
 	b := &builder{}
 
 	b.row("Service level objectives (" + slo.Dur(m.SLOWindow) + ")")
-	for _, o := range m.Objectives {
-		rec := o.Record(m.SLOWindow) + recordSelector(s)
-		target := o.Target / 100
-		// A responder looking at a red SLO panel is one click from what
-		// to do about it: the runbooks of the fastest page and of the
-		// spent budget.
-		links := []Link{
-			{Title: "Runbook: " + rules.BurnAlertName(o, m.Windows()[0]), Type: "link", URL: rules.RunbookURL(s, rules.BurnAlertName(o, m.Windows()[0])), TargetBlank: true},
-			{Title: "Runbook: " + rules.BudgetExhaustedAlertName(o), Type: "link", URL: rules.RunbookURL(s, rules.BudgetExhaustedAlertName(o)), TargetBlank: true},
-		}
-		slop := stat(fmt.Sprintf("%s over %s (SLO %s%%)", title(o.Title), slo.Dur(m.SLOWindow), slo.Number(o.Target)),
-			fmt.Sprintf("Share of requests over the last %s that %s. Objective: %s%%. A service younger than %s, or a Prometheus that kept less, shows the share over the data there is.", slo.Dur(m.SLOWindow), o.Good, slo.Number(o.Target), slo.Dur(m.SLOWindow))+badNote(o),
-			"percentunit", 3, steps("red", nil, "green", target),
-			promInstant("1 - "+rec))
-		slop.Links = links
-		b.add(4, 5, slop)
-		budget := stat(fmt.Sprintf("%s error budget left (%s)", title(o.Title), slo.Dur(m.SLOWindow)),
-			fmt.Sprintf("Share of the %s error budget (%s of requests) not yet spent over the last %s. Below zero the SLO is missed.", slo.Dur(m.SLOWindow), slo.Percent(o.Budget()), slo.Dur(m.SLOWindow)),
-			"percentunit", 1, steps("red", nil, "orange", 0.0, "green", 0.25),
-			promInstant(fmt.Sprintf("%s{%s=%q, %s=~\"$%s\", %s=%q}", slo.RecordBudgetRemaining, contract.LabelJob, svc, contract.LabelEnvironment, varEnvironment, slo.LabelSLO, o.Kind)))
-		budget.Links = links
-		b.add(4, 5, budget)
-	}
-	b.add(4, 5, stat("Requests (now)", "Requests per second, all routes, over the last rate interval.", "reqps", 2, steps("blue", nil),
-		promInstant(fmt.Sprintf("sum(rate(%s%s%s))", count, selector(s), rateWindow))))
-	b.add(4, 5, stat("5xx ratio (now)", "Share of requests that failed with a 5xx status, over the last rate interval.", "percentunit", 2,
-		steps("green", nil, "red", m.Objectives[0].Budget()),
-		promInstant(errorRatio("", count+selector(s, errSel)+rateWindow, count+selector(s)+rateWindow))))
+	sloStats(b, s, m)
 
 	b.row("Error budget burn rate")
 	var pages, tickets []string
@@ -410,4 +383,40 @@ func dependencyRow(b *builder, s spec.Spec, m slo.Model) {
 		prom(fmt.Sprintf("sum by (%s) (rate(%s%s%s)) / 1000", dep, contract.DBPoolWaitDuration, selector(s), rateWindow), legend)))
 	b.add(8, 7, timeseries("Connection waits", "Calls per second that had to wait for a connection of the pool.", "ops", nil,
 		prom(fmt.Sprintf("sum by (%s) (rate(%s%s%s))", dep, contract.DBPoolWaits, selector(s), rateWindow), legend)))
+}
+
+// sloStats are the SLO, error budget, traffic and 5xx stat panels of a
+// service: its dashboard's first row and its row of the overview.
+func sloStats(b *builder, s spec.Spec, m slo.Model) {
+	svc := s.Service.Name
+	count := contract.RequestDurationCount
+	errSel := fmt.Sprintf("%s=~\"5..\"", contract.LabelStatus)
+	for _, o := range m.Objectives {
+		rec := o.Record(m.SLOWindow) + recordSelector(s)
+		target := o.Target / 100
+		// A responder looking at a red SLO panel is one click from what
+		// to do about it: the runbooks of the fastest page and of the
+		// spent budget.
+		links := []Link{
+			{Title: "Runbook: " + rules.BurnAlertName(o, m.Windows()[0]), Type: "link", URL: rules.RunbookURL(s, rules.BurnAlertName(o, m.Windows()[0])), TargetBlank: true},
+			{Title: "Runbook: " + rules.BudgetExhaustedAlertName(o), Type: "link", URL: rules.RunbookURL(s, rules.BudgetExhaustedAlertName(o)), TargetBlank: true},
+		}
+		slop := stat(fmt.Sprintf("%s over %s (SLO %s%%)", title(o.Title), slo.Dur(m.SLOWindow), slo.Number(o.Target)),
+			fmt.Sprintf("Share of requests over the last %s that %s. Objective: %s%%. A service younger than %s, or a Prometheus that kept less, shows the share over the data there is.", slo.Dur(m.SLOWindow), o.Good, slo.Number(o.Target), slo.Dur(m.SLOWindow))+badNote(o),
+			"percentunit", 3, steps("red", nil, "green", target),
+			promInstant("1 - "+rec))
+		slop.Links = links
+		b.add(4, 5, slop)
+		budget := stat(fmt.Sprintf("%s error budget left (%s)", title(o.Title), slo.Dur(m.SLOWindow)),
+			fmt.Sprintf("Share of the %s error budget (%s of requests) not yet spent over the last %s. Below zero the SLO is missed.", slo.Dur(m.SLOWindow), slo.Percent(o.Budget()), slo.Dur(m.SLOWindow)),
+			"percentunit", 1, steps("red", nil, "orange", 0.0, "green", 0.25),
+			promInstant(fmt.Sprintf("%s{%s=%q, %s=~\"$%s\", %s=%q}", slo.RecordBudgetRemaining, contract.LabelJob, svc, contract.LabelEnvironment, varEnvironment, slo.LabelSLO, o.Kind)))
+		budget.Links = links
+		b.add(4, 5, budget)
+	}
+	b.add(4, 5, stat("Requests (now)", "Requests per second, all routes, over the last rate interval.", "reqps", 2, steps("blue", nil),
+		promInstant(fmt.Sprintf("sum(rate(%s%s%s))", count, selector(s), rateWindow))))
+	b.add(4, 5, stat("5xx ratio (now)", "Share of requests that failed with a 5xx status, over the last rate interval.", "percentunit", 2,
+		steps("green", nil, "red", m.Objectives[0].Budget()),
+		promInstant(errorRatio("", count+selector(s, errSel)+rateWindow, count+selector(s)+rateWindow))))
 }

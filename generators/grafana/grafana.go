@@ -67,15 +67,11 @@ func DashboardsProvisioningPath(s spec.Spec) string {
 }
 
 func generate(s spec.Spec) ([]generators.File, error) {
-	var dash bytes.Buffer
-	enc := json.NewEncoder(&dash)
-	enc.SetIndent("", "  ")
-	// PromQL and LogQL carry < > &: keep them readable in the file.
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(Build(s)); err != nil {
+	dash, err := dashboardJSON(Build(s))
+	if err != nil {
 		return nil, err
 	}
-	return []generators.File{{Path: DashboardPath(s), Content: dash.Bytes(), Owner: generators.Owned}}, nil
+	return []generators.File{{Path: DashboardPath(s), Content: dash, Owner: generators.Owned}}, nil
 }
 
 // provisioning writes what Grafana loads once for every service: the
@@ -90,8 +86,27 @@ func provisioning(p spec.Project) ([]generators.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []generators.File{
+	files := []generators.File{
 		{Path: DatasourcesPath(s), Content: ds, Owner: generators.Owned},
 		{Path: DashboardsProvisioningPath(s), Content: prov, Owner: generators.Owned},
-	}, nil
+	}
+	if p.Listed {
+		overview, err := dashboardJSON(Overview(p))
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, generators.File{Path: OverviewPath(s), Content: overview, Owner: generators.Owned})
+	}
+	return files, nil
+}
+
+// dashboardJSON is a dashboard's file.
+func dashboardJSON(d Dashboard) ([]byte, error) {
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetIndent("", "  ")
+	// PromQL and LogQL carry < > &: keep them readable in the file.
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(d)
+	return out.Bytes(), err
 }

@@ -124,7 +124,7 @@ func Dashboards(p spec.Project) DashboardsFile {
 	if !p.Listed {
 		return DashboardsFile{APIVersion: 1, Providers: []Provider{provider("obsgen", "Services", "obsgen-services", DashboardsMount)}}
 	}
-	out := DashboardsFile{APIVersion: 1}
+	out := DashboardsFile{APIVersion: 1, Providers: []Provider{provider("obsgen-overview", "Overview", OverviewUID, DashboardsMount+"/"+overviewFolder)}}
 	for _, s := range p.Specs() {
 		n := s.Service.Name
 		out.Providers = append(out.Providers, provider("obsgen-"+n, n, "obsgen-"+n, DashboardsMount+"/"+n))
