@@ -37,6 +37,9 @@ const (
 	pathLogrus  = "github.com/sirupsen/logrus"
 	pathZap     = "go.uber.org/zap"
 	pathZerolog = "github.com/rs/zerolog"
+	pathGorm    = "gorm.io/gorm"
+	// PathGormLogger is gorm's logger package.
+	PathGormLogger = "gorm.io/gorm/logger"
 )
 
 // loggerImports maps an import path to the logger it means.
@@ -47,6 +50,8 @@ var loggerImports = map[string]string{
 	pathZerolog:                 "zerolog",
 	"github.com/rs/zerolog/log": "zerolog",
 	"go.uber.org/zap/zapcore":   "zap",
+	pathGorm:                    "gorm",
+	PathGormLogger:              "gorm",
 }
 
 // cgoImports are packages known to need cgo to build: the analysis does not
@@ -65,8 +70,12 @@ type Service struct {
 	// Mains are the main packages, in folder order.
 	Mains []*Main `json:"mains"`
 	// Loggers are the logging libraries the service imports: log, logrus,
-	// zap, zerolog.
+	// zap, zerolog, and gorm (whose logger writes SQL).
 	Loggers []string `json:"loggers"`
+	// GormLoggers are gorm loggers the service builds itself: a
+	// gorm.Config holding one does not use gorm's logger.Default, which
+	// obsgen's bridge replaces, so the user swaps it by hand.
+	GormLoggers []Conflict `json:"gorm_loggers,omitempty"`
 	// Cgo says why the build needs cgo; empty when it does not.
 	Cgo string `json:"cgo,omitempty"`
 }
@@ -255,6 +264,9 @@ func Repo(dir string, opt Options) (*Service, error) {
 			if cgoImports[ip] && svc.Cgo == "" {
 				svc.Cgo = rel + " imports " + ip + ", which needs cgo"
 			}
+		}
+		if imports(f, PathGormLogger) {
+			svc.GormLoggers = append(svc.GormLoggers, gormLoggers(fset, rel, src)...)
 		}
 		if f.Name.Name == "main" {
 			folder := path.Dir(rel)

@@ -159,3 +159,39 @@ func main() {
 		t.Errorf("obsgen's middleware must go after line 13, not first")
 	}
 }
+
+func TestFindsGormAndTheServicesOwnGormLogger(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"go.mod": "module example.com/pantry\n",
+		"internal/store/store.go": `package store
+
+import (
+	"log"
+	"os"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	gl "gorm.io/gorm/logger"
+)
+
+func Open() (*gorm.DB, error) {
+	return gorm.Open(sqlite.Open("x.db"), &gorm.Config{
+		Logger: gl.New(log.New(os.Stdout, "\r\n", log.LstdFlags), gl.Config{LogLevel: gl.Info}),
+	})
+}
+
+func Quiet() gl.Interface { return gl.Default.LogMode(gl.Silent) }
+`,
+		"main.go": "package main\n\nfunc main() {}\n",
+	})
+	svc, err := Repo(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(svc.Loggers) != "[gorm log]" {
+		t.Errorf("loggers: %v", svc.Loggers)
+	}
+	if len(svc.GormLoggers) != 1 || svc.GormLoggers[0].Name != "gl.New" || svc.GormLoggers[0].File != "internal/store/store.go" || svc.GormLoggers[0].Line != 14 {
+		t.Errorf("gorm loggers of the service's own: %+v", svc.GormLoggers)
+	}
+}

@@ -54,8 +54,9 @@ type Found struct {
 	// Cgo says the build needs cgo (a libc image, CGO_ENABLED=1).
 	Cgo bool
 	// Logrus, Zap and Zerolog: the service logs with them, so the package
-	// gets a bridge that makes them write its JSON lines.
-	Logrus, Zap, Zerolog bool
+	// gets a bridge that makes them write its JSON lines. Gorm: the
+	// service uses gorm, whose logger writes SQL to stdout.
+	Logrus, Zap, Zerolog, Gorm bool
 }
 
 // Service describes the instrumented service itself.

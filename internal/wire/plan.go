@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/ast"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
@@ -20,6 +21,9 @@ import (
 type Plan struct {
 	Found *analyze.Service `json:"found"`
 	Mains []MainPlan       `json:"wiring"`
+	// pkg is the generated package's name, for the lines the summary
+	// prints.
+	pkg string
 }
 
 // MainPlan is the plan for one main.
@@ -43,7 +47,7 @@ func NewPlan(found *analyze.Service, t Target, framework string) Plan {
 	if found == nil {
 		return Plan{}
 	}
-	w := Plan{Found: found, Mains: []MainPlan{}}
+	w := Plan{Found: found, Mains: []MainPlan{}, pkg: t.Package}
 	for _, m := range found.Mains {
 		if generators.IsObsgens(m.Src) {
 			continue
@@ -73,7 +77,7 @@ func NewPlan(found *analyze.Service, t Target, framework string) Plan {
 func Bridges(loggers []string) []string {
 	var out []string
 	for _, l := range loggers {
-		if l == "logrus" || l == "zap" || l == "zerolog" {
+		if l == "logrus" || l == "zap" || l == "zerolog" || l == "gorm" {
 			out = append(out, l)
 		}
 	}
@@ -104,6 +108,8 @@ func Complete(found *analyze.Service, s *spec.Spec) {
 			s.Found.Zap = true
 		case "zerolog":
 			s.Found.Zerolog = true
+		case "gorm":
+			s.Found.Gorm = true
 		}
 	}
 }
@@ -179,6 +185,9 @@ func (w Plan) Summary(out io.Writer) {
 	if len(w.Found.Loggers) > 0 {
 		fmt.Fprintf(out, "  loggers: %s\n", strings.Join(w.Found.Loggers, ", "))
 	}
+	for _, g := range w.Found.GormLoggers {
+		fmt.Fprintf(out, "  gorm logger of the service's own: %s (%s:%d): %s; use Logger: %s.Gorm() in its gorm.Config instead (.LogMode(logger.Info) on it logs every statement)\n", g.Name, g.File, g.Line, g.Why, w.pkg)
+	}
 	if w.Found.Cgo != "" {
 		fmt.Fprintf(out, "  needs cgo: %s\n", w.Found.Cgo)
 	}
@@ -229,9 +238,37 @@ func manualLines(m *analyze.Main, t Target, framework string) string {
 		}
 		fmt.Fprintf(&b, "  \t%q\n", ip)
 	}
+	// The bridges' lines, with the file's names for the loggers' packages
+	// (zerolog's log gets another: "log" is the standard one here).
+	var bridges []string
+	for _, lib := range t.Bridges {
+		name := ""
+		if im, ok := bridgeImports[lib]; ok {
+			name = analyze.ImportName(m.AST, im.path)
+			if name == "" {
+				name = im.name
+				if lib == "zerolog" {
+					name = "zlog"
+				}
+				line := fmt.Sprintf("%q", im.path)
+				if name != defaultName(im.path) {
+					line = name + " " + line
+				}
+				fmt.Fprintf(&b, "  \t%s\n", line)
+			}
+		}
+		bridges = append(bridges, "  "+BridgeLine(lib, t.Package, name)+"\n")
+	}
 	b.WriteString("  )\n\n  // first in main:\n")
 	fmt.Fprintf(&b, "  ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)\n  defer stop()\n")
 	fmt.Fprintf(&b, "  obsShutdown, err := %s.Setup(ctx)\n  if err != nil {\n  \t%s.Fatalf(\"observability setup: %%v\", err)\n  }\n  defer obsShutdown(context.Background())\n", t.Package, logName)
+	if len(bridges) > 0 {
+		before := ""
+		if slices.Contains(t.Bridges, "gorm") {
+			before = ", before gorm.Open"
+		}
+		b.WriteString("\n  // after your own setup of these loggers" + before + ":\n" + strings.Join(bridges, ""))
+	}
 	// What main serves today: its serve call, else the one inside the
 	// goroutine it serves from.
 	call := m.Call

@@ -27,7 +27,7 @@ type Target struct {
 	// ImportPath and Package name the generated package.
 	ImportPath, Package string
 	// Bridges are the service's loggers to route through the package's
-	// JSON logger (logrus, zap, zerolog).
+	// JSON logger (logrus, zap, zerolog, gorm).
 	Bridges []string
 }
 
@@ -246,22 +246,39 @@ func configures(st ast.Stmt, name string) bool {
 	return found
 }
 
-// bridge is the line that routes one logger through the JSON logger, and
-// the name of the logger's package in the file.
-func (e *editor) bridge(lib string) (line, name string) {
-	pkg := e.t.Package
+// bridgeImports are the package each bridge line names, by logger: its
+// usual name and import path. gorm's line names only obsgen's package.
+var bridgeImports = map[string]importLine{
+	"logrus":  {"logrus", "github.com/sirupsen/logrus"},
+	"zap":     {"zap", "go.uber.org/zap"},
+	"zerolog": {"log", "github.com/rs/zerolog/log"},
+}
+
+// BridgeLine is the line that routes logger lib through the JSON logger of
+// package pkg, name being what the file calls lib's package.
+func BridgeLine(lib, pkg, name string) string {
 	switch lib {
 	case "logrus":
-		n := e.need("logrus", "github.com/sirupsen/logrus")
-		return fmt.Sprintf("%s.InstallLogrus(%s.StandardLogger()) // obsgen: logrus writes the same JSON lines, with the request's trace and request IDs", pkg, n), n
+		return fmt.Sprintf("%s.InstallLogrus(%s.StandardLogger()) // obsgen: logrus writes the same JSON lines, with the request's trace and request IDs", pkg, name)
 	case "zap":
-		n := e.need("zap", "go.uber.org/zap")
-		return fmt.Sprintf("%s.ReplaceGlobals(%s.Zap()) // obsgen: zap writes the same JSON lines, with the request's trace and request IDs", n, pkg), n
+		return fmt.Sprintf("%s.ReplaceGlobals(%s.Zap()) // obsgen: zap writes the same JSON lines, with the request's trace and request IDs", name, pkg)
 	case "zerolog":
-		n := e.need("log", "github.com/rs/zerolog/log")
-		return fmt.Sprintf("%s.Logger = %s.Zerolog() // obsgen: zerolog writes the same JSON lines, with the request's trace and request IDs", n, pkg), n
+		return fmt.Sprintf("%s.Logger = %s.Zerolog() // obsgen: zerolog writes the same JSON lines, with the request's trace and request IDs", name, pkg)
+	case "gorm":
+		// Before any gorm.Open: it reads gorm's logger.Default.
+		return pkg + ".InstallGorm() // obsgen: gorm writes the same JSON lines (SQL without its values), with the request's trace and request IDs"
 	}
-	return "", ""
+	return ""
+}
+
+// bridge is the line that routes one logger through the JSON logger, and
+// the name in the file of the package whose setup it must follow.
+func (e *editor) bridge(lib string) (line, name string) {
+	if im, ok := bridgeImports[lib]; ok {
+		name = e.need(im.name, im.path)
+		return BridgeLine(lib, e.t.Package, name), name
+	}
+	return BridgeLine(lib, e.t.Package, ""), analyze.ImportName(e.m.AST, analyze.PathGormLogger)
 }
 
 func loadsEnv(st ast.Stmt) bool {

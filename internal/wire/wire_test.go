@@ -142,6 +142,25 @@ func main() {
 `, nil, []string{"r := chi.NewRouter()\n\tr.Use(middleware.RealIP)\n",
 			"r.Use(recoverer)\n\t// obsgen: after recoverer, which recovers panics",
 			"\n\tr.Use(observability.Middleware)\n\tr.Use(middleware.NoCache)"}, nil},
+		{"gorm opened in main reads the logger installed before it", `package main
+
+import (
+	"net/http"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+)
+
+func main() {
+	db, err := gorm.Open(sqlite.Open("app.db"), &gorm.Config{})
+	if err != nil {
+		panic(err)
+	}
+	_ = db
+	mux := http.NewServeMux()
+	http.ListenAndServe(":80", mux)
+}
+`, []string{"gorm"}, []string{"defer obsShutdown(context.Background())\n\tobservability.InstallGorm() // obsgen: gorm writes the same JSON lines (SQL without its values), with the request's trace and request IDs\n\n\tdb, err := gorm.Open("}, nil},
 		{"gin's recovery with the service's own handler is kept", `package main
 
 import "github.com/gin-gonic/gin"
