@@ -47,7 +47,16 @@ var existing = []struct {
 	{"notes", "cmd/notes", "cmd/notes/main.go", nil, "/notes/3", "/notes/{id}", "note read", "/notes/3/panic", nil},
 	{"shipping", ".", "main.go", nil, "/shipments/s-5", "/shipments/{id}", "shipment tracked", "/shipments/s-5/panic", nil},
 	{"ledger", ".", "main.go", nil, "/accounts/a-1/balance", "/accounts/{accountID}/balance", "", "/accounts/a-1/reconcile", nil},
+	{"kiosk", ".", "main.go", nil, "/tickets/t-1", "/tickets/{id}", "", "/tickets/t-0", nil},
 	{"pantry", ".", "main.go", nil, "/recipes/saffron-risotto", "/recipes/:slug", "", "/recipes/saffron-risotto/crash", checkGorm},
+}
+
+// existingSays is what init must report about a fixture's main.
+var existingSays = map[string][]string{
+	"kiosk": {
+		"recover middleware of the service's own: s.recoverJSON (line 49): method (*server).recoverJSON (main.go:23) calls recover(); kept, with obsgen's middleware after it",
+		`warning: recover middleware of the service's own on a route group: partner.Recover (line 52, on r.Route("/partners") at line 51): func Recover (internal/partner/partner.go:12) calls recover(); it recovers the panics of those routes before obsgen's middleware`,
+	},
 }
 
 // TestExistingServices wires each fixture and runs it: health endpoints,
@@ -71,6 +80,11 @@ func TestExistingServices(t *testing.T) {
 			t0 := time.Now()
 			out := obsgen(t, dir, "init", "--no-prompt", "--wire", "--service-name", fx.name)
 			t.Logf("init --wire: %s", time.Since(t0).Round(time.Millisecond))
+			for _, w := range existingSays[fx.name] {
+				if !strings.Contains(out, w) {
+					t.Errorf("init does not say %q:\n%s", w, out)
+				}
+			}
 			after, _ := os.ReadFile(filepath.Join(dir, fx.file))
 			checkPatch(t, fx.name, fx.file, before, after)
 			if dotenv != nil {

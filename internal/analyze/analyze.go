@@ -97,6 +97,10 @@ type Main struct {
 	// Recoverers are the service's own recover middleware on the router:
 	// kept, with obsgen's middleware after them.
 	Recoverers []Recoverer `json:"recoverers,omitempty"`
+	// GroupRecoverers are the service's own recover middleware on a
+	// route group (or in a block): kept, and they recover their routes'
+	// panics before obsgen's middleware, on the router, sees them.
+	GroupRecoverers []Recoverer `json:"group_recoverers,omitempty"`
 	// Wired reports that main already calls the observability package.
 	Wired bool `json:"wired"`
 	// Problem says why obsgen cannot wire this main by itself; empty when
@@ -127,6 +131,9 @@ type Main struct {
 type Conflict struct {
 	// Name is how the service spells it: middleware.Logger, gin.Default.
 	Name string `json:"name"`
+	// Group is set when a route group gets it, not the router: removed
+	// all the same.
+	Group string `json:"group,omitempty"`
 	// File is set when it is not main's file: the router is built in
 	// another package, and the user removes it there.
 	File string `json:"file,omitempty"`
@@ -150,6 +157,8 @@ type RouterSite struct {
 	// service's own: obsgen's middleware goes after it, not first. Nil
 	// when there is none.
 	After *ast.ExprStmt
+	// Groups is the middleware the router's groups get.
+	Groups []GroupUse
 }
 
 // ServeCall is the call that serves HTTP, and the statement holding it.
@@ -409,6 +418,7 @@ func (m *Main) understand(obsgenImport string) {
 		m.Router = fmt.Sprintf("%s, built by %s in func %s at line %d", site.Var, m.text(site.Ctor), site.Func.Name.Name, m.line(site.Stmt))
 		m.Conflicts = m.conflicts(site)
 		m.Recoverers = m.recoverers(site)
+		m.onGroups(imports, site)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"golang.org/x/mod/modfile"
@@ -22,7 +23,9 @@ type Recoverer struct {
 	// Name is how the service spells it: httpx.Recover, recoverer,
 	// gin.CustomRecovery.
 	Name string `json:"name"`
-	Line int    `json:"line"`
+	// Group is the route group that gets it; empty on the router.
+	Group string `json:"group,omitempty"`
+	Line  int    `json:"line"`
 	// Where is the function that calls recover(), or why it counts.
 	Where string `json:"where"`
 }
@@ -42,12 +45,15 @@ type funcs struct {
 	root, module string
 	fset         *token.FileSet
 	cache        map[string]map[string]*ast.FuncDecl
+	// methods are each package's methods, by name (of any type: the
+	// analysis knows no types).
+	methods map[string]map[string][]*ast.FuncDecl
 	// imports are the imports of the file declaring each function.
 	imports map[*ast.FuncDecl]map[string]string
 }
 
 func newFuncs(root string, fset *token.FileSet) *funcs {
-	f := &funcs{root: root, fset: fset, cache: map[string]map[string]*ast.FuncDecl{}, imports: map[*ast.FuncDecl]map[string]string{}}
+	f := &funcs{root: root, fset: fset, cache: map[string]map[string]*ast.FuncDecl{}, methods: map[string]map[string][]*ast.FuncDecl{}, imports: map[*ast.FuncDecl]map[string]string{}}
 	if b, err := os.ReadFile(filepath.Join(root, "go.mod")); err == nil {
 		f.module = modfile.ModulePath(b)
 	}
@@ -65,6 +71,8 @@ func (f *funcs) of(ip string) map[string]*ast.FuncDecl {
 	}
 	out := map[string]*ast.FuncDecl{}
 	f.cache[ip] = out
+	methods := map[string][]*ast.FuncDecl{}
+	f.methods[ip] = methods
 	rel := strings.TrimPrefix(strings.TrimPrefix(ip, f.module), "/")
 	dir := filepath.Join(f.root, filepath.FromSlash(rel))
 	entries, _ := os.ReadDir(dir)
@@ -77,6 +85,7 @@ func (f *funcs) of(ip string) map[string]*ast.FuncDecl {
 			continue // go build reports it
 		}
 		addFuncs(out, file)
+		addMethods(methods, file)
 		im := Imports(file)
 		for _, fn := range out {
 			if f.imports[fn] == nil && fn.Pos() >= file.Pos() && fn.End() <= file.End() {
@@ -98,6 +107,22 @@ func addFuncs(out map[string]*ast.FuncDecl, f *ast.File) {
 			out[fn.Name.Name] = fn
 		}
 	}
+}
+
+func addMethods(out map[string][]*ast.FuncDecl, f *ast.File) {
+	for _, d := range f.Decls {
+		if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv != nil && fn.Body != nil {
+			out[fn.Name.Name] = append(out[fn.Name.Name], fn)
+		}
+	}
+}
+
+// methodsOf returns the methods of the repo's package ip, by name.
+func (f *funcs) methodsOf(ip string) map[string][]*ast.FuncDecl {
+	if f.of(ip) == nil {
+		return nil
+	}
+	return f.methods[ip]
 }
 
 // callsRecover reports whether fn's body (its closures included) calls
@@ -137,13 +162,61 @@ func (m *Main) recoverer(imports map[string]string, arg ast.Expr) (Recoverer, bo
 		if thirdPartyRecoverers[[2]string{ip, sel}] {
 			return Recoverer{Name: exprString(e), Line: m.line(arg), Where: "recovers panics with the service's own handler"}, true
 		}
+		if ip == "" {
+			// A method value (s.recover): a method of that name, of a
+			// type of the main package or of a package of the repo main
+			// imports, that calls recover().
+			fn = m.methodRecovering(imports, x.Sel.Name)
+			break
+		}
 		fn = m.pkgFuncs.of(ip)[sel]
 	}
 	if fn == nil || !callsRecover(fn) {
 		return Recoverer{}, false
 	}
 	pos := m.Fset.Position(fn.Pos())
-	return Recoverer{Name: exprString(e), Line: m.line(arg), Where: fmt.Sprintf("func %s (%s:%d) calls recover()", fn.Name.Name, pos.Filename, pos.Line)}, true
+	what := "func " + fn.Name.Name
+	if fn.Recv != nil && len(fn.Recv.List) == 1 {
+		what = "method " + recvString(fn.Recv.List[0].Type) + "." + fn.Name.Name
+	}
+	return Recoverer{Name: exprString(e), Line: m.line(arg), Where: fmt.Sprintf("%s (%s:%d) calls recover()", what, pos.Filename, pos.Line)}, true
+}
+
+// recvString is a receiver type as written: (*server), api.
+func recvString(t ast.Expr) string {
+	switch t := t.(type) {
+	case *ast.StarExpr:
+		return "(*" + recvString(t.X) + ")"
+	case *ast.IndexExpr:
+		return recvString(t.X)
+	case *ast.Ident:
+		return t.Name
+	}
+	return "(receiver)"
+}
+
+// methodRecovering finds a method called name that calls recover(),
+// among the main package's and those of the repo's packages main imports.
+func (m *Main) methodRecovering(imports map[string]string, name string) *ast.FuncDecl {
+	local := map[string][]*ast.FuncDecl{}
+	for _, f := range m.files {
+		addMethods(local, f)
+	}
+	cands := local[name]
+	paths := make([]string, 0, len(imports))
+	for _, ip := range imports {
+		paths = append(paths, ip)
+	}
+	sort.Strings(paths)
+	for _, ip := range paths {
+		cands = append(cands, m.pkgFuncs.methodsOf(ip)[name]...)
+	}
+	for _, fn := range cands {
+		if callsRecover(fn) {
+			return fn
+		}
+	}
+	return nil
 }
 
 // recoverers finds the service's own recover middleware on the router,

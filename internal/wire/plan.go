@@ -170,10 +170,16 @@ func (w Plan) Summary(out io.Writer) {
 			if c.File != "" {
 				at = fmt.Sprintf("%s:%d", c.File, c.Line)
 			}
+			if c.Group != "" {
+				at += ", on " + c.Group
+			}
 			fmt.Fprintf(out, "    conflicting middleware: %s (%s): %s\n", c.Name, at, c.Why)
 		}
 		for _, r := range m.Recoverers {
 			fmt.Fprintf(out, "    recover middleware of the service's own: %s (line %d): %s; kept, with obsgen's middleware after it (closer to the handler), so obsgen's sees a panic first and the service's sees none\n", r.Name, r.Line, r.Where)
+		}
+		for _, r := range m.GroupRecoverers {
+			fmt.Fprintf(out, "    warning: recover middleware of the service's own on a route group: %s (line %d, on %s): %s; %s\n", r.Name, r.Line, r.Group, r.Where, WhyGroupRecoverer)
 		}
 		switch {
 		case m.Wired:
@@ -192,6 +198,10 @@ func (w Plan) Summary(out io.Writer) {
 		fmt.Fprintf(out, "  needs cgo: %s\n", w.Found.Cgo)
 	}
 }
+
+// WhyGroupRecoverer is what a recover middleware of the service's own on
+// a route group does to obsgen's, and what to do.
+const WhyGroupRecoverer = "it recovers the panics of those routes before obsgen's middleware, on the router, sees them: no panic recovered line and no Sentry event for them (the request is still counted, with the status it answers). Kept as it is: remove it, or use it on the router itself (obsgen's middleware then goes after it)"
 
 // Advise prints, for every main not wired, the patch to apply (with
 // --wire or `obsgen wire`) or the lines to add by hand.

@@ -354,6 +354,47 @@ func (e *editor) router() {
 		}
 		e.edits = append(e.edits, edit{e.off(u.Pos()), e.off(u.End()), strings.TrimSuffix(b.String(), "\n")})
 	}
+	for _, g := range site.Groups {
+		e.groupConflicts(imports, g)
+	}
+}
+
+// groupConflicts removes the conflicting middleware a route group gets:
+// a g.Use statement of its own as the router's are, else the arguments
+// of the call (e.Group("/api", middleware.Logger())), with the comment
+// above the statement holding it.
+func (e *editor) groupConflicts(imports map[string]string, g analyze.GroupUse) {
+	var kept, removed []string
+	for _, a := range g.Args {
+		if name, why := analyze.ConflictWhy(imports, a); why != "" {
+			removed = append(removed, name+": "+why)
+			continue
+		}
+		kept = append(kept, e.src(a))
+	}
+	if len(removed) == 0 {
+		return
+	}
+	var b strings.Builder
+	for _, r := range removed {
+		b.WriteString("// obsgen: removed " + r + "\n")
+	}
+	if sel := g.Call.Fun.(*ast.SelectorExpr); g.Stmt != nil && sel.Sel.Name == "Use" {
+		if _, bare := sel.X.(*ast.Ident); len(kept) > 0 || !bare {
+			// e.Group("/ops").Use() keeps the group it makes.
+			fmt.Fprintf(&b, "%s(%s)", e.src(g.Call.Fun), strings.Join(kept, ", "))
+		}
+		e.edits = append(e.edits, edit{e.off(g.Stmt.Pos()), e.off(g.Stmt.End()), strings.TrimSuffix(b.String(), "\n")})
+		return
+	}
+	var args []string
+	for _, a := range g.Call.Args[:len(g.Call.Args)-len(g.Args)] {
+		args = append(args, e.src(a))
+	}
+	args = append(args, kept...)
+	e.edits = append(e.edits, edit{e.off(g.Call.Lparen) + 1, e.off(g.Call.Rparen), strings.Join(args, ", ")})
+	at := e.off(g.Top.Pos())
+	e.edits = append(e.edits, edit{at, at, b.String()})
 }
 
 // AfterRecoverers says why obsgen's middleware comes after the service's
