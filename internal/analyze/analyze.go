@@ -108,12 +108,15 @@ type Main struct {
 	Problem string `json:"problem,omitempty"`
 
 	// The parsed main, for the edit.
-	Fset  *token.FileSet `json:"-"`
-	Src   []byte         `json:"-"`
-	AST   *ast.File      `json:"-"`
-	Func  *ast.FuncDecl  `json:"-"`
-	Site  *RouterSite    `json:"-"`
-	Call  *ServeCall     `json:"-"`
+	Fset *token.FileSet `json:"-"`
+	Src  []byte         `json:"-"`
+	AST  *ast.File      `json:"-"`
+	Func *ast.FuncDecl  `json:"-"`
+	Site *RouterSite    `json:"-"`
+	// Built is where a router built in another package is built, when
+	// obsgen could follow it (Site is nil then: main is not edited).
+	Built *RouterSite `json:"-"`
+	Call  *ServeCall  `json:"-"`
 	files []*ast.File
 	// Stops is how main serves and stops by itself, when obsgen cannot
 	// edit it: the manual lines replace these statements.
@@ -416,9 +419,10 @@ func (m *Main) understand(obsgenImport string) {
 	m.Site, m.Framework = site, fw
 	if site != nil {
 		m.Router = fmt.Sprintf("%s, built by %s in func %s at line %d", site.Var, m.text(site.Ctor), site.Func.Name.Name, m.line(site.Stmt))
-		m.Conflicts = m.conflicts(site)
-		m.Recoverers = m.recoverers(site)
-		m.onGroups(imports, site)
+		sc := m.mainScope()
+		m.Conflicts = m.conflicts(sc, site)
+		m.Recoverers = m.recoverers(sc, site)
+		m.onGroups(sc, site)
 	}
 }
 
@@ -652,7 +656,7 @@ func (m *Main) findRouter(imports map[string]string, h ast.Expr) (*RouterSite, s
 	if ip, name := qualified(imports, c.Fun); ip != "" {
 		fw := constructors[[2]string{ip, name}]
 		if fw == "" {
-			m.Conflicts = m.conflictsIn(m.pkgFuncs, ip, name)
+			m.builtElsewhere(ip, name)
 			return nil, "", fmt.Sprintf("the router %s is built by %s (line %d), in another package: obsgen cannot add its middleware there", id.Name, exprString(c.Fun), m.line(as))
 		}
 		return m.site(id.Name, as, m.Func, c), fw, ""
@@ -780,20 +784,41 @@ func ConflictWhy(imports map[string]string, arg ast.Expr) (name, why string) {
 	return "", ""
 }
 
-func (m *Main) conflicts(site *RouterSite) []Conflict {
-	imports := Imports(m.AST)
+func (m *Main) conflicts(sc scope, site *RouterSite) []Conflict {
 	var out []Conflict
-	if ip, name := qualified(imports, site.Ctor.Fun); ip == pathGin && name == "Default" {
-		out = append(out, Conflict{Name: exprString(site.Ctor.Fun), Line: m.line(site.Ctor), Why: WhyGinDefault})
+	if ip, name := qualified(sc.imports, site.Ctor.Fun); ip == pathGin && name == "Default" {
+		out = append(out, Conflict{Name: exprString(site.Ctor.Fun), File: sc.file, Line: m.line(site.Ctor), Why: WhyGinDefault})
 	}
 	for _, u := range site.Uses {
 		for _, a := range u.X.(*ast.CallExpr).Args {
-			if name, why := ConflictWhy(imports, a); why != "" {
-				out = append(out, Conflict{Name: name, Line: m.line(a), Why: why})
+			if name, why := ConflictWhy(sc.imports, a); why != "" {
+				out = append(out, Conflict{Name: name, File: sc.file, Line: m.line(a), Why: why})
 			}
 		}
 	}
 	return out
+}
+
+// builtElsewhere reads function name of the repo's package ip, which
+// builds the router main serves: the middleware it puts on the router
+// and its groups, which the lines for main name where they are.
+func (m *Main) builtElsewhere(ip, name string) {
+	fn := m.pkgFuncs.of(ip)[name]
+	if fn == nil {
+		return
+	}
+	sc := m.pkgScope(ip, fn)
+	m.GroupRecoverers = nil // findRouter runs more than once
+	site, _, problem := m.siteIn(fn, sc.imports)
+	if problem != "" {
+		// Not `return <router>`: its top-level Use calls at least.
+		m.Conflicts = m.conflictsIn(m.pkgFuncs, ip, name)
+		return
+	}
+	m.Built = site
+	m.Conflicts = m.conflicts(sc, site)
+	m.Recoverers = m.recoverers(sc, site)
+	m.onGroups(sc, site)
 }
 
 // conflictsIn finds the conflicting middleware that function name of the

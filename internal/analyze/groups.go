@@ -138,13 +138,13 @@ func (m *Main) groupName(c *ast.CallExpr) string {
 
 // onGroups finds the conflicting and recover middleware of the router's
 // groups.
-func (m *Main) onGroups(imports map[string]string, site *RouterSite) {
+func (m *Main) onGroups(sc scope, site *RouterSite) {
 	site.Groups = m.groupUses(site)
 	for _, g := range site.Groups {
 		for _, a := range g.Args {
-			if name, why := ConflictWhy(imports, a); why != "" {
-				m.Conflicts = append(m.Conflicts, Conflict{Name: name, Group: g.Group, Line: m.line(a), Why: why})
-			} else if r, ok := m.recoverer(imports, a); ok {
+			if name, why := ConflictWhy(sc.imports, a); why != "" {
+				m.Conflicts = append(m.Conflicts, Conflict{Name: name, Group: g.Group, File: sc.file, Line: m.line(a), Why: why})
+			} else if r, ok := m.recoverer(sc, a); ok {
 				r.Group = g.Group
 				m.GroupRecoverers = append(m.GroupRecoverers, r)
 			}

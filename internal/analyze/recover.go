@@ -25,7 +25,10 @@ type Recoverer struct {
 	Name string `json:"name"`
 	// Group is the route group that gets it; empty on the router.
 	Group string `json:"group,omitempty"`
-	Line  int    `json:"line"`
+	// File is set when it is not in main's file: the router is built
+	// in another package.
+	File string `json:"file,omitempty"`
+	Line int    `json:"line"`
 	// Where is the function that calls recover(), or why it counts.
 	Where string `json:"where"`
 }
@@ -140,11 +143,36 @@ func callsRecover(fn *ast.FuncDecl) bool {
 	return found
 }
 
+// scope is where the names of a middleware argument resolve: main's
+// package, or the package of the repo that builds the router.
+type scope struct {
+	imports map[string]string
+	funcs   map[string]*ast.FuncDecl
+	methods map[string][]*ast.FuncDecl
+	// file is the file the router is built in when it is not main's.
+	file string
+}
+
+// mainScope is the scope of main's file.
+func (m *Main) mainScope() scope {
+	sc := scope{imports: Imports(m.AST), funcs: map[string]*ast.FuncDecl{}, methods: map[string][]*ast.FuncDecl{}}
+	for _, f := range m.files {
+		addFuncs(sc.funcs, f)
+		addMethods(sc.methods, f)
+	}
+	return sc
+}
+
+// pkgScope is the scope of fn, a function of the repo's package ip.
+func (m *Main) pkgScope(ip string, fn *ast.FuncDecl) scope {
+	return scope{imports: m.pkgFuncs.imports[fn], funcs: m.pkgFuncs.of(ip), methods: m.pkgFuncs.methodsOf(ip), file: m.Fset.Position(fn.Pos()).Filename}
+}
+
 // recoverer reports whether arg, a middleware argument of Use, recovers
-// panics in a way of the service's own: a function of the main package or
-// of another package of the repo that calls recover(), or framework
+// panics in a way of the service's own: a function of the package or of
+// another package of the repo that calls recover(), or framework
 // middleware with the service's own handler.
-func (m *Main) recoverer(imports map[string]string, arg ast.Expr) (Recoverer, bool) {
+func (m *Main) recoverer(sc scope, arg ast.Expr) (Recoverer, bool) {
 	e := arg
 	if c, ok := e.(*ast.CallExpr); ok {
 		e = c.Fun // httpx.Recover(logger) returns the middleware
@@ -152,21 +180,17 @@ func (m *Main) recoverer(imports map[string]string, arg ast.Expr) (Recoverer, bo
 	var fn *ast.FuncDecl
 	switch x := e.(type) {
 	case *ast.Ident:
-		local := map[string]*ast.FuncDecl{}
-		for _, f := range m.files {
-			addFuncs(local, f)
-		}
-		fn = local[x.Name]
+		fn = sc.funcs[x.Name]
 	case *ast.SelectorExpr:
-		ip, sel := qualified(imports, x)
+		ip, sel := qualified(sc.imports, x)
 		if thirdPartyRecoverers[[2]string{ip, sel}] {
-			return Recoverer{Name: exprString(e), Line: m.line(arg), Where: "recovers panics with the service's own handler"}, true
+			return Recoverer{Name: exprString(e), File: sc.file, Line: m.line(arg), Where: "recovers panics with the service's own handler"}, true
 		}
 		if ip == "" {
 			// A method value (s.recover): a method of that name, of a
-			// type of the main package or of a package of the repo main
+			// type of the package or of a package of the repo it
 			// imports, that calls recover().
-			fn = m.methodRecovering(imports, x.Sel.Name)
+			fn = m.methodRecovering(sc, x.Sel.Name)
 			break
 		}
 		fn = m.pkgFuncs.of(ip)[sel]
@@ -179,7 +203,7 @@ func (m *Main) recoverer(imports map[string]string, arg ast.Expr) (Recoverer, bo
 	if fn.Recv != nil && len(fn.Recv.List) == 1 {
 		what = "method " + recvString(fn.Recv.List[0].Type) + "." + fn.Name.Name
 	}
-	return Recoverer{Name: exprString(e), Line: m.line(arg), Where: fmt.Sprintf("%s (%s:%d) calls recover()", what, pos.Filename, pos.Line)}, true
+	return Recoverer{Name: exprString(e), File: sc.file, Line: m.line(arg), Where: fmt.Sprintf("%s (%s:%d) calls recover()", what, pos.Filename, pos.Line)}, true
 }
 
 // recvString is a receiver type as written: (*server), api.
@@ -196,15 +220,12 @@ func recvString(t ast.Expr) string {
 }
 
 // methodRecovering finds a method called name that calls recover(),
-// among the main package's and those of the repo's packages main imports.
-func (m *Main) methodRecovering(imports map[string]string, name string) *ast.FuncDecl {
-	local := map[string][]*ast.FuncDecl{}
-	for _, f := range m.files {
-		addMethods(local, f)
-	}
-	cands := local[name]
-	paths := make([]string, 0, len(imports))
-	for _, ip := range imports {
+// among the scope's package's and those of the repo's packages it
+// imports.
+func (m *Main) methodRecovering(sc scope, name string) *ast.FuncDecl {
+	cands := sc.methods[name]
+	paths := make([]string, 0, len(sc.imports))
+	for _, ip := range sc.imports {
 		paths = append(paths, ip)
 	}
 	sort.Strings(paths)
@@ -222,12 +243,11 @@ func (m *Main) methodRecovering(imports map[string]string, name string) *ast.Fun
 // recoverers finds the service's own recover middleware on the router,
 // and the last Use statement holding one: obsgen's middleware goes after
 // it.
-func (m *Main) recoverers(site *RouterSite) []Recoverer {
-	imports := Imports(m.AST)
+func (m *Main) recoverers(sc scope, site *RouterSite) []Recoverer {
 	var out []Recoverer
 	for _, u := range site.Uses {
 		for _, a := range u.X.(*ast.CallExpr).Args {
-			if r, ok := m.recoverer(imports, a); ok {
+			if r, ok := m.recoverer(sc, a); ok {
 				out = append(out, r)
 				site.After = u
 			}

@@ -166,20 +166,17 @@ func (w Plan) Summary(out io.Writer) {
 			fmt.Fprintf(out, "    serves: %s\n", m.Serve)
 		}
 		for _, c := range m.Conflicts {
-			at := fmt.Sprintf("line %d", c.Line)
-			if c.File != "" {
-				at = fmt.Sprintf("%s:%d", c.File, c.Line)
-			}
+			where := at(c.File, c.Line)
 			if c.Group != "" {
-				at += ", on " + c.Group
+				where += ", on " + c.Group
 			}
-			fmt.Fprintf(out, "    conflicting middleware: %s (%s): %s\n", c.Name, at, c.Why)
+			fmt.Fprintf(out, "    conflicting middleware: %s (%s): %s\n", c.Name, where, c.Why)
 		}
 		for _, r := range m.Recoverers {
-			fmt.Fprintf(out, "    recover middleware of the service's own: %s (line %d): %s; kept, with obsgen's middleware after it (closer to the handler), so obsgen's sees a panic first and the service's sees none\n", r.Name, r.Line, r.Where)
+			fmt.Fprintf(out, "    recover middleware of the service's own: %s (%s): %s; kept, with obsgen's middleware after it (closer to the handler), so obsgen's sees a panic first and the service's sees none\n", r.Name, at(r.File, r.Line), r.Where)
 		}
 		for _, r := range m.GroupRecoverers {
-			fmt.Fprintf(out, "    warning: recover middleware of the service's own on a route group: %s (line %d, on %s): %s; %s\n", r.Name, r.Line, r.Group, r.Where, WhyGroupRecoverer)
+			fmt.Fprintf(out, "    warning: recover middleware of the service's own on a route group: %s (%s, on %s): %s; %s\n", r.Name, at(r.File, r.Line), r.Group, r.Where, WhyGroupRecoverer)
 		}
 		switch {
 		case m.Wired:
@@ -197,6 +194,15 @@ func (w Plan) Summary(out io.Writer) {
 	if w.Found.Cgo != "" {
 		fmt.Fprintf(out, "  needs cgo: %s\n", w.Found.Cgo)
 	}
+}
+
+// at is where the report says something is: a line of main's file, or
+// file:line in another.
+func at(file string, line int) string {
+	if file != "" {
+		return fmt.Sprintf("%s:%d", file, line)
+	}
+	return fmt.Sprintf("line %d", line)
 }
 
 // WhyGroupRecoverer is what a recover middleware of the service's own on
@@ -301,14 +307,22 @@ func manualLines(m *analyze.Main, t Target, framework string) string {
 	if fw == "" || fw == "gorilla" {
 		fw = framework
 	}
-	b.WriteString("\n  // first on the router, right after it is built:\n")
+	heading, use := "first on the router, right after it is built:", router
+	if built := m.Built; m.Site == nil && built != nil && built.After != nil {
+		// Where the router is built, inside the service's recover: in
+		// main it would come first and see no panic.
+		pos := m.Fset.Position(built.After.Pos())
+		heading = fmt.Sprintf("in %s, right after line %d, where the router is built (%s; import %q there):", pos.Filename, pos.Line, AfterRecoverers(m.Recoverers), t.ImportPath)
+		use = built.Var
+	}
+	b.WriteString("\n  // " + heading + "\n")
 	switch fw {
 	case "chi":
-		fmt.Fprintf(&b, "  %s.Use(%s.Middleware)\n", router, t.Package)
+		fmt.Fprintf(&b, "  %s.Use(%s.Middleware)\n", use, t.Package)
 	case "gin":
-		fmt.Fprintf(&b, "  %s.Use(%s.Middleware()...) // on gin.New(), not gin.Default()\n", router, t.Package)
+		fmt.Fprintf(&b, "  %s.Use(%s.Middleware()...) // on gin.New(), not gin.Default()\n", use, t.Package)
 	case "echo":
-		fmt.Fprintf(&b, "  %s.Use(%s.Middleware())\n", router, t.Package)
+		fmt.Fprintf(&b, "  %s.Use(%s.Middleware())\n", use, t.Package)
 	default:
 		fmt.Fprintf(&b, "  handler := %s.Middleware(%s)\n", t.Package, router)
 		router = "handler"

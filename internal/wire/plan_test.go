@@ -252,3 +252,66 @@ func main() {
 		}
 	}
 }
+
+// A router built in another package, with the service's own recover
+// there: the lines put obsgen's middleware after it, in that package (in
+// main it would come first and see no panic), and name what to remove
+// there, on the router and on its groups.
+func TestManualLinesInsideARecoverOfAnotherPackage(t *testing.T) {
+	p := planRepo(t, map[string]string{
+		"go.mod": "module example.com/books\n",
+		"router/router.go": `package router
+
+import (
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"example.com/books/internal/apperr"
+)
+
+func New() *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.Use(apperr.Recover)
+	api := e.Group("/api", middleware.Logger())
+	api.Use(apperr.Recover)
+	return e
+}
+`,
+		"internal/apperr/apperr.go": `package apperr
+
+import "github.com/labstack/echo/v4"
+
+func Recover(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if recover() != nil {
+				err = echo.ErrInternalServerError
+			}
+		}()
+		return next(c)
+	}
+}
+`,
+		"main.go": `package main
+
+import "example.com/books/router"
+
+func main() {
+	e := router.New()
+	e.Logger.Fatal(e.Start(":8585"))
+}
+`,
+	}, "echo")
+	if p.Action != "manual" {
+		t.Fatalf("action %s", p.Action)
+	}
+	for _, w := range []string{
+		"  // in router/router.go, right after line 13, where the router is built (after apperr.Recover, which recovers panics: obsgen's middleware must see a panic first to log it and report it to Sentry; import \"example.com/svc/internal/observability\" there):\n  e.Use(observability.Middleware())\n",
+		"  //   middleware.Logger at router/router.go:14\n",
+	} {
+		if !strings.Contains(p.Lines, w) {
+			t.Errorf("lines lack %q:\n%s", w, p.Lines)
+		}
+	}
+}
