@@ -48,6 +48,7 @@ var existing = []struct {
 	{"shipping", ".", "main.go", nil, "/shipments/s-5", "/shipments/{id}", "shipment tracked", "/shipments/s-5/panic", nil},
 	{"ledger", ".", "main.go", nil, "/accounts/a-1/balance", "/accounts/{accountID}/balance", "", "/accounts/a-1/reconcile", nil},
 	{"kiosk", ".", "main.go", nil, "/tickets/t-1", "/tickets/{id}", "", "/tickets/t-0", nil},
+	{"parcels", ".", "main.go", nil, "/parcels/p-9", "/parcels/{id}", "", "/parcels/p-9/label", nil},
 	{"pantry", ".", "main.go", nil, "/recipes/saffron-risotto", "/recipes/:slug", "", "/recipes/saffron-risotto/crash", checkGorm},
 }
 

@@ -178,6 +178,9 @@ type ServeCall struct {
 	// Wrapper is the expression statement's call holding it
 	// (log.Fatal(...)), or nil when the call is the statement.
 	Wrapper *ast.CallExpr
+	// Around is the service's own recover middleware around the router
+	// in Handler (recoverMW(mux)), or nil.
+	Around *ast.CallExpr
 }
 
 // ParseError is a Go file of the service that does not parse.
@@ -411,7 +414,17 @@ func (m *Main) understand(obsgenImport string) {
 		m.Router = "http.DefaultServeMux (http.Handle/http.HandleFunc)"
 		return
 	}
-	site, fw, problem := m.findRouter(imports, call.Handler)
+	router := call.Handler
+	// recoverMW(mux): a recover of the service's own around the router
+	// at the serve call. obsgen's middleware goes inside it.
+	around, wrapped := Recoverer{}, false
+	if c, ok := router.(*ast.CallExpr); ok && len(c.Args) == 1 {
+		if around, wrapped = m.recoverer(m.mainScope(), c); wrapped {
+			call.Around, router = c, c.Args[0]
+			around.Where += ", around the router at the serve call"
+		}
+	}
+	site, fw, problem := m.findRouter(imports, router)
 	if problem != "" {
 		m.Problem = problem
 		return
@@ -422,6 +435,9 @@ func (m *Main) understand(obsgenImport string) {
 		sc := m.mainScope()
 		m.Conflicts = m.conflicts(sc, site)
 		m.Recoverers = m.recoverers(sc, site)
+		if wrapped {
+			m.Recoverers = append([]Recoverer{around}, m.Recoverers...)
+		}
 		m.onGroups(sc, site)
 	}
 }

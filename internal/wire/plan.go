@@ -308,6 +308,15 @@ func manualLines(m *analyze.Main, t Target, framework string) string {
 		fw = framework
 	}
 	heading, use := "first on the router, right after it is built:", router
+	wrap := func(h string) string { return fmt.Sprintf("%s.Middleware(%s)", t.Package, h) }
+	if call != nil && call.Around != nil {
+		// Inside the service's recover around the router (recoverMW(r)),
+		// which Serve keeps serving.
+		use = exprSource(m, call.Around.Args[0])
+		wrap = func(string) string {
+			return fmt.Sprintf("%s(%s.Middleware(%s))", exprSource(m, call.Around.Fun), t.Package, use)
+		}
+	}
 	if built := m.Built; m.Site == nil && built != nil && built.After != nil {
 		// Where the router is built, inside the service's recover: in
 		// main it would come first and see no panic.
@@ -324,7 +333,7 @@ func manualLines(m *analyze.Main, t Target, framework string) string {
 	case "echo":
 		fmt.Fprintf(&b, "  %s.Use(%s.Middleware())\n", use, t.Package)
 	default:
-		fmt.Fprintf(&b, "  handler := %s.Middleware(%s)\n", t.Package, router)
+		fmt.Fprintf(&b, "  handler := %s\n", wrap(router))
 		router = "handler"
 	}
 	if m.Site == nil {

@@ -456,6 +456,13 @@ func (e *editor) serve() {
 	}
 	if e.m.Framework == "nethttp" {
 		handler = fmt.Sprintf("%s.Middleware(%s)", pkg, handler)
+		if a := sc.Around; a != nil {
+			// Inside the service's recover, which would otherwise catch
+			// a panic before obsgen's sees it.
+			handler = fmt.Sprintf("%s(%s.Middleware(%s))", e.src(a.Fun), pkg, e.src(a.Args[0]))
+		}
+	} else if a := sc.Around; a != nil {
+		handler = e.src(a) // obsgen's middleware is on the router inside it
 	}
 	call := fmt.Sprintf("%s.Serve(%s, %s, %s)", pkg, e.ctx, addr, handler)
 	switch st := sc.Stmt.(type) {

@@ -244,6 +244,50 @@ func main() {
 			"r.Route(\"/admin\", func(r chi.Router) {\n\t\t// obsgen: removed middleware.Logger",
 			"// obsgen: removed middleware.Recoverer: obsgen's middleware recovers panics, reports them to Sentry and logs them; chi's Recoverer would swallow them first\n\tr.With().Get(\"/x\"",
 		}, []string{"middleware.Logger)", "\"github.com/go-chi/chi/v5/middleware\""}},
+		{"a recover of the service's own around the mux at the serve call goes outside obsgen's", `package main
+
+import (
+	"log"
+	"net/http"
+)
+
+func recoverMW(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if recover() != nil {
+				w.WriteHeader(500)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func main() {
+	mux := http.NewServeMux()
+	log.Fatal(http.ListenAndServe(":80", recoverMW(mux)))
+}
+`, nil, []string{"observability.Serve(ctx, \":80\", recoverMW(observability.Middleware(mux)))"}, nil},
+		{"and around a chi router, whose Use gets obsgen's", `package main
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+)
+
+func recoverMW(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() { _ = recover() }()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func main() {
+	r := chi.NewRouter()
+	srv := &http.Server{Addr: ":80", Handler: recoverMW(r)}
+	srv.ListenAndServe()
+}
+`, nil, []string{"r := chi.NewRouter()\n\tr.Use(observability.Middleware)", "observability.Serve(ctx, srv.Addr, recoverMW(r))"}, nil},
 		{"gin's recovery with the service's own handler is kept", `package main
 
 import "github.com/gin-gonic/gin"
