@@ -16,6 +16,16 @@ import (
 // the SQL.
 var gormSecrets = []string{"supplier-code-SQ7731", "ana@example.com", "house-reviewer-K42", "cold-room-B9", "4000000"}
 
+// checkPantry checks what echo's own logger wrote at startup, then the
+// pantry's gorm statements.
+func checkPantry(t *testing.T, base string, stdout *lineBuffer) {
+	t.Helper()
+	if l := stdout.find(func(l map[string]any) bool { return l[contract.LogMessage] == "4 routes registered" }); l == nil || l[contract.LogService] != "pantry" || l[contract.LogLevel] != "info" {
+		t.Errorf("echo's own logger does not write the JSON contract: %v", l)
+	}
+	checkGorm(t, base, stdout)
+}
+
 // checkGorm runs the pantry's gorm statements of every kind through the
 // bridge: each is a JSON line with the request's IDs and the SQL with
 // its placeholders; a record not found is no error, a failing statement

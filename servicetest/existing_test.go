@@ -49,7 +49,7 @@ var existing = []struct {
 	{"ledger", ".", "main.go", nil, "/accounts/a-1/balance", "/accounts/{accountID}/balance", "", "/accounts/a-1/reconcile", nil},
 	{"kiosk", ".", "main.go", nil, "/tickets/t-1", "/tickets/{id}", "", "/tickets/t-0", nil},
 	{"parcels", ".", "main.go", nil, "/parcels/p-9", "/parcels/{id}", "", "/parcels/p-9/label", nil},
-	{"pantry", ".", "main.go", nil, "/recipes/saffron-risotto", "/recipes/:slug", "", "/recipes/saffron-risotto/crash", checkGorm},
+	{"pantry", ".", "main.go", nil, "/recipes/saffron-risotto", "/recipes/:slug", "", "/recipes/saffron-risotto/crash", checkPantry},
 }
 
 // existingSays is what init must report about a fixture's main.

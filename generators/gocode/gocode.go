@@ -47,6 +47,7 @@ var sources = []source{
 	{"go/logbridge_zap.go.tmpl", "logbridge_zap.go", func(s spec.Spec) bool { return s.Found.Zap }},
 	{"go/logbridge_zerolog.go.tmpl", "logbridge_zerolog.go", func(s spec.Spec) bool { return s.Found.Zerolog }},
 	{"go/logbridge_gorm.go.tmpl", "logbridge_gorm.go", func(s spec.Spec) bool { return s.Found.Gorm }},
+	{"go/logbridge_echo.go.tmpl", "logbridge_echo.go", func(s spec.Spec) bool { return s.Found.Echo }},
 }
 
 // view is what the templates see: the answers plus values derived from them

@@ -52,6 +52,8 @@ var loggerImports = map[string]string{
 	"go.uber.org/zap/zapcore":   "zap",
 	pathGorm:                    "gorm",
 	PathGormLogger:              "gorm",
+	// echo's own logger (e.Logger, c.Logger()).
+	pathEcho: "echo",
 }
 
 // cgoImports are packages known to need cgo to build: the analysis does not
@@ -70,7 +72,8 @@ type Service struct {
 	// Mains are the main packages, in folder order.
 	Mains []*Main `json:"mains"`
 	// Loggers are the logging libraries the service imports: log, logrus,
-	// zap, zerolog, and gorm (whose logger writes SQL).
+	// zap, zerolog, gorm (whose logger writes SQL) and echo (its own
+	// logger).
 	Loggers []string `json:"loggers"`
 	// GormLoggers are gorm loggers the service builds itself: a
 	// gorm.Config holding one does not use gorm's logger.Default, which
@@ -262,9 +265,10 @@ func Repo(dir string, opt Options) (*Service, error) {
 			}
 			return parseError(rel, err)
 		}
+		generated := generators.IsObsgens(src) // obsgen's example main
 		for _, im := range f.Imports {
 			ip, _ := strconv.Unquote(im.Path.Value)
-			if l := loggerImports[ip]; l != "" {
+			if l := loggerImports[ip]; l != "" && !generated {
 				loggers[l] = true
 			}
 			if ip == "C" && svc.Cgo == "" {

@@ -55,8 +55,9 @@ type Found struct {
 	Cgo bool
 	// Logrus, Zap and Zerolog: the service logs with them, so the package
 	// gets a bridge that makes them write its JSON lines. Gorm: the
-	// service uses gorm, whose logger writes SQL to stdout.
-	Logrus, Zap, Zerolog, Gorm bool
+	// service uses gorm, whose logger writes SQL to stdout; Echo: echo,
+	// whose own logger writes gommon's JSON keys.
+	Logrus, Zap, Zerolog, Gorm, Echo bool
 }
 
 // Service describes the instrumented service itself.

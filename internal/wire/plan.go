@@ -77,7 +77,7 @@ func NewPlan(found *analyze.Service, t Target, framework string) Plan {
 func Bridges(loggers []string) []string {
 	var out []string
 	for _, l := range loggers {
-		if l == "logrus" || l == "zap" || l == "zerolog" || l == "gorm" {
+		if l == "logrus" || l == "zap" || l == "zerolog" || l == "gorm" || l == "echo" {
 			out = append(out, l)
 		}
 	}
@@ -110,6 +110,8 @@ func Complete(found *analyze.Service, s *spec.Spec) {
 			s.Found.Zerolog = true
 		case "gorm":
 			s.Found.Gorm = true
+		case "echo":
+			s.Found.Echo = true
 		}
 	}
 }
@@ -258,6 +260,9 @@ func manualLines(m *analyze.Main, t Target, framework string) string {
 	// (zerolog's log gets another: "log" is the standard one here).
 	var bridges []string
 	for _, lib := range t.Bridges {
+		if lib == "echo" {
+			continue // on the router (below)
+		}
 		name := ""
 		if im, ok := bridgeImports[lib]; ok {
 			name = analyze.ImportName(m.AST, im.path)
@@ -332,6 +337,9 @@ func manualLines(m *analyze.Main, t Target, framework string) string {
 		fmt.Fprintf(&b, "  %s.Use(%s.Middleware()...) // on gin.New(), not gin.Default()\n", use, t.Package)
 	case "echo":
 		fmt.Fprintf(&b, "  %s.Use(%s.Middleware())\n", use, t.Package)
+		if slices.Contains(t.Bridges, "echo") {
+			fmt.Fprintf(&b, "  %s\n", BridgeLine("echo", t.Package, use))
+		}
 	default:
 		fmt.Fprintf(&b, "  handler := %s\n", wrap(router))
 		router = "handler"

@@ -15,6 +15,7 @@ import (
 	"go/format"
 	"go/parser"
 	"go/token"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -192,6 +193,9 @@ func (e *editor) setup() {
 	// zap.ReplaceGlobals of its own would undo it), before the router.
 	var later []edit
 	for _, br := range e.t.Bridges {
+		if br == "echo" {
+			continue // on the router, once it is built (router)
+		}
 		line, name := e.bridge(br)
 		if line == "" {
 			continue
@@ -267,6 +271,9 @@ func BridgeLine(lib, pkg, name string) string {
 	case "gorm":
 		// Before any gorm.Open: it reads gorm's logger.Default.
 		return pkg + ".InstallGorm() // obsgen: gorm writes the same JSON lines (SQL without its values), with the request's trace and request IDs"
+	case "echo":
+		// name is the router's variable: the line goes after it is built.
+		return fmt.Sprintf("%s.Logger = %s.EchoLogger() // obsgen: echo's own logger (e.Logger, c.Logger()) writes the same JSON lines", name, pkg)
 	}
 	return ""
 }
@@ -310,6 +317,9 @@ func (e *editor) router() {
 		use = fmt.Sprintf("%s.Use(%s.Middleware()...)", site.Var, pkg)
 	case "echo":
 		use = fmt.Sprintf("%s.Use(%s.Middleware())", site.Var, pkg)
+		if slices.Contains(e.t.Bridges, "echo") {
+			use += "\n" + BridgeLine("echo", pkg, site.Var)
+		}
 	}
 	at := e.off(site.Stmt.End())
 	if site.After != nil {

@@ -288,6 +288,16 @@ func main() {
 	srv.ListenAndServe()
 }
 `, nil, []string{"r := chi.NewRouter()\n\tr.Use(observability.Middleware)", "observability.Serve(ctx, srv.Addr, recoverMW(r))"}, nil},
+		{"echo's own logger is routed once the router is built", `package main
+
+import "github.com/labstack/echo/v4"
+
+func main() {
+	srv := echo.New()
+	srv.Logger.Info("starting")
+	srv.Logger.Fatal(srv.Start(":1323"))
+}
+`, []string{"echo"}, []string{"srv := echo.New()\n\tsrv.Use(observability.Middleware())\n\tsrv.Logger = observability.EchoLogger() // obsgen: echo's own logger (e.Logger, c.Logger()) writes the same JSON lines\n\tsrv.Logger.Info(\"starting\")"}, nil},
 		{"gin's recovery with the service's own handler is kept", `package main
 
 import "github.com/gin-gonic/gin"

@@ -27,6 +27,7 @@ func main() {
 	e.GET("/recipes/:slug/crash", h.Crash)
 	e.GET("/stock", h.Stock)
 	e.GET("/reports/popularity", h.Popularity)
+	e.Logger.Infof("%d routes registered", len(e.Routes()))
 
 	port := os.Getenv("PORT")
 	if port == "" {
