@@ -33,18 +33,31 @@ var existing = []struct {
 	// the service's own logger writes for it ("" when it logs nothing).
 	hit, route, own string
 	panicPath       string
+	// more checks what only this service does, while it runs.
+	more func(t *testing.T, base string, stdout *lineBuffer)
 }{
-	{"chi-rest", ".", "main.go", nil, "/articles/1", "/articles/{articleID}", "", "/panic"},
-	{"gin-realworld", ".", "hello.go", nil, "/api/articles/how-to-train-your-dragon", "/api/articles/:slug", "article retrieved", "/api/panic"},
-	{"echo-clean", ".", "app.go", nil, "/users/42", "/users/:id", "user fetched", "/panic"},
-	{"inventory", "cmd/inventory", "cmd/inventory/main.go", nil, "/items/sku-1", "/items/{id}", "", "/boom"},
-	{"payments", ".", "main.go", []string{"-addr", ":{port}"}, "/payments/p-1", "/payments/{id}", "payment looked up", "/crash"},
-	{"orders", "cmd/orders", "cmd/orders/main.go", nil, "/orders/7", "/orders/{orderID}", "order shown", "/orders/7/fail"},
-	{"payments-api", ".", "main.go", nil, "/invoices/9", "/invoices/:id", "", "/invoices/9/crash"},
-	{"catalog", ".", "main.go", nil, "/products/l-1", "/products/:sku", "", "/products/l-1/crash"},
-	{"notes", "cmd/notes", "cmd/notes/main.go", nil, "/notes/3", "/notes/{id}", "note read", "/notes/3/panic"},
-	{"shipping", ".", "main.go", nil, "/shipments/s-5", "/shipments/{id}", "shipment tracked", "/shipments/s-5/panic"},
-	{"ledger", ".", "main.go", nil, "/accounts/a-1/balance", "/accounts/{accountID}/balance", "", "/accounts/a-1/reconcile"},
+	{"chi-rest", ".", "main.go", nil, "/articles/1", "/articles/{articleID}", "", "/panic", nil},
+	{"gin-realworld", ".", "hello.go", nil, "/api/articles/how-to-train-your-dragon", "/api/articles/:slug", "article retrieved", "/api/panic", nil},
+	{"echo-clean", ".", "app.go", nil, "/users/42", "/users/:id", "user fetched", "/panic", nil},
+	{"inventory", "cmd/inventory", "cmd/inventory/main.go", nil, "/items/sku-1", "/items/{id}", "", "/boom", nil},
+	{"payments", ".", "main.go", []string{"-addr", ":{port}"}, "/payments/p-1", "/payments/{id}", "payment looked up", "/crash", nil},
+	{"orders", "cmd/orders", "cmd/orders/main.go", nil, "/orders/7", "/orders/{orderID}", "order shown", "/orders/7/fail", nil},
+	{"payments-api", ".", "main.go", nil, "/invoices/9", "/invoices/:id", "", "/invoices/9/crash", nil},
+	{"catalog", ".", "main.go", nil, "/products/l-1", "/products/:sku", "", "/products/l-1/crash", nil},
+	{"notes", "cmd/notes", "cmd/notes/main.go", nil, "/notes/3", "/notes/{id}", "note read", "/notes/3/panic", nil},
+	{"shipping", ".", "main.go", nil, "/shipments/s-5", "/shipments/{id}", "shipment tracked", "/shipments/s-5/panic", nil},
+	{"ledger", ".", "main.go", nil, "/accounts/a-1/balance", "/accounts/{accountID}/balance", "", "/accounts/a-1/reconcile", nil},
+	{"kiosk", ".", "main.go", nil, "/tickets/t-1", "/tickets/{id}", "", "/tickets/t-0", nil},
+	{"parcels", ".", "main.go", nil, "/parcels/p-9", "/parcels/{id}", "", "/parcels/p-9/label", nil},
+	{"pantry", ".", "main.go", nil, "/recipes/saffron-risotto", "/recipes/:slug", "", "/recipes/saffron-risotto/crash", checkPantry},
+}
+
+// existingSays is what init must report about a fixture's main.
+var existingSays = map[string][]string{
+	"kiosk": {
+		"recover middleware of the service's own: s.recoverJSON (line 49): method (*server).recoverJSON (main.go:23) calls recover(); kept, with obsgen's middleware after it",
+		`warning: recover middleware of the service's own on a route group: partner.Recover (line 52, on r.Route("/partners") at line 51): func Recover (internal/partner/partner.go:12) calls recover(); it recovers the panics of those routes before obsgen's middleware`,
+	},
 }
 
 // TestExistingServices wires each fixture and runs it: health endpoints,
@@ -57,7 +70,7 @@ func TestExistingServices(t *testing.T) {
 	for _, fx := range existing {
 		t.Run(fx.name, func(t *testing.T) {
 			t.Parallel()
-			if fx.name == "gin-realworld" || fx.name == "shipping" {
+			if fx.name == "gin-realworld" || fx.name == "shipping" || fx.name == "pantry" {
 				testtool.Require(t, "gcc") // go-sqlite3 builds with cgo
 			}
 			dir := filepath.Join(t.TempDir(), fx.name)
@@ -68,6 +81,11 @@ func TestExistingServices(t *testing.T) {
 			t0 := time.Now()
 			out := obsgen(t, dir, "init", "--no-prompt", "--wire", "--service-name", fx.name)
 			t.Logf("init --wire: %s", time.Since(t0).Round(time.Millisecond))
+			for _, w := range existingSays[fx.name] {
+				if !strings.Contains(out, w) {
+					t.Errorf("init does not say %q:\n%s", w, out)
+				}
+			}
 			after, _ := os.ReadFile(filepath.Join(dir, fx.file))
 			checkPatch(t, fx.name, fx.file, before, after)
 			if dotenv != nil {
@@ -98,7 +116,7 @@ func TestExistingServices(t *testing.T) {
 			if b, err := build.CombinedOutput(); err != nil {
 				t.Fatalf("go build: %v\n%s", err, b)
 			}
-			runExisting(t, bin, fx.args, fx.hit, fx.route, fx.own, fx.panicPath)
+			runExisting(t, bin, fx.args, fx.hit, fx.route, fx.own, fx.panicPath, fx.more)
 		})
 	}
 }
@@ -142,7 +160,7 @@ func checkPatch(t *testing.T, name, file string, before, after []byte) {
 	}
 }
 
-func runExisting(t *testing.T, bin string, args []string, hit, route, own, panicPath string) {
+func runExisting(t *testing.T, bin string, args []string, hit, route, own, panicPath string, more func(*testing.T, string, *lineBuffer)) {
 	traces := startTraceReceiver(t, "grpc")
 	sentry := startSentry(t)
 	port, metricsPort := freePort(t), freePort(t)
@@ -218,6 +236,9 @@ func runExisting(t *testing.T, bin string, args []string, hit, route, own, panic
 		t.Errorf("GET %s: %d, want 500", panicPath, resp.StatusCode)
 	}
 	waitFor(t, 10*time.Second, "Sentry event for the panic", func() bool { return sentry.eventWithTrace(panicTrace) != nil })
+	if more != nil {
+		more(t, base, stdout)
+	}
 
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {

@@ -46,6 +46,8 @@ var sources = []source{
 	{"go/logbridge_logrus.go.tmpl", "logbridge_logrus.go", func(s spec.Spec) bool { return s.Found.Logrus }},
 	{"go/logbridge_zap.go.tmpl", "logbridge_zap.go", func(s spec.Spec) bool { return s.Found.Zap }},
 	{"go/logbridge_zerolog.go.tmpl", "logbridge_zerolog.go", func(s spec.Spec) bool { return s.Found.Zerolog }},
+	{"go/logbridge_gorm.go.tmpl", "logbridge_gorm.go", func(s spec.Spec) bool { return s.Found.Gorm }},
+	{"go/logbridge_echo.go.tmpl", "logbridge_echo.go", func(s spec.Spec) bool { return s.Found.Echo }},
 }
 
 // view is what the templates see: the answers plus values derived from them
@@ -119,6 +121,7 @@ type Names struct {
 	LogHTTPStatus                string
 	LogDurationMS, LogBytes      string
 	LogPanicMessage, LogPanic    string
+	LogSQL, LogSQLRows           string
 	HeaderRequestID              string
 	HealthLivenessPath           string
 	HealthReadinessPath          string
@@ -159,6 +162,8 @@ var names = Names{
 	LogBytes:                  contract.LogBytes,
 	LogPanicMessage:           contract.LogPanicMessage,
 	LogPanic:                  contract.LogPanic,
+	LogSQL:                    contract.LogSQL,
+	LogSQLRows:                contract.LogSQLRows,
 	HeaderRequestID:           contract.HeaderRequestID,
 	HealthLivenessPath:        contract.HealthLivenessPath,
 	HealthReadinessPath:       contract.HealthReadinessPath,

@@ -37,6 +37,9 @@ const (
 	pathLogrus  = "github.com/sirupsen/logrus"
 	pathZap     = "go.uber.org/zap"
 	pathZerolog = "github.com/rs/zerolog"
+	pathGorm    = "gorm.io/gorm"
+	// PathGormLogger is gorm's logger package.
+	PathGormLogger = "gorm.io/gorm/logger"
 )
 
 // loggerImports maps an import path to the logger it means.
@@ -47,6 +50,10 @@ var loggerImports = map[string]string{
 	pathZerolog:                 "zerolog",
 	"github.com/rs/zerolog/log": "zerolog",
 	"go.uber.org/zap/zapcore":   "zap",
+	pathGorm:                    "gorm",
+	PathGormLogger:              "gorm",
+	// echo's own logger (e.Logger, c.Logger()).
+	pathEcho: "echo",
 }
 
 // cgoImports are packages known to need cgo to build: the analysis does not
@@ -65,8 +72,13 @@ type Service struct {
 	// Mains are the main packages, in folder order.
 	Mains []*Main `json:"mains"`
 	// Loggers are the logging libraries the service imports: log, logrus,
-	// zap, zerolog.
+	// zap, zerolog, gorm (whose logger writes SQL) and echo (its own
+	// logger).
 	Loggers []string `json:"loggers"`
+	// GormLoggers are gorm loggers the service builds itself: a
+	// gorm.Config holding one does not use gorm's logger.Default, which
+	// obsgen's bridge replaces, so the user swaps it by hand.
+	GormLoggers []Conflict `json:"gorm_loggers,omitempty"`
 	// Cgo says why the build needs cgo; empty when it does not.
 	Cgo string `json:"cgo,omitempty"`
 }
@@ -88,6 +100,10 @@ type Main struct {
 	// Recoverers are the service's own recover middleware on the router:
 	// kept, with obsgen's middleware after them.
 	Recoverers []Recoverer `json:"recoverers,omitempty"`
+	// GroupRecoverers are the service's own recover middleware on a
+	// route group (or in a block): kept, and they recover their routes'
+	// panics before obsgen's middleware, on the router, sees them.
+	GroupRecoverers []Recoverer `json:"group_recoverers,omitempty"`
 	// Wired reports that main already calls the observability package.
 	Wired bool `json:"wired"`
 	// Problem says why obsgen cannot wire this main by itself; empty when
@@ -95,12 +111,15 @@ type Main struct {
 	Problem string `json:"problem,omitempty"`
 
 	// The parsed main, for the edit.
-	Fset  *token.FileSet `json:"-"`
-	Src   []byte         `json:"-"`
-	AST   *ast.File      `json:"-"`
-	Func  *ast.FuncDecl  `json:"-"`
-	Site  *RouterSite    `json:"-"`
-	Call  *ServeCall     `json:"-"`
+	Fset *token.FileSet `json:"-"`
+	Src  []byte         `json:"-"`
+	AST  *ast.File      `json:"-"`
+	Func *ast.FuncDecl  `json:"-"`
+	Site *RouterSite    `json:"-"`
+	// Built is where a router built in another package is built, when
+	// obsgen could follow it (Site is nil then: main is not edited).
+	Built *RouterSite `json:"-"`
+	Call  *ServeCall  `json:"-"`
 	files []*ast.File
 	// Stops is how main serves and stops by itself, when obsgen cannot
 	// edit it: the manual lines replace these statements.
@@ -118,6 +137,9 @@ type Main struct {
 type Conflict struct {
 	// Name is how the service spells it: middleware.Logger, gin.Default.
 	Name string `json:"name"`
+	// Group is set when a route group gets it, not the router: removed
+	// all the same.
+	Group string `json:"group,omitempty"`
 	// File is set when it is not main's file: the router is built in
 	// another package, and the user removes it there.
 	File string `json:"file,omitempty"`
@@ -141,6 +163,8 @@ type RouterSite struct {
 	// service's own: obsgen's middleware goes after it, not first. Nil
 	// when there is none.
 	After *ast.ExprStmt
+	// Groups is the middleware the router's groups get.
+	Groups []GroupUse
 }
 
 // ServeCall is the call that serves HTTP, and the statement holding it.
@@ -157,6 +181,9 @@ type ServeCall struct {
 	// Wrapper is the expression statement's call holding it
 	// (log.Fatal(...)), or nil when the call is the statement.
 	Wrapper *ast.CallExpr
+	// Around is the service's own recover middleware around the router
+	// in Handler (recoverMW(mux)), or nil.
+	Around *ast.CallExpr
 }
 
 // ParseError is a Go file of the service that does not parse.
@@ -238,9 +265,10 @@ func Repo(dir string, opt Options) (*Service, error) {
 			}
 			return parseError(rel, err)
 		}
+		generated := generators.IsObsgens(src) // obsgen's example main
 		for _, im := range f.Imports {
 			ip, _ := strconv.Unquote(im.Path.Value)
-			if l := loggerImports[ip]; l != "" {
+			if l := loggerImports[ip]; l != "" && !generated {
 				loggers[l] = true
 			}
 			if ip == "C" && svc.Cgo == "" {
@@ -255,6 +283,9 @@ func Repo(dir string, opt Options) (*Service, error) {
 			if cgoImports[ip] && svc.Cgo == "" {
 				svc.Cgo = rel + " imports " + ip + ", which needs cgo"
 			}
+		}
+		if imports(f, PathGormLogger) {
+			svc.GormLoggers = append(svc.GormLoggers, gormLoggers(fset, rel, src)...)
 		}
 		if f.Name.Name == "main" {
 			folder := path.Dir(rel)
@@ -387,7 +418,17 @@ func (m *Main) understand(obsgenImport string) {
 		m.Router = "http.DefaultServeMux (http.Handle/http.HandleFunc)"
 		return
 	}
-	site, fw, problem := m.findRouter(imports, call.Handler)
+	router := call.Handler
+	// recoverMW(mux): a recover of the service's own around the router
+	// at the serve call. obsgen's middleware goes inside it.
+	around, wrapped := Recoverer{}, false
+	if c, ok := router.(*ast.CallExpr); ok && len(c.Args) == 1 {
+		if around, wrapped = m.recoverer(m.mainScope(), c); wrapped {
+			call.Around, router = c, c.Args[0]
+			around.Where += ", around the router at the serve call"
+		}
+	}
+	site, fw, problem := m.findRouter(imports, router)
 	if problem != "" {
 		m.Problem = problem
 		return
@@ -395,8 +436,13 @@ func (m *Main) understand(obsgenImport string) {
 	m.Site, m.Framework = site, fw
 	if site != nil {
 		m.Router = fmt.Sprintf("%s, built by %s in func %s at line %d", site.Var, m.text(site.Ctor), site.Func.Name.Name, m.line(site.Stmt))
-		m.Conflicts = m.conflicts(site)
-		m.Recoverers = m.recoverers(site)
+		sc := m.mainScope()
+		m.Conflicts = m.conflicts(sc, site)
+		m.Recoverers = m.recoverers(sc, site)
+		if wrapped {
+			m.Recoverers = append([]Recoverer{around}, m.Recoverers...)
+		}
+		m.onGroups(sc, site)
 	}
 }
 
@@ -630,7 +676,7 @@ func (m *Main) findRouter(imports map[string]string, h ast.Expr) (*RouterSite, s
 	if ip, name := qualified(imports, c.Fun); ip != "" {
 		fw := constructors[[2]string{ip, name}]
 		if fw == "" {
-			m.Conflicts = m.conflictsIn(m.pkgFuncs, ip, name)
+			m.builtElsewhere(ip, name)
 			return nil, "", fmt.Sprintf("the router %s is built by %s (line %d), in another package: obsgen cannot add its middleware there", id.Name, exprString(c.Fun), m.line(as))
 		}
 		return m.site(id.Name, as, m.Func, c), fw, ""
@@ -758,20 +804,41 @@ func ConflictWhy(imports map[string]string, arg ast.Expr) (name, why string) {
 	return "", ""
 }
 
-func (m *Main) conflicts(site *RouterSite) []Conflict {
-	imports := Imports(m.AST)
+func (m *Main) conflicts(sc scope, site *RouterSite) []Conflict {
 	var out []Conflict
-	if ip, name := qualified(imports, site.Ctor.Fun); ip == pathGin && name == "Default" {
-		out = append(out, Conflict{Name: exprString(site.Ctor.Fun), Line: m.line(site.Ctor), Why: WhyGinDefault})
+	if ip, name := qualified(sc.imports, site.Ctor.Fun); ip == pathGin && name == "Default" {
+		out = append(out, Conflict{Name: exprString(site.Ctor.Fun), File: sc.file, Line: m.line(site.Ctor), Why: WhyGinDefault})
 	}
 	for _, u := range site.Uses {
 		for _, a := range u.X.(*ast.CallExpr).Args {
-			if name, why := ConflictWhy(imports, a); why != "" {
-				out = append(out, Conflict{Name: name, Line: m.line(a), Why: why})
+			if name, why := ConflictWhy(sc.imports, a); why != "" {
+				out = append(out, Conflict{Name: name, File: sc.file, Line: m.line(a), Why: why})
 			}
 		}
 	}
 	return out
+}
+
+// builtElsewhere reads function name of the repo's package ip, which
+// builds the router main serves: the middleware it puts on the router
+// and its groups, which the lines for main name where they are.
+func (m *Main) builtElsewhere(ip, name string) {
+	fn := m.pkgFuncs.of(ip)[name]
+	if fn == nil {
+		return
+	}
+	sc := m.pkgScope(ip, fn)
+	m.GroupRecoverers = nil // findRouter runs more than once
+	site, _, problem := m.siteIn(fn, sc.imports)
+	if problem != "" {
+		// Not `return <router>`: its top-level Use calls at least.
+		m.Conflicts = m.conflictsIn(m.pkgFuncs, ip, name)
+		return
+	}
+	m.Built = site
+	m.Conflicts = m.conflicts(sc, site)
+	m.Recoverers = m.recoverers(sc, site)
+	m.onGroups(sc, site)
 }
 
 // conflictsIn finds the conflicting middleware that function name of the

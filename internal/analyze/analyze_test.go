@@ -159,3 +159,77 @@ func main() {
 		t.Errorf("obsgen's middleware must go after line 13, not first")
 	}
 }
+
+func TestFindsGormAndTheServicesOwnGormLogger(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"go.mod": "module example.com/pantry\n",
+		"internal/store/store.go": `package store
+
+import (
+	"log"
+	"os"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	gl "gorm.io/gorm/logger"
+)
+
+func Open() (*gorm.DB, error) {
+	return gorm.Open(sqlite.Open("x.db"), &gorm.Config{
+		Logger: gl.New(log.New(os.Stdout, "\r\n", log.LstdFlags), gl.Config{LogLevel: gl.Info}),
+	})
+}
+
+func Quiet() gl.Interface { return gl.Default.LogMode(gl.Silent) }
+`,
+		"main.go": "package main\n\nfunc main() {}\n",
+	})
+	svc, err := Repo(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(svc.Loggers) != "[gorm log]" {
+		t.Errorf("loggers: %v", svc.Loggers)
+	}
+	if len(svc.GormLoggers) != 1 || svc.GormLoggers[0].Name != "gl.New" || svc.GormLoggers[0].File != "internal/store/store.go" || svc.GormLoggers[0].Line != 14 {
+		t.Errorf("gorm loggers of the service's own: %+v", svc.GormLoggers)
+	}
+}
+
+func TestFindsMiddlewareOnGinGroupsAndInBlocks(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"go.mod": "module example.com/shop\n",
+		"main.go": `package main
+
+import (
+	"os"
+
+	"github.com/gin-gonic/gin"
+)
+
+func main() {
+	r := gin.New()
+	v1 := r.Group("/v1", gin.Logger())
+	{
+		v1.Use(gin.CustomRecovery(func(c *gin.Context, v any) {}))
+	}
+	if os.Getenv("DEBUG") != "" {
+		r.Use(gin.Recovery())
+	}
+	r.Run()
+}
+`,
+	})
+	svc, err := Repo(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := svc.Mains[0]
+	if len(m.Conflicts) != 2 || m.Conflicts[0].Name != "gin.Logger" || m.Conflicts[0].Group != `r.Group("/v1") at line 11` ||
+		m.Conflicts[1].Name != "gin.Recovery" || m.Conflicts[1].Group != "r inside a block at line 16" {
+		t.Errorf("conflicts: %+v", m.Conflicts)
+	}
+	if len(m.GroupRecoverers) != 1 || m.GroupRecoverers[0].Name != "gin.CustomRecovery" || m.GroupRecoverers[0].Group != `r.Group("/v1") at line 11` || len(m.Recoverers) != 0 {
+		t.Errorf("recoverers: %+v, on groups: %+v", m.Recoverers, m.GroupRecoverers)
+	}
+}

@@ -163,6 +163,14 @@ const (
 	LogPanic        = "panic"
 )
 
+// The SQL statements an ORM's logger bridge writes (gorm's): the statement
+// with its placeholders (never its argument values), the rows it touched
+// and LogDurationMS.
+const (
+	LogSQL     = "sql"
+	LogSQLRows = "rows"
+)
+
 // Log levels as written (lowercase), e.g. for a Loki label.
 const (
 	LevelDebug = "debug"

@@ -59,8 +59,10 @@ type Found struct {
 	// Cgo says the build needs cgo (a libc image, CGO_ENABLED=1).
 	Cgo bool
 	// Logrus, Zap and Zerolog: the service logs with them, so the package
-	// gets a bridge that makes them write its JSON lines.
-	Logrus, Zap, Zerolog bool
+	// gets a bridge that makes them write its JSON lines. Gorm: the
+	// service uses gorm, whose logger writes SQL to stdout; Echo: echo,
+	// whose own logger writes gommon's JSON keys.
+	Logrus, Zap, Zerolog, Gorm, Echo bool
 }
 
 // Service describes the instrumented service itself.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/ast"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
@@ -20,6 +21,9 @@ import (
 type Plan struct {
 	Found *analyze.Service `json:"found"`
 	Mains []MainPlan       `json:"wiring"`
+	// pkg is the generated package's name, for the lines the summary
+	// prints.
+	pkg string
 }
 
 // MainPlan is the plan for one main.
@@ -43,7 +47,7 @@ func NewPlan(found *analyze.Service, t Target, framework string) Plan {
 	if found == nil {
 		return Plan{}
 	}
-	w := Plan{Found: found, Mains: []MainPlan{}}
+	w := Plan{Found: found, Mains: []MainPlan{}, pkg: t.Package}
 	for _, m := range found.Mains {
 		if generators.IsObsgens(m.Src) {
 			continue
@@ -73,7 +77,7 @@ func NewPlan(found *analyze.Service, t Target, framework string) Plan {
 func Bridges(loggers []string) []string {
 	var out []string
 	for _, l := range loggers {
-		if l == "logrus" || l == "zap" || l == "zerolog" {
+		if l == "logrus" || l == "zap" || l == "zerolog" || l == "gorm" || l == "echo" {
 			out = append(out, l)
 		}
 	}
@@ -104,6 +108,10 @@ func Complete(found *analyze.Service, s *spec.Spec) {
 			s.Found.Zap = true
 		case "zerolog":
 			s.Found.Zerolog = true
+		case "gorm":
+			s.Found.Gorm = true
+		case "echo":
+			s.Found.Echo = true
 		}
 	}
 }
@@ -160,14 +168,17 @@ func (w Plan) Summary(out io.Writer) {
 			fmt.Fprintf(out, "    serves: %s\n", m.Serve)
 		}
 		for _, c := range m.Conflicts {
-			at := fmt.Sprintf("line %d", c.Line)
-			if c.File != "" {
-				at = fmt.Sprintf("%s:%d", c.File, c.Line)
+			where := at(c.File, c.Line)
+			if c.Group != "" {
+				where += ", on " + c.Group
 			}
-			fmt.Fprintf(out, "    conflicting middleware: %s (%s): %s\n", c.Name, at, c.Why)
+			fmt.Fprintf(out, "    conflicting middleware: %s (%s): %s\n", c.Name, where, c.Why)
 		}
 		for _, r := range m.Recoverers {
-			fmt.Fprintf(out, "    recover middleware of the service's own: %s (line %d): %s; kept, with obsgen's middleware after it (closer to the handler), so obsgen's sees a panic first and the service's sees none\n", r.Name, r.Line, r.Where)
+			fmt.Fprintf(out, "    recover middleware of the service's own: %s (%s): %s; kept, with obsgen's middleware after it (closer to the handler), so obsgen's sees a panic first and the service's sees none\n", r.Name, at(r.File, r.Line), r.Where)
+		}
+		for _, r := range m.GroupRecoverers {
+			fmt.Fprintf(out, "    warning: recover middleware of the service's own on a route group: %s (%s, on %s): %s; %s\n", r.Name, at(r.File, r.Line), r.Group, r.Where, WhyGroupRecoverer)
 		}
 		switch {
 		case m.Wired:
@@ -179,10 +190,26 @@ func (w Plan) Summary(out io.Writer) {
 	if len(w.Found.Loggers) > 0 {
 		fmt.Fprintf(out, "  loggers: %s\n", strings.Join(w.Found.Loggers, ", "))
 	}
+	for _, g := range w.Found.GormLoggers {
+		fmt.Fprintf(out, "  gorm logger of the service's own: %s (%s:%d): %s; use Logger: %s.Gorm() in its gorm.Config instead (.LogMode(logger.Info) on it logs every statement)\n", g.Name, g.File, g.Line, g.Why, w.pkg)
+	}
 	if w.Found.Cgo != "" {
 		fmt.Fprintf(out, "  needs cgo: %s\n", w.Found.Cgo)
 	}
 }
+
+// at is where the report says something is: a line of main's file, or
+// file:line in another.
+func at(file string, line int) string {
+	if file != "" {
+		return fmt.Sprintf("%s:%d", file, line)
+	}
+	return fmt.Sprintf("line %d", line)
+}
+
+// WhyGroupRecoverer is what a recover middleware of the service's own on
+// a route group does to obsgen's, and what to do.
+const WhyGroupRecoverer = "it recovers the panics of those routes before obsgen's middleware, on the router, sees them: no panic recovered line and no Sentry event for them (the request is still counted, with the status it answers). Kept as it is: remove it, or use it on the router itself (obsgen's middleware then goes after it)"
 
 // Advise prints, for every main not wired, the patch to apply (with
 // --wire or `obsgen wire`) or the lines to add by hand.
@@ -229,9 +256,40 @@ func manualLines(m *analyze.Main, t Target, framework string) string {
 		}
 		fmt.Fprintf(&b, "  \t%q\n", ip)
 	}
+	// The bridges' lines, with the file's names for the loggers' packages
+	// (zerolog's log gets another: "log" is the standard one here).
+	var bridges []string
+	for _, lib := range t.Bridges {
+		if lib == "echo" {
+			continue // on the router (below)
+		}
+		name := ""
+		if im, ok := bridgeImports[lib]; ok {
+			name = analyze.ImportName(m.AST, im.path)
+			if name == "" {
+				name = im.name
+				if lib == "zerolog" {
+					name = "zlog"
+				}
+				line := fmt.Sprintf("%q", im.path)
+				if name != defaultName(im.path) {
+					line = name + " " + line
+				}
+				fmt.Fprintf(&b, "  \t%s\n", line)
+			}
+		}
+		bridges = append(bridges, "  "+BridgeLine(lib, t.Package, name)+"\n")
+	}
 	b.WriteString("  )\n\n  // first in main:\n")
 	fmt.Fprintf(&b, "  ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)\n  defer stop()\n")
 	fmt.Fprintf(&b, "  obsShutdown, err := %s.Setup(ctx)\n  if err != nil {\n  \t%s.Fatalf(\"observability setup: %%v\", err)\n  }\n  defer obsShutdown(context.Background())\n", t.Package, logName)
+	if len(bridges) > 0 {
+		before := ""
+		if slices.Contains(t.Bridges, "gorm") {
+			before = ", before gorm.Open"
+		}
+		b.WriteString("\n  // after your own setup of these loggers" + before + ":\n" + strings.Join(bridges, ""))
+	}
 	// What main serves today: its serve call, else the one inside the
 	// goroutine it serves from.
 	call := m.Call
@@ -254,16 +312,36 @@ func manualLines(m *analyze.Main, t Target, framework string) string {
 	if fw == "" || fw == "gorilla" {
 		fw = framework
 	}
-	b.WriteString("\n  // first on the router, right after it is built:\n")
+	heading, use := "first on the router, right after it is built:", router
+	wrap := func(h string) string { return fmt.Sprintf("%s.Middleware(%s)", t.Package, h) }
+	if call != nil && call.Around != nil {
+		// Inside the service's recover around the router (recoverMW(r)),
+		// which Serve keeps serving.
+		use = exprSource(m, call.Around.Args[0])
+		wrap = func(string) string {
+			return fmt.Sprintf("%s(%s.Middleware(%s))", exprSource(m, call.Around.Fun), t.Package, use)
+		}
+	}
+	if built := m.Built; m.Site == nil && built != nil && built.After != nil {
+		// Where the router is built, inside the service's recover: in
+		// main it would come first and see no panic.
+		pos := m.Fset.Position(built.After.Pos())
+		heading = fmt.Sprintf("in %s, right after line %d, where the router is built (%s; import %q there):", pos.Filename, pos.Line, AfterRecoverers(m.Recoverers), t.ImportPath)
+		use = built.Var
+	}
+	b.WriteString("\n  // " + heading + "\n")
 	switch fw {
 	case "chi":
-		fmt.Fprintf(&b, "  %s.Use(%s.Middleware)\n", router, t.Package)
+		fmt.Fprintf(&b, "  %s.Use(%s.Middleware)\n", use, t.Package)
 	case "gin":
-		fmt.Fprintf(&b, "  %s.Use(%s.Middleware()...) // on gin.New(), not gin.Default()\n", router, t.Package)
+		fmt.Fprintf(&b, "  %s.Use(%s.Middleware()...) // on gin.New(), not gin.Default()\n", use, t.Package)
 	case "echo":
-		fmt.Fprintf(&b, "  %s.Use(%s.Middleware())\n", router, t.Package)
+		fmt.Fprintf(&b, "  %s.Use(%s.Middleware())\n", use, t.Package)
+		if slices.Contains(t.Bridges, "echo") {
+			fmt.Fprintf(&b, "  %s\n", BridgeLine("echo", t.Package, use))
+		}
 	default:
-		fmt.Fprintf(&b, "  handler := %s.Middleware(%s)\n", t.Package, router)
+		fmt.Fprintf(&b, "  handler := %s\n", wrap(router))
 		router = "handler"
 	}
 	if m.Site == nil {

@@ -26,7 +26,7 @@ func planRepo(t *testing.T, files map[string]string, framework string) MainPlan 
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := NewPlan(svc, Target{ImportPath: imp, Package: "observability"}, framework)
+	p := NewPlan(svc, Target{ImportPath: imp, Package: "observability", Bridges: Bridges(svc.Loggers)}, framework)
 	if len(p.Mains) != 1 {
 		t.Fatalf("mains: %+v", p.Mains)
 	}
@@ -207,5 +207,111 @@ func main() {
 	}
 	if patch := p.Mains[0].Patch; strings.Contains(patch, "chi.NewRouter()\n+\tr.Use(observability.Middleware)") || !strings.Contains(patch, "+\t// obsgen: after httpx.Recover, which recovers panics: obsgen's middleware must see a panic first to log it and report it to Sentry\n+\tr.Use(observability.Middleware)\n") {
 		t.Errorf("patch:\n%s", p.Mains[0].Patch)
+	}
+}
+
+// A main obsgen cannot edit (the echo router built in another package)
+// gets the bridges' lines too, with the file's names: gorm's before the
+// database is opened, zerolog's under a name that is not the standard
+// log's.
+func TestManualLinesRouteTheLoggers(t *testing.T) {
+	p := planRepo(t, map[string]string{
+		"go.mod": "module example.com/pantry\n",
+		"router/router.go": `package router
+
+import "github.com/labstack/echo/v4"
+
+func New() *echo.Echo { return echo.New() }
+`,
+		"store/store.go": "package store\n\nimport _ \"gorm.io/gorm\"\n",
+		"main.go": `package main
+
+import (
+	"github.com/rs/zerolog"
+
+	"example.com/pantry/router"
+)
+
+func main() {
+	zerolog.SetGlobalLevel(zerolog.InfoLevel)
+	e := router.New()
+	e.Logger.Fatal(e.Start(":1323"))
+}
+`,
+	}, "echo")
+	if p.Action != "manual" {
+		t.Fatalf("action %s", p.Action)
+	}
+	for _, w := range []string{
+		`zlog "github.com/rs/zerolog/log"`,
+		"defer obsShutdown(context.Background())\n\n  // after your own setup of these loggers, before gorm.Open:\n  observability.InstallGorm() // obsgen:",
+		"  zlog.Logger = observability.Zerolog() // obsgen:",
+	} {
+		if !strings.Contains(p.Lines, w) {
+			t.Errorf("lines lack %q:\n%s", w, p.Lines)
+		}
+	}
+}
+
+// A router built in another package, with the service's own recover
+// there: the lines put obsgen's middleware after it, in that package (in
+// main it would come first and see no panic), and name what to remove
+// there, on the router and on its groups.
+func TestManualLinesInsideARecoverOfAnotherPackage(t *testing.T) {
+	p := planRepo(t, map[string]string{
+		"go.mod": "module example.com/books\n",
+		"router/router.go": `package router
+
+import (
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"example.com/books/internal/apperr"
+)
+
+func New() *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.Use(apperr.Recover)
+	api := e.Group("/api", middleware.Logger())
+	api.Use(apperr.Recover)
+	return e
+}
+`,
+		"internal/apperr/apperr.go": `package apperr
+
+import "github.com/labstack/echo/v4"
+
+func Recover(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if recover() != nil {
+				err = echo.ErrInternalServerError
+			}
+		}()
+		return next(c)
+	}
+}
+`,
+		"main.go": `package main
+
+import "example.com/books/router"
+
+func main() {
+	e := router.New()
+	e.Logger.Fatal(e.Start(":8585"))
+}
+`,
+	}, "echo")
+	if p.Action != "manual" {
+		t.Fatalf("action %s", p.Action)
+	}
+	for _, w := range []string{
+		"  // in router/router.go, right after line 13, where the router is built (after apperr.Recover, which recovers panics: obsgen's middleware must see a panic first to log it and report it to Sentry; import \"example.com/svc/internal/observability\" there):\n  e.Use(observability.Middleware())\n",
+		"  //   middleware.Logger at router/router.go:14\n",
+	} {
+		if !strings.Contains(p.Lines, w) {
+			t.Errorf("lines lack %q:\n%s", w, p.Lines)
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"go/format"
 	"go/parser"
 	"go/token"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,7 +28,7 @@ type Target struct {
 	// ImportPath and Package name the generated package.
 	ImportPath, Package string
 	// Bridges are the service's loggers to route through the package's
-	// JSON logger (logrus, zap, zerolog).
+	// JSON logger (logrus, zap, zerolog, gorm).
 	Bridges []string
 }
 
@@ -192,6 +193,9 @@ func (e *editor) setup() {
 	// zap.ReplaceGlobals of its own would undo it), before the router.
 	var later []edit
 	for _, br := range e.t.Bridges {
+		if br == "echo" {
+			continue // on the router, once it is built (router)
+		}
 		line, name := e.bridge(br)
 		if line == "" {
 			continue
@@ -246,22 +250,42 @@ func configures(st ast.Stmt, name string) bool {
 	return found
 }
 
-// bridge is the line that routes one logger through the JSON logger, and
-// the name of the logger's package in the file.
-func (e *editor) bridge(lib string) (line, name string) {
-	pkg := e.t.Package
+// bridgeImports are the package each bridge line names, by logger: its
+// usual name and import path. gorm's line names only obsgen's package.
+var bridgeImports = map[string]importLine{
+	"logrus":  {"logrus", "github.com/sirupsen/logrus"},
+	"zap":     {"zap", "go.uber.org/zap"},
+	"zerolog": {"log", "github.com/rs/zerolog/log"},
+}
+
+// BridgeLine is the line that routes logger lib through the JSON logger of
+// package pkg, name being what the file calls lib's package.
+func BridgeLine(lib, pkg, name string) string {
 	switch lib {
 	case "logrus":
-		n := e.need("logrus", "github.com/sirupsen/logrus")
-		return fmt.Sprintf("%s.InstallLogrus(%s.StandardLogger()) // obsgen: logrus writes the same JSON lines, with the request's trace and request IDs", pkg, n), n
+		return fmt.Sprintf("%s.InstallLogrus(%s.StandardLogger()) // obsgen: logrus writes the same JSON lines, with the request's trace and request IDs", pkg, name)
 	case "zap":
-		n := e.need("zap", "go.uber.org/zap")
-		return fmt.Sprintf("%s.ReplaceGlobals(%s.Zap()) // obsgen: zap writes the same JSON lines, with the request's trace and request IDs", n, pkg), n
+		return fmt.Sprintf("%s.ReplaceGlobals(%s.Zap()) // obsgen: zap writes the same JSON lines, with the request's trace and request IDs", name, pkg)
 	case "zerolog":
-		n := e.need("log", "github.com/rs/zerolog/log")
-		return fmt.Sprintf("%s.Logger = %s.Zerolog() // obsgen: zerolog writes the same JSON lines, with the request's trace and request IDs", n, pkg), n
+		return fmt.Sprintf("%s.Logger = %s.Zerolog() // obsgen: zerolog writes the same JSON lines, with the request's trace and request IDs", name, pkg)
+	case "gorm":
+		// Before any gorm.Open: it reads gorm's logger.Default.
+		return pkg + ".InstallGorm() // obsgen: gorm writes the same JSON lines (SQL without its values), with the request's trace and request IDs"
+	case "echo":
+		// name is the router's variable: the line goes after it is built.
+		return fmt.Sprintf("%s.Logger = %s.EchoLogger() // obsgen: echo's own logger (e.Logger, c.Logger()) writes the same JSON lines", name, pkg)
 	}
-	return "", ""
+	return ""
+}
+
+// bridge is the line that routes one logger through the JSON logger, and
+// the name in the file of the package whose setup it must follow.
+func (e *editor) bridge(lib string) (line, name string) {
+	if im, ok := bridgeImports[lib]; ok {
+		name = e.need(im.name, im.path)
+		return BridgeLine(lib, e.t.Package, name), name
+	}
+	return BridgeLine(lib, e.t.Package, ""), analyze.ImportName(e.m.AST, analyze.PathGormLogger)
 }
 
 func loadsEnv(st ast.Stmt) bool {
@@ -293,6 +317,9 @@ func (e *editor) router() {
 		use = fmt.Sprintf("%s.Use(%s.Middleware()...)", site.Var, pkg)
 	case "echo":
 		use = fmt.Sprintf("%s.Use(%s.Middleware())", site.Var, pkg)
+		if slices.Contains(e.t.Bridges, "echo") {
+			use += "\n" + BridgeLine("echo", pkg, site.Var)
+		}
 	}
 	at := e.off(site.Stmt.End())
 	if site.After != nil {
@@ -337,6 +364,47 @@ func (e *editor) router() {
 		}
 		e.edits = append(e.edits, edit{e.off(u.Pos()), e.off(u.End()), strings.TrimSuffix(b.String(), "\n")})
 	}
+	for _, g := range site.Groups {
+		e.groupConflicts(imports, g)
+	}
+}
+
+// groupConflicts removes the conflicting middleware a route group gets:
+// a g.Use statement of its own as the router's are, else the arguments
+// of the call (e.Group("/api", middleware.Logger())), with the comment
+// above the statement holding it.
+func (e *editor) groupConflicts(imports map[string]string, g analyze.GroupUse) {
+	var kept, removed []string
+	for _, a := range g.Args {
+		if name, why := analyze.ConflictWhy(imports, a); why != "" {
+			removed = append(removed, name+": "+why)
+			continue
+		}
+		kept = append(kept, e.src(a))
+	}
+	if len(removed) == 0 {
+		return
+	}
+	var b strings.Builder
+	for _, r := range removed {
+		b.WriteString("// obsgen: removed " + r + "\n")
+	}
+	if sel := g.Call.Fun.(*ast.SelectorExpr); g.Stmt != nil && sel.Sel.Name == "Use" {
+		if _, bare := sel.X.(*ast.Ident); len(kept) > 0 || !bare {
+			// e.Group("/ops").Use() keeps the group it makes.
+			fmt.Fprintf(&b, "%s(%s)", e.src(g.Call.Fun), strings.Join(kept, ", "))
+		}
+		e.edits = append(e.edits, edit{e.off(g.Stmt.Pos()), e.off(g.Stmt.End()), strings.TrimSuffix(b.String(), "\n")})
+		return
+	}
+	var args []string
+	for _, a := range g.Call.Args[:len(g.Call.Args)-len(g.Args)] {
+		args = append(args, e.src(a))
+	}
+	args = append(args, kept...)
+	e.edits = append(e.edits, edit{e.off(g.Call.Lparen) + 1, e.off(g.Call.Rparen), strings.Join(args, ", ")})
+	at := e.off(g.Top.Pos())
+	e.edits = append(e.edits, edit{at, at, b.String()})
 }
 
 // AfterRecoverers says why obsgen's middleware comes after the service's
@@ -398,6 +466,13 @@ func (e *editor) serve() {
 	}
 	if e.m.Framework == "nethttp" {
 		handler = fmt.Sprintf("%s.Middleware(%s)", pkg, handler)
+		if a := sc.Around; a != nil {
+			// Inside the service's recover, which would otherwise catch
+			// a panic before obsgen's sees it.
+			handler = fmt.Sprintf("%s(%s.Middleware(%s))", e.src(a.Fun), pkg, e.src(a.Args[0]))
+		}
+	} else if a := sc.Around; a != nil {
+		handler = e.src(a) // obsgen's middleware is on the router inside it
 	}
 	call := fmt.Sprintf("%s.Serve(%s, %s, %s)", pkg, e.ctx, addr, handler)
 	switch st := sc.Stmt.(type) {

@@ -142,6 +142,162 @@ func main() {
 `, nil, []string{"r := chi.NewRouter()\n\tr.Use(middleware.RealIP)\n",
 			"r.Use(recoverer)\n\t// obsgen: after recoverer, which recovers panics",
 			"\n\tr.Use(observability.Middleware)\n\tr.Use(middleware.NoCache)"}, nil},
+		{"gorm opened in main reads the logger installed before it", `package main
+
+import (
+	"net/http"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+)
+
+func main() {
+	db, err := gorm.Open(sqlite.Open("app.db"), &gorm.Config{})
+	if err != nil {
+		panic(err)
+	}
+	_ = db
+	mux := http.NewServeMux()
+	http.ListenAndServe(":80", mux)
+}
+`, []string{"gorm"}, []string{"defer obsShutdown(context.Background())\n\tobservability.InstallGorm() // obsgen: gorm writes the same JSON lines (SQL without its values), with the request's trace and request IDs\n\n\tdb, err := gorm.Open("}, nil},
+		{"a recover method of the service's own stays outside obsgen's", `package main
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+)
+
+type server struct{ mux *chi.Mux }
+
+func (s *server) recoverJSON(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				w.WriteHeader(500)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func main() {
+	s := &server{}
+	r := chi.NewRouter()
+	r.Use(s.recoverJSON)
+	http.ListenAndServe(":80", r)
+}
+`, nil, []string{"r.Use(s.recoverJSON)\n\t// obsgen: after s.recoverJSON, which recovers panics", "\n\tr.Use(observability.Middleware)\n\tif err"}, nil},
+		{"echo's logger on a group goes, a group's own recover stays", `package main
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+func adminRecover(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		defer func() { _ = recover() }()
+		return next(c)
+	}
+}
+
+func main() {
+	e := echo.New()
+	api := e.Group("/api", middleware.Logger(), middleware.CORS())
+	api.Use(middleware.RequestID())
+	admin := e.Group("/admin")
+	admin.Use(middleware.Logger(), adminRecover)
+	e.Group("/ops").Use(middleware.Recover())
+	api.GET("/x", func(c echo.Context) error { return c.NoContent(http.StatusOK) })
+	e.Logger.Fatal(e.Start(":80"))
+}
+`, nil, []string{
+			"// obsgen: removed middleware.Logger: obsgen's middleware writes one JSON access line per request; echo's Logger writes its own lines\n\tapi := e.Group(\"/api\", middleware.CORS())",
+			"// obsgen: removed middleware.RequestID: obsgen's middleware sets X-Request-ID and logs it; echo's RequestID mints a different one\n\tadmin",
+			"// obsgen: removed middleware.Logger: obsgen's middleware writes one JSON access line per request; echo's Logger writes its own lines\n\tadmin.Use(adminRecover)",
+			"// obsgen: removed middleware.Recover: obsgen's middleware recovers panics",
+			"// obsgen: removed middleware.Recover: obsgen's middleware recovers panics, reports them to Sentry and logs them; echo's Recover would swallow them first\n\te.Group(\"/ops\").Use()\n",
+		}, []string{"api.Use(", "Use(middleware.Recover())"}},
+		{"chi's logger inside a Route and a With goes", `package main
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+func main() {
+	r := chi.NewRouter()
+	r.Route("/admin", func(r chi.Router) {
+		r.Use(middleware.Logger)
+		r.Get("/", func(w http.ResponseWriter, r *http.Request) {})
+	})
+	r.With(middleware.Recoverer).Get("/x", func(w http.ResponseWriter, r *http.Request) {})
+	http.ListenAndServe(":80", r)
+}
+`, nil, []string{
+			"r.Route(\"/admin\", func(r chi.Router) {\n\t\t// obsgen: removed middleware.Logger",
+			"// obsgen: removed middleware.Recoverer: obsgen's middleware recovers panics, reports them to Sentry and logs them; chi's Recoverer would swallow them first\n\tr.With().Get(\"/x\"",
+		}, []string{"middleware.Logger)", "\"github.com/go-chi/chi/v5/middleware\""}},
+		{"a recover of the service's own around the mux at the serve call goes outside obsgen's", `package main
+
+import (
+	"log"
+	"net/http"
+)
+
+func recoverMW(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if recover() != nil {
+				w.WriteHeader(500)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func main() {
+	mux := http.NewServeMux()
+	log.Fatal(http.ListenAndServe(":80", recoverMW(mux)))
+}
+`, nil, []string{"observability.Serve(ctx, \":80\", recoverMW(observability.Middleware(mux)))"}, nil},
+		{"and around a chi router, whose Use gets obsgen's", `package main
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+)
+
+func recoverMW(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() { _ = recover() }()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func main() {
+	r := chi.NewRouter()
+	srv := &http.Server{Addr: ":80", Handler: recoverMW(r)}
+	srv.ListenAndServe()
+}
+`, nil, []string{"r := chi.NewRouter()\n\tr.Use(observability.Middleware)", "observability.Serve(ctx, srv.Addr, recoverMW(r))"}, nil},
+		{"echo's own logger is routed once the router is built", `package main
+
+import "github.com/labstack/echo/v4"
+
+func main() {
+	srv := echo.New()
+	srv.Logger.Info("starting")
+	srv.Logger.Fatal(srv.Start(":1323"))
+}
+`, []string{"echo"}, []string{"srv := echo.New()\n\tsrv.Use(observability.Middleware())\n\tsrv.Logger = observability.EchoLogger() // obsgen: echo's own logger (e.Logger, c.Logger()) writes the same JSON lines\n\tsrv.Logger.Info(\"starting\")"}, nil},
 		{"gin's recovery with the service's own handler is kept", `package main
 
 import "github.com/gin-gonic/gin"

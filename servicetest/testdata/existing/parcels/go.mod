@@ -1,0 +1,3 @@
+module github.com/depotline/parcels
+
+go 1.22
