@@ -107,10 +107,9 @@ func GenerateProject(p spec.Project, facts []*detect.Facts) (Result, error) {
 			}
 			if g.Steps != nil {
 				for _, st := range g.Steps(m.Spec) {
+					// A step runs in its folder; what it names (the Node
+					// main, the preload) stays relative to it.
 					st.Dir = path.Join(m.Dir, st.Dir)
-					if st.Main != "" {
-						st.Main = path.Join(m.Dir, st.Main)
-					}
 					r.Steps = append(r.Steps, st)
 				}
 			}

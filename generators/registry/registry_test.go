@@ -53,3 +53,37 @@ func TestKubernetesTargetFiles(t *testing.T) {
 		})
 	}
 }
+
+// A service's steps run in its folder, and what they name is relative to
+// it: the start script of services/web runs server.js, not
+// services/web/server.js.
+func TestProjectStepsRunInTheServiceFolder(t *testing.T) {
+	p, err := spec.ParseProject("obsgen.yaml", []byte(`version: 1
+services:
+  api: {dir: services/api, service: {module: example.com/api}}
+  web:
+    dir: services/web
+    service: {language: node, framework: express, port: 8081}
+    node: {main: server.js}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range p.Services {
+		p.Services[i].Spec.Complete(spec.Detected{})
+	}
+	res, err := GenerateProject(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs := map[string]bool{}
+	for _, st := range res.Steps {
+		dirs[st.Dir] = true
+		if st.Main != "" && st.Main != "server.js" {
+			t.Errorf("step %s in %s names main %q, want server.js (relative to its folder)", st.Kind, st.Dir, st.Main)
+		}
+	}
+	if !dirs["services/api"] || !dirs["services/web"] || dirs["."] {
+		t.Errorf("steps run in %v, want each service's folder only", dirs)
+	}
+}
