@@ -22,7 +22,7 @@ func generate(sc Scenario) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := registry.GenerateProject(p, nil)
+	res, err := registry.GenerateProject(p, nil, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/generators/alertmanager"
@@ -69,15 +71,16 @@ func applies(g generators.Generator, s spec.Spec) bool {
 // Generate is GenerateProject for the one service of a single-service
 // answers file.
 func Generate(s spec.Spec, f *detect.Facts) (Result, error) {
-	return GenerateProject(spec.Single(s), []*detect.Facts{f})
+	return GenerateProject(spec.Single(s), f, []*detect.Facts{f})
 }
 
 // GenerateProject validates p and runs every generator: each service's
 // files (in its folder, or the shared config folder) and the stack's once.
-// facts are what was read in each service's folder, in p.Services order
-// (nil: an empty new one). It returns everything the run produces (see
-// Result), or the first error; it never touches disk.
-func GenerateProject(p spec.Project, facts []*detect.Facts) (Result, error) {
+// root is what was read at the repository's root (its .gitignore), facts
+// what was read in each service's folder, in p.Services order (nil: an
+// empty new one). It returns everything the run produces (see Result), or
+// the first error; it never touches disk.
+func GenerateProject(p spec.Project, root *detect.Facts, facts []*detect.Facts) (Result, error) {
 	if err := p.Validate(); err != nil {
 		return Result{}, err
 	}
@@ -87,6 +90,13 @@ func GenerateProject(p spec.Project, facts []*detect.Facts) (Result, error) {
 	}
 	var r Result
 	r.Files = files
+	if root == nil {
+		root = &detect.Facts{}
+	}
+	// One .gitignore, at the root: the stack's env file is there.
+	if e := gitignoreEdit(p.Stack(), root); e != nil {
+		r.Edits = append(r.Edits, *e)
+	}
 	for i, m := range p.Services {
 		f := &detect.Facts{}
 		if i < len(facts) && facts[i] != nil {
@@ -95,12 +105,6 @@ func GenerateProject(p spec.Project, facts []*detect.Facts) (Result, error) {
 		w := Wiring(m.Spec, f)
 		w.In(m.Dir)
 		r.Wiring.Add(w)
-		if i == 0 {
-			// One .gitignore, at the root: the stack's env file is there.
-			if e := gitignoreEdit(m.Spec, f); e != nil {
-				r.Edits = append(r.Edits, *e)
-			}
-		}
 		for _, g := range All {
 			if !applies(g, m.Spec) {
 				continue
@@ -122,59 +126,96 @@ func GenerateProject(p spec.Project, facts []*detect.Facts) (Result, error) {
 }
 
 // generate runs every generator: the files sorted by path, each finished
-// (header, formatting).
+// (header, formatting). The generators are pure, so each generator's run
+// for the stack or for one service is a job of its own and the jobs run
+// in parallel; their files are checked and kept in job order, so the
+// result and the first error are the same on every run.
 func generate(p spec.Project) ([]generators.File, error) {
-	seen := map[string]string{}
-	var out []generators.File
-	add := func(who string, files []generators.File) error {
-		for _, f := range files {
-			if !fs.ValidPath(f.Path) || f.Path == "." {
-				return fmt.Errorf("generator %s: %q is not a clean relative path", who, f.Path)
-			}
-			if prev, dup := seen[f.Path]; dup {
-				return fmt.Errorf("generators %s and %s both write %s", prev, who, f.Path)
-			}
-			seen[f.Path] = who
-			done, err := generators.Finish(f)
-			if err != nil {
-				return fmt.Errorf("generator %s: %w", who, err)
-			}
-			out = append(out, done)
-		}
-		return nil
+	type job struct {
+		who string
+		run func() ([]generators.File, error)
 	}
+	var jobs []job
 	stack := p.Stack()
 	for _, g := range All {
 		if !applies(g, stack) {
 			continue
 		}
 		if g.Stack != nil {
-			files, err := g.Stack(p)
-			if err != nil {
-				return nil, fmt.Errorf("generator %s: %w", g.Name, err)
-			}
-			if err := add(g.Name, files); err != nil {
-				return nil, err
-			}
+			jobs = append(jobs, job{g.Name, func() ([]generators.File, error) { return g.Stack(p) }})
 		}
 		if g.Generate == nil {
 			continue
 		}
 		for _, m := range p.Services {
-			files, err := g.Generate(m.Spec)
-			if err != nil {
-				return nil, fmt.Errorf("generator %s: %w", g.Name, err)
-			}
 			who := g.Name
 			if p.Listed {
 				who += " (service " + m.Spec.Service.Name + ")"
 			}
-			if err := add(who, inFolder(m, files)); err != nil {
-				return nil, err
+			jobs = append(jobs, job{who, func() ([]generators.File, error) {
+				files, err := g.Generate(m.Spec)
+				return inFolder(m, files), err
+			}})
+		}
+	}
+	type result struct {
+		files []generators.File
+		err   error
+	}
+	results := make([]result, len(jobs))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				files, err := jobs[i].run()
+				if err == nil {
+					files, err = finish(files)
+				}
+				results[i] = result{files, err}
 			}
+		}()
+	}
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	seen := map[string]string{}
+	var out []generators.File
+	for i, r := range results {
+		who := jobs[i].who
+		if r.err != nil {
+			return nil, fmt.Errorf("generator %s: %w", who, r.err)
+		}
+		for _, f := range r.files {
+			if !fs.ValidPath(f.Path) || f.Path == "." {
+				return nil, fmt.Errorf("generator %s: %q is not a clean relative path", who, f.Path)
+			}
+			if prev, dup := seen[f.Path]; dup {
+				return nil, fmt.Errorf("generators %s and %s both write %s", prev, who, f.Path)
+			}
+			seen[f.Path] = who
+			out = append(out, f)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+// finish finishes each file (header, formatting).
+func finish(files []generators.File) ([]generators.File, error) {
+	out := make([]generators.File, 0, len(files))
+	for _, f := range files {
+		done, err := generators.Finish(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, done)
+	}
 	return out, nil
 }
 

@@ -72,7 +72,7 @@ services:
 	for i := range p.Services {
 		p.Services[i].Spec.Complete(spec.Detected{})
 	}
-	res, err := GenerateProject(p, nil)
+	res, err := GenerateProject(p, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -73,8 +73,10 @@ type cmdRun struct {
 	*globalOptions
 	facts *detect.Facts
 	// others are what was read in the folders of a project's other
-	// services (facts is the first's), in Services order.
+	// services (facts is the first's), in Services order; root at the
+	// repository's root (facts itself for a single service).
 	others []*detect.Facts
+	root   *detect.Facts
 	wire   bool
 }
 
@@ -84,7 +86,7 @@ func (g *globalOptions) newRun() (*cmdRun, error) {
 	if err != nil {
 		return nil, &exitError{code: ExitUsage, err: err}
 	}
-	return &cmdRun{globalOptions: g, facts: f, wire: g.Wire}, nil
+	return &cmdRun{globalOptions: g, facts: f, root: f, wire: g.Wire}, nil
 }
 
 // newProjectRun reads each service's folder of p for a run.
@@ -92,7 +94,11 @@ func (g *globalOptions) newProjectRun(p spec.Project) (*cmdRun, error) {
 	if !p.Listed {
 		return g.newRun()
 	}
-	r := &cmdRun{globalOptions: g, wire: g.Wire}
+	root, err := registry.Read(g.Dir)
+	if err != nil {
+		return nil, &exitError{code: ExitUsage, err: err}
+	}
+	r := &cmdRun{globalOptions: g, root: root, wire: g.Wire}
 	for i, m := range p.Services {
 		f, err := registry.Read(filepath.Join(g.Dir, filepath.FromSlash(m.Dir)))
 		if err != nil {
@@ -158,7 +164,7 @@ func (g *globalOptions) fromAnswers(sets []string) (spec.Project, *cmdRun, error
 // memory, plan it against the repo, then diff, check or write. It asks
 // nothing: every question was asked before.
 func (r *cmdRun) execute(streams IO, p spec.Project, writeAnswers bool, m mode) error {
-	res, err := registry.GenerateProject(p, r.allFacts())
+	res, err := registry.GenerateProject(p, r.root, r.allFacts())
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}

@@ -36,6 +36,7 @@ func shopRepo(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	writeFile(t, dir, "obsgen.yaml", shopAnswers)
+	writeFile(t, dir, ".gitignore", "/bin/\n")
 	writeFile(t, dir, "services/api/go.mod", "module github.com/acme/shop/api\n\ngo 1.24\n")
 	writeFile(t, dir, "services/billing/go.mod", "module github.com/acme/shop/billing\n\ngo 1.24\n")
 	writeFile(t, dir, "services/web/package.json", `{"name": "web", "version": "1.0.0", "scripts": {"start": "node src/server.js"}, "dependencies": {"express": "^4.21.2"}}`+"\n")
@@ -64,6 +65,10 @@ func TestGenerateProjectOfSeveralServices(t *testing.T) {
 		t.Errorf("api's example main does not import its own module's package:\n%s", main)
 	}
 	mustRun(t, 0, dir, "check")
+	// The repository's own .gitignore gains the env file's line, once.
+	if gi := readFile(t, dir, ".gitignore"); !strings.HasPrefix(gi, "/bin/\n") || strings.Count(gi, "/observability.env") != 1 {
+		t.Errorf(".gitignore is not the repository's with the env file added:\n%s", gi)
+	}
 
 	// A hand edit of one service's code survives a change of another
 	// service's answer, which reaches only that service.
