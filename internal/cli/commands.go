@@ -51,6 +51,16 @@ come from flags and defaults; --service-name is required.`,
 		if err := applyFlags(&s); err != nil {
 			return err
 		}
+		if !existing && !r.facts.Manifest.Language.IsNode() && r.facts.Manifest.Module == "" {
+			// No service at the root: a repository of several?
+			found, err := detect.Services(g.Dir)
+			if err != nil {
+				return &exitError{code: ExitUsage, err: err}
+			}
+			if len(found) > 0 {
+				return r.initProject(streams, s, found, cmd.Flags().Changed)
+			}
+		}
 		if !existing {
 			detect.Apply(&s, r.facts.Manifest, cmd.Flags().Changed, streams.ErrOut)
 		}

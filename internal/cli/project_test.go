@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/obsgen/obsgen/internal/spec"
 )
 
 const shopAnswers = `version: 1
@@ -111,4 +113,63 @@ func TestProjectSetErrors(t *testing.T) {
 			t.Errorf("--set %s: files were written", c.set)
 		}
 	}
+}
+
+// init at the root of a repository of several services finds them and
+// writes one answers file listing them, each from its own manifest, with
+// the flags as the shared answers; generate then changes nothing.
+func TestInitFindsTheServices(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "services/api/go.mod", "module github.com/acme/shop/api\n\ngo 1.24\n\nrequire github.com/go-chi/chi/v5 v5.2.1\n")
+	writeFile(t, dir, "services/api/main.go", "package main\n\nfunc main() {}\n")
+	writeFile(t, dir, "services/billing/go.mod", "module github.com/acme/shop/billing\n\ngo 1.24\n")
+	writeFile(t, dir, "services/billing/cmd/billing/main.go", "package main\n\nfunc main() {}\n")
+	writeFile(t, dir, "services/web/package.json", `{"name": "web", "version": "1.0.0", "main": "server.js", "dependencies": {"express": "^4.21.2"}}`+"\n")
+	writeFile(t, dir, "services/web/server.js", "require('express')().listen(Number(process.env.PORT));\n")
+	writeFile(t, dir, "libs/money/go.mod", "module github.com/acme/shop/money\n\ngo 1.24\n")
+	writeFile(t, dir, "libs/money/money.go", "package money\n")
+
+	out := mustRun(t, 0, dir, "init", "--no-prompt", "--alert-receiver", "slack", "--skip-install")
+	if !strings.Contains(out, "found 3 services: api (services/api), billing (services/billing), web (services/web)") {
+		t.Errorf("init does not say which services it found:\n%s", out)
+	}
+	p := readProject(t, dir)
+	if !p.Listed || len(p.Services) != 3 {
+		t.Fatalf("answers list %d services (listed %v), want api, billing and web", len(p.Services), p.Listed)
+	}
+	api, billing, web := p.Services[0].Spec, p.Services[1].Spec, p.Services[2].Spec
+	if api.Service.Framework != "chi" || api.Service.Module != "github.com/acme/shop/api" || billing.Service.Module != "github.com/acme/shop/billing" {
+		t.Errorf("Go services not read from their go.mod: api %s %s, billing %s", api.Service.Framework, api.Service.Module, billing.Service.Module)
+	}
+	if !web.Service.Language.IsNode() || web.Service.Framework != "express" || web.Node.Main != "server.js" {
+		t.Errorf("web not read from its package.json: %s %s %s", web.Service.Language, web.Service.Framework, web.Node.Main)
+	}
+	if api.Service.Port == billing.Service.Port || billing.Service.Port == web.Service.Port {
+		t.Errorf("services share a port: %d %d %d", api.Service.Port, billing.Service.Port, web.Service.Port)
+	}
+	for _, s := range p.Specs() {
+		if s.Alerts.Receiver != "slack" {
+			t.Errorf("%s: receiver %q, want the flag's slack", s.Service.Name, s.Alerts.Receiver)
+		}
+	}
+	if strings.Contains(readFile(t, dir, "obsgen.yaml"), "money") {
+		t.Error("a library without a main became a service")
+	}
+	for _, f := range []string{"services/api/internal/observability/setup.go", "services/web/src/observability/register.cjs", "docker-compose.observability.yml"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s not written: %v", f, err)
+		}
+	}
+	if out := mustRun(t, 0, dir, "generate", "--skip-install"); !strings.Contains(out, "nothing to do") {
+		t.Errorf("generate after init changed files:\n%s", out)
+	}
+}
+
+func readProject(t *testing.T, dir string) spec.Project {
+	t.Helper()
+	p, err := spec.ParseProject("obsgen.yaml", []byte(readFile(t, dir, "obsgen.yaml")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -59,7 +59,59 @@ func TestRegenerateNeverLosesAnEdit(t *testing.T) {
 	// The email receiver needs its addresses; other receivers ignore them.
 	mustRun(t, 0, dir, "init", "--no-prompt", "--service-name", "checkout",
 		"--alert-email-to", "oncall@example.com", "--alert-email-from", "alertmanager@example.com", "--smtp-smarthost", "smtp.example.com:587")
+	keys := sortedAnswerKeys()
+	regenRoundsOf(t, dir, rounds, r, func() string {
+		k := keys[r.IntN(len(keys))]
+		vals := answerChanges[k]
+		return k + "=" + vals[r.IntN(len(vals))]
+	})
+}
 
+// sharedAnswers are the answers of answerChanges a project's services
+// share (the others are set per service).
+var sharedAnswers = map[string]bool{"environment": true, "tracing": true, "trace-backend": true, "alert-receiver": true, "config-dir": true}
+
+// The same property on a repository of three services (two Go, one
+// Node): edits in every service's files and the shared stack's, answer
+// changes of one service (services.<name>.<key>) and of all.
+func TestRegenerateSeveralServicesNeverLosesAnEdit(t *testing.T) {
+	rounds := *regenRounds / 10
+	if testing.Short() {
+		rounds = 3
+	}
+	r := rand.New(rand.NewPCG(*regenSeed, 7))
+	dir := t.TempDir()
+	writeFile(t, dir, "services/api/go.mod", "module example.com/shop/api\n\ngo 1.24\n")
+	writeFile(t, dir, "services/api/cmd/api/main.go", "package main\n\nfunc main() {}\n")
+	writeFile(t, dir, "services/billing/go.mod", "module example.com/shop/billing\n\ngo 1.24\n")
+	writeFile(t, dir, "services/billing/main.go", "package main\n\nfunc main() {}\n")
+	writeFile(t, dir, "services/web/package.json", `{"name": "web", "version": "1.0.0", "main": "server.js", "dependencies": {"express": "^4.21.2"}}`+"\n")
+	mustRun(t, 0, dir, "init", "--no-prompt", "--skip-install",
+		"--alert-email-to", "oncall@example.com", "--alert-email-from", "alertmanager@example.com", "--smtp-smarthost", "smtp.example.com:587")
+	keys := sortedAnswerKeys()
+	services := []string{"api", "billing"}
+	regenRoundsOf(t, dir, rounds, r, func() string {
+		k := keys[r.IntN(len(keys))]
+		vals := answerChanges[k]
+		v := vals[r.IntN(len(vals))]
+		switch {
+		case sharedAnswers[k]:
+			return k + "=" + v
+		case k == "service-name" || k == "framework" || k == "code-dir":
+			// Go answers, for a Go service; a service keeps its name.
+			if k == "service-name" {
+				k, v = "log-level", "debug"
+			}
+			return "services." + services[r.IntN(len(services))] + "." + k + "=" + v
+		}
+		return "services." + append(services, "web")[r.IntN(3)] + "." + k + "=" + v
+	})
+}
+
+// regenRoundsOf runs the rounds of the property test in dir, each with
+// up to two answer changes from set.
+func regenRoundsOf(t *testing.T, dir string, rounds int, r *rand.Rand, set func() string) {
+	t.Helper()
 	// want maps each file to the lines the user wrote into it and expects.
 	want := map[string]map[string]bool{}
 	var stats struct{ edits, sets, merged, conflicts, inTheWay, orphaned, deleted, resolved int }
@@ -101,14 +153,11 @@ func TestRegenerateNeverLosesAnEdit(t *testing.T) {
 		}
 
 		var args []string
-		keys := sortedAnswerKeys()
 		for range r.IntN(3) {
-			k := keys[r.IntN(len(keys))]
-			vals := answerChanges[k]
-			args = append(args, "--set", k+"="+vals[r.IntN(len(vals))])
+			args = append(args, "--set", set())
 		}
 		stats.sets += len(args) / 2
-		code, out, errOut := obsgen(t, dir, append([]string{"generate", "-o", "json"}, args...)...)
+		code, out, errOut := obsgen(t, dir, append([]string{"generate", "-o", "json", "--skip-install"}, args...)...)
 		if code != 0 && code != ExitConflict {
 			t.Fatalf("round %d: generate %v: exit %d\n%s%s", round, args, code, out, errOut)
 		}
@@ -143,7 +192,7 @@ func TestRegenerateNeverLosesAnEdit(t *testing.T) {
 		}
 
 		// Idempotent: nothing changed, so nothing to do.
-		code, out, _ = obsgen(t, dir, "generate", "-o", "json")
+		code, out, _ = obsgen(t, dir, "generate", "-o", "json", "--skip-install")
 		rep = jsonReport{}
 		if err := json.Unmarshal([]byte(out), &rep); err != nil {
 			t.Fatal(err)
