@@ -63,6 +63,9 @@ come from flags and defaults; --service-name is required.`,
 		}
 		if !existing {
 			detect.Apply(&s, r.facts.Manifest, cmd.Flags().Changed, streams.ErrOut)
+			if err := bundled(r.facts.Manifest, cmd.Flags().Changed, s.Output.CodeDir); err != nil {
+				return err
+			}
 		}
 		if !noPrompt && streams.CanPrompt != nil && streams.CanPrompt() {
 			p := streams.Prompter()

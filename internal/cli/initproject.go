@@ -39,6 +39,9 @@ func (r *cmdRun) initProject(streams IO, shared spec.Spec, found []detect.FoundS
 			return &exitError{code: ExitUsage, err: fmt.Errorf("%s: %w", f.Dir, err)}
 		}
 		detect.Apply(&s, facts.Manifest, changed, prefixWriter{streams.ErrOut, f.Name + ": "})
+		if err := bundled(facts.Manifest, changed, s.Output.CodeDir); err != nil {
+			return fmt.Errorf("%s: %w", f.Dir, err)
+		}
 		if err := registry.Complete(&s, facts); err != nil {
 			return &exitError{code: ExitUsage, err: fmt.Errorf("%s: %w", f.Dir, err)}
 		}
@@ -84,4 +87,14 @@ func (p prefixWriter) Write(b []byte) (int, error) {
 		return 0, err
 	}
 	return p.w.Write(b)
+}
+
+// bundled refuses a Node service that a bundler builds when --node-main
+// does not say which file the bundle is: the start command obsgen would
+// print would run a file no build writes.
+func bundled(d spec.Detected, changed func(string) bool, codeDir string) error {
+	if d.Bundler == "" || changed("node-main") {
+		return nil
+	}
+	return usageErrorf("node.main (--node-main): the service is built by %s (project.json), so the file node runs is the bundle's, which obsgen cannot know: pass --node-main with the file your build writes (e.g. dist/apps/api/main.js), and make the build emit %s/register too (a second entry point of the bundle, or an import at the top of your entry); nothing written", d.Bundler, codeDir)
 }

@@ -211,3 +211,30 @@ func TestConflictOfAFileInTheWaySaysWhatToDo(t *testing.T) {
 		t.Errorf("the message does not say what to do with a file in the way:\n%s", tail)
 	}
 }
+
+// An Nx service bundled by esbuild runs the bundle, whose file obsgen
+// cannot know: init refuses without --node-main, saying what to pass, and
+// writes nothing; with it, the printed start command runs that file.
+func TestInitBundledServiceNeedsItsMain(t *testing.T) {
+	tree := map[string]string{
+		"package.json":  `{"name":"@acme/api","private":true,"scripts":{"start":"nx serve api"},"dependencies":{"express":"^4.21.2"},"devDependencies":{"typescript":"~5.5.2","nx":"20.1.2","@nx/esbuild":"20.1.2"}}`,
+		"project.json":  `{"name":"api","targets":{"build":{"executor":"@nx/esbuild:esbuild","options":{"main":"src/main.ts","outputPath":"dist/apps/api"}},"serve":{"executor":"@nx/js:node"}}}`,
+		"tsconfig.json": "{\n  \"compilerOptions\": {\"rootDir\": \".\", \"outDir\": \"dist\"}\n}\n",
+		"src/main.ts":   "import express from 'express';\n",
+	}
+	dir := writeTree(t, tree)
+	r := run(t, nil, "init", "--no-prompt", "--dir", dir, "--service-name", "api", "--skip-install")
+	if r.code != ExitUsage || !strings.Contains(r.errOut, "built by @nx/esbuild:esbuild") || !strings.Contains(r.errOut, "--node-main") {
+		t.Fatalf("init of a bundled service: exit %d, want %d naming the bundler and --node-main\n%s%s", r.code, ExitUsage, r.out, r.errOut)
+	}
+	if files := testtool.ReadTree(t, dir); len(files) != len(tree) {
+		t.Errorf("the refused init wrote files: %v", keys(files))
+	}
+	r = run(t, nil, "init", "--no-prompt", "--dir", dir, "--service-name", "api", "--skip-install", "--node-main", "dist/apps/api/main.js")
+	if r.code != ExitOK {
+		t.Fatalf("init --node-main: exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
+	if all := r.out + r.errOut; !strings.Contains(all, "dist/apps/api/main.js") {
+		t.Errorf("the start command does not run the bundle:\n%s", all)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/obsgen/obsgen/internal/spec"
@@ -125,7 +126,41 @@ func Node(dir string) (d spec.Detected, ok bool, err error) {
 	if d.NodeMain == "" {
 		d.NodeMain = builtEntry(dir, d)
 	}
+	d.Bundler = bundler(dir)
 	return d, true, nil
+}
+
+// bundlerWords name the bundlers whose output file obsgen cannot know.
+var bundlerWords = []string{"esbuild", "webpack", "rollup", "rspack", "vite"}
+
+// bundler is the executor of an Nx project.json target that bundles the
+// service, or "".
+func bundler(dir string) string {
+	data, err := os.ReadFile(filepath.Join(dir, "project.json"))
+	if err != nil {
+		return ""
+	}
+	var project struct {
+		Targets map[string]struct {
+			Executor string `json:"executor"`
+		} `json:"targets"`
+	}
+	if json.Unmarshal(data, &project) != nil {
+		return ""
+	}
+	names := make([]string, 0, len(project.Targets))
+	for n := range project.Targets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		for _, w := range bundlerWords {
+			if e := project.Targets[n].Executor; strings.Contains(e, w) {
+				return e
+			}
+		}
+	}
+	return ""
 }
 
 // entryNames are the names a service's entry file usually has, in the

@@ -385,6 +385,10 @@ type Detected struct {
 	// Dependencies are the clients go.mod requires (database drivers,
 	// Redis), each named after its kind.
 	Dependencies Dependencies
+	// Bundler names the bundler that builds a Node service (an Nx
+	// project.json executor such as @nx/esbuild:esbuild): the file node
+	// runs is the bundle's, which obsgen cannot know.
+	Bundler string
 }
 
 // GoImportPath is the import path of the generated Go package: the
