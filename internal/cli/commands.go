@@ -51,7 +51,7 @@ come from flags and defaults; --service-name is required.`,
 		if err := applyFlags(&s); err != nil {
 			return err
 		}
-		if !existing && !r.facts.Manifest.Language.IsNode() && r.facts.Manifest.Module == "" {
+		if !existing && r.facts.Exists && !r.facts.Manifest.Language.IsNode() && r.facts.Manifest.Module == "" {
 			// No service at the root: a repository of several?
 			found, err := detect.Services(g.Dir)
 			if err != nil {
