@@ -309,19 +309,7 @@ func readProject(t *testing.T, repo string) spec.Project {
 // service's log file.
 func startProjectCollector(t *testing.T, bin, cfgDir, work string, p ports, members []member) *proc {
 	t.Helper()
-	generated := filepath.Join(cfgDir, "otelcol", "config.yml")
-	if out, err := run(bin, "validate", "--config="+generated); err != nil {
-		t.Fatalf("otelcol validate on the generated config: %v\n%s", err, out)
-	}
-	d := loadYAML(t, generated)
-	d.set(loop(p.colHealth), "extensions", "health_check", "endpoint")
-	d.set(filepath.Join(work, "otelcol-storage"), "extensions", "file_storage", "directory")
-	d.set(loop(p.colGRPC), "receivers", "otlp", "protocols", "grpc", "endpoint")
-	d.set(loop(p.colHTTP), "receivers", "otlp", "protocols", "http", "endpoint")
-	d.set(loop(p.jgGRPC), "exporters", "otlp_grpc/jaeger", "endpoint")
-	d.set("http://"+loop(p.lokiHTTP)+"/otlp", "exporters", "otlp_http/loki", "endpoint")
-	d.set("127.0.0.1", "service", "telemetry", "metrics", "readers", 0, "pull", "exporter", "prometheus", "host")
-	d.set(p.colMetr, "service", "telemetry", "metrics", "readers", 0, "pull", "exporter", "prometheus", "port")
+	d := collectorOnLoopback(t, bin, filepath.Join(cfgDir, "otelcol", "config.yml"), work, p)
 	for _, m := range members {
 		if inc := d.get("receivers", "file_log/"+m.name, "include"); fmt.Sprint(inc) != fmt.Sprint([]any{m.log}) {
 			t.Fatalf("file_log/%s include is %v, want the service's log file %s", m.name, inc, m.log)

@@ -504,7 +504,23 @@ func startLoki(t *testing.T, bin, cfgDir, work string, p ports) *proc {
 // startCollector runs the collector with the generated config, addresses
 // rewritten to loopback; extra are more command-line arguments (--set=...).
 func startCollector(t *testing.T, bin, repo string, s spec.Spec, work string, p ports, extra ...string) *proc {
-	generated := filepath.Join(repo, otelcol.ConfigPath(s))
+	d := collectorOnLoopback(t, bin, filepath.Join(repo, otelcol.ConfigPath(s)), work, p)
+	if inc := d.get("receivers", "file_log", "include"); fmt.Sprint(inc) != fmt.Sprint([]any{s.Logs.Path}) {
+		t.Fatalf("file_log include is %v, want the spec's log path %s", inc, s.Logs.Path)
+	}
+	cfg := filepath.Join(work, "otelcol.yml")
+	d.write(cfg)
+	if out, err := run(bin, "validate", "--config="+cfg); err != nil {
+		t.Fatalf("otelcol validate on the rewritten config: %v\n%s", err, out)
+	}
+	return startProc(t, "otelcol", nil, bin, append([]string{"--config=" + cfg}, extra...)...)
+}
+
+// collectorOnLoopback validates the generated collector config and
+// returns it with its listeners, exporters and storage on loopback and in
+// work.
+func collectorOnLoopback(t *testing.T, bin, generated, work string, p ports) *yamlDoc {
+	t.Helper()
 	if out, err := run(bin, "validate", "--config="+generated); err != nil {
 		t.Fatalf("otelcol validate on the generated config: %v\n%s", err, out)
 	}
@@ -517,15 +533,7 @@ func startCollector(t *testing.T, bin, repo string, s spec.Spec, work string, p 
 	d.set("http://"+loop(p.lokiHTTP)+"/otlp", "exporters", "otlp_http/loki", "endpoint")
 	d.set("127.0.0.1", "service", "telemetry", "metrics", "readers", 0, "pull", "exporter", "prometheus", "host")
 	d.set(p.colMetr, "service", "telemetry", "metrics", "readers", 0, "pull", "exporter", "prometheus", "port")
-	if inc := d.get("receivers", "file_log", "include"); fmt.Sprint(inc) != fmt.Sprint([]any{s.Logs.Path}) {
-		t.Fatalf("file_log include is %v, want the spec's log path %s", inc, s.Logs.Path)
-	}
-	cfg := filepath.Join(work, "otelcol.yml")
-	d.write(cfg)
-	if out, err := run(bin, "validate", "--config="+cfg); err != nil {
-		t.Fatalf("otelcol validate on the rewritten config: %v\n%s", err, out)
-	}
-	return startProc(t, "otelcol", nil, bin, append([]string{"--config=" + cfg}, extra...)...)
+	return d
 }
 
 // startPrometheus runs Prometheus on port as name, with a copy of the

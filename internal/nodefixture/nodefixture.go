@@ -310,19 +310,7 @@ const CloseWithGrace = "2.5.0"
 // fastify-cli's template and many Fastify services do: close-with-grace
 // handles SIGTERM, closes the app and calls process.exit itself.
 func AddCloseWithGrace(dir string) error {
-	pkgFile := filepath.Join(dir, "package.json")
-	data, err := os.ReadFile(pkgFile)
-	if err != nil {
-		return err
-	}
-	var pkg map[string]any
-	if err := json.Unmarshal(data, &pkg); err != nil {
-		return err
-	}
-	deps, _ := pkg["dependencies"].(map[string]any)
-	deps["close-with-grace"] = CloseWithGrace
-	data, _ = json.MarshalIndent(pkg, "", "  ")
-	if err := os.WriteFile(pkgFile, data, 0o644); err != nil {
+	if err := editPackage(dir, func(deps, _ map[string]any) { deps["close-with-grace"] = CloseWithGrace }); err != nil {
 		return err
 	}
 	main := filepath.Join(dir, "server.js")
@@ -365,23 +353,13 @@ const (
 //
 // Write's listen line stays last: Fastify takes no routes once it listens.
 func AddDependencies(dir, framework string, esm, ts bool) error {
-	pkgFile := filepath.Join(dir, "package.json")
-	data, err := os.ReadFile(pkgFile)
+	err := editPackage(dir, func(deps, dev map[string]any) {
+		deps["pg"], deps["ioredis"] = PG, IORedis
+		if ts {
+			dev["@types/pg"] = TypesPG
+		}
+	})
 	if err != nil {
-		return err
-	}
-	var pkg map[string]any
-	if err := json.Unmarshal(data, &pkg); err != nil {
-		return err
-	}
-	deps, _ := pkg["dependencies"].(map[string]any)
-	deps["pg"], deps["ioredis"] = PG, IORedis
-	if ts {
-		dev, _ := pkg["devDependencies"].(map[string]any)
-		dev["@types/pg"] = TypesPG
-	}
-	data, _ = json.MarshalIndent(pkg, "", "  ")
-	if err := os.WriteFile(pkgFile, data, 0o644); err != nil {
 		return err
 	}
 	main := filepath.Join(dir, "server.js")
@@ -446,4 +424,23 @@ app.get('/slow', async () => {
 	}
 	wired := string(src[:i]) + b.String() + string(src[i:])
 	return os.WriteFile(main, []byte(wired), 0o644)
+}
+
+// editPackage changes the dependencies and devDependencies of dir's
+// package.json (a nil map when it has none).
+func editPackage(dir string, edit func(deps, dev map[string]any)) error {
+	pkgFile := filepath.Join(dir, "package.json")
+	data, err := os.ReadFile(pkgFile)
+	if err != nil {
+		return err
+	}
+	var pkg map[string]any
+	if err := json.Unmarshal(data, &pkg); err != nil {
+		return err
+	}
+	deps, _ := pkg["dependencies"].(map[string]any)
+	dev, _ := pkg["devDependencies"].(map[string]any)
+	edit(deps, dev)
+	data, _ = json.MarshalIndent(pkg, "", "  ")
+	return os.WriteFile(pkgFile, data, 0o644)
 }

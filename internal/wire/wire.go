@@ -342,25 +342,12 @@ func (e *editor) router() {
 		}
 	}
 	for _, u := range site.Uses {
-		call := u.X.(*ast.CallExpr)
-		var kept []string
-		var removed []string
-		for _, a := range call.Args {
-			if name, why := analyze.ConflictWhy(imports, a); why != "" {
-				removed = append(removed, name+": "+why)
-				continue
-			}
-			kept = append(kept, e.src(a))
-		}
-		if len(removed) == 0 {
+		kept, b := e.withoutConflicts(imports, u.X.(*ast.CallExpr).Args)
+		if b == nil {
 			continue
 		}
-		var b strings.Builder
-		for _, r := range removed {
-			b.WriteString("// obsgen: removed " + r + "\n")
-		}
 		if len(kept) > 0 {
-			fmt.Fprintf(&b, "%s.Use(%s)", site.Var, strings.Join(kept, ", "))
+			fmt.Fprintf(b, "%s.Use(%s)", site.Var, strings.Join(kept, ", "))
 		}
 		e.edits = append(e.edits, edit{e.off(u.Pos()), e.off(u.End()), strings.TrimSuffix(b.String(), "\n")})
 	}
@@ -374,25 +361,14 @@ func (e *editor) router() {
 // of the call (e.Group("/api", middleware.Logger())), with the comment
 // above the statement holding it.
 func (e *editor) groupConflicts(imports map[string]string, g analyze.GroupUse) {
-	var kept, removed []string
-	for _, a := range g.Args {
-		if name, why := analyze.ConflictWhy(imports, a); why != "" {
-			removed = append(removed, name+": "+why)
-			continue
-		}
-		kept = append(kept, e.src(a))
-	}
-	if len(removed) == 0 {
+	kept, b := e.withoutConflicts(imports, g.Args)
+	if b == nil {
 		return
-	}
-	var b strings.Builder
-	for _, r := range removed {
-		b.WriteString("// obsgen: removed " + r + "\n")
 	}
 	if sel := g.Call.Fun.(*ast.SelectorExpr); g.Stmt != nil && sel.Sel.Name == "Use" {
 		if _, bare := sel.X.(*ast.Ident); len(kept) > 0 || !bare {
 			// e.Group("/ops").Use() keeps the group it makes.
-			fmt.Fprintf(&b, "%s(%s)", e.src(g.Call.Fun), strings.Join(kept, ", "))
+			fmt.Fprintf(b, "%s(%s)", e.src(g.Call.Fun), strings.Join(kept, ", "))
 		}
 		e.edits = append(e.edits, edit{e.off(g.Stmt.Pos()), e.off(g.Stmt.End()), strings.TrimSuffix(b.String(), "\n")})
 		return
@@ -405,6 +381,25 @@ func (e *editor) groupConflicts(imports map[string]string, g analyze.GroupUse) {
 	e.edits = append(e.edits, edit{e.off(g.Call.Lparen) + 1, e.off(g.Call.Rparen), strings.Join(args, ", ")})
 	at := e.off(g.Top.Pos())
 	e.edits = append(e.edits, edit{at, at, b.String()})
+}
+
+// withoutConflicts splits middleware arguments into the source of those
+// kept and the comment lines saying why each other one is removed; nil
+// when none is.
+func (e *editor) withoutConflicts(imports map[string]string, args []ast.Expr) ([]string, *strings.Builder) {
+	var kept []string
+	var b *strings.Builder
+	for _, a := range args {
+		if name, why := analyze.ConflictWhy(imports, a); why != "" {
+			if b == nil {
+				b = &strings.Builder{}
+			}
+			b.WriteString("// obsgen: removed " + name + ": " + why + "\n")
+			continue
+		}
+		kept = append(kept, e.src(a))
+	}
+	return kept, b
 }
 
 // AfterRecoverers says why obsgen's middleware comes after the service's
