@@ -18,8 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
 
 	"github.com/obsgen/obsgen/generators/rules"
@@ -191,16 +189,7 @@ func checkPoolUnderLoad(t *testing.T, r *running) {
 // name whose labels include labels (name, value pairs).
 func metricValue(t *testing.T, url, name string, labels ...string) float64 {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	parser := expfmt.NewTextParser(model.LegacyValidation)
-	families, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatalf("metrics do not parse: %v", err)
-	}
+	families := scrapeFamilies(t, url)
 	mf := families[name]
 	if mf == nil {
 		mf = families[strings.TrimSuffix(name, "_total")]

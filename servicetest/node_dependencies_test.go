@@ -308,7 +308,8 @@ func caseDependencies(t *testing.T, d *depRun) {
 	}
 }
 
-func scrapeFamilies(t *testing.T, url string) map[string]*dto.MetricFamily {
+// scrapeFamilies scrapes url as Prometheus' text format.
+func scrapeFamilies(t testing.TB, url string) map[string]*dto.MetricFamily {
 	t.Helper()
 	text := scrape(t, url, "")
 	parser := expfmt.NewTextParser(model.LegacyValidation)

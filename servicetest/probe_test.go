@@ -239,7 +239,8 @@ func checkReaderFrom(t *testing.T, r *running) {
 }
 
 // scrape returns the exposition text for accept.
-func scrape(t *testing.T, url, accept string) string {
+func scrape(t testing.TB, url, accept string) string {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, url, nil)
 	if accept != "" {
 		req.Header.Set("Accept", accept)

@@ -2,15 +2,12 @@ package servicetest
 
 import (
 	"fmt"
-	"net/http"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/obsgen/obsgen/internal/contract"
 )
@@ -87,16 +84,7 @@ func sampledOf(t *testing.T, r *running, n int) int {
 // set that appears twice.
 func requestSeries(t *testing.T, url string) map[string]float64 {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	parser := expfmt.NewTextParser(model.LegacyValidation)
-	families, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatalf("metrics do not parse: %v", err)
-	}
+	families := scrapeFamilies(t, url)
 	mf := families[contract.RequestDuration]
 	if mf == nil || mf.GetType() != dto.MetricType_HISTOGRAM {
 		t.Fatalf("no %s histogram in %s", contract.RequestDuration, url)

@@ -23,7 +23,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
@@ -266,16 +265,7 @@ func checkMetrics(t testing.TB, url, route string) {
 // checkExposition checks the contract's HTTP, resource and process metrics
 // and the language's runtime metrics.
 func checkExposition(t testing.TB, url, route string, runtime ...string) {
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	parser := expfmt.NewTextParser(model.LegacyValidation)
-	families, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatalf("metrics do not parse: %v", err)
-	}
+	families := scrapeFamilies(t, url)
 	for _, name := range append([]string{contract.RequestDuration, contract.TargetInfo,
 		contract.ProcessCPUSeconds, contract.ProcessResidentMemory, contract.ProcessStartTime}, runtime...) {
 		if families[name] == nil {
