@@ -26,7 +26,7 @@ func TestAmtoolCheckConfig(t *testing.T) {
 			}
 			// Secrets are file references only: no credential-shaped value.
 			raw := string(sc.read(t, alertmanager.Path(sc.Spec)))
-			for _, sec := range alertmanager.Secrets(sc.Spec) {
+			for _, sec := range alertmanager.ProjectSecrets(sc.Project) {
 				if !strings.Contains(raw, "_file: "+sec.File) {
 					t.Errorf("secret %s is not read from %s", sec.Name, sec.File)
 				}
@@ -47,10 +47,17 @@ func TestAmtoolRoutes(t *testing.T) {
 	for _, sc := range stackScenarios(t) {
 		t.Run(sc.Name, func(t *testing.T) {
 			cfg := sc.path(alertmanager.Path(sc.Spec))
+			// A service with a receiver of its own has its own pair.
+			page, ticket := alertmanager.ReceiverPage, alertmanager.ReceiverTicket
+			for _, o := range alertmanager.OwnReceivers(sc.Project) {
+				if n := o.Service.Name; n == sc.Spec.Service.Name {
+					page, ticket = n+"-"+page, n+"-"+ticket
+				}
+			}
 			for labels, want := range map[string]string{
-				"severity=page":   alertmanager.ReceiverPage,
-				"severity=ticket": alertmanager.ReceiverTicket,
-				"alertname=Other": alertmanager.ReceiverTicket,
+				"severity=page":   page,
+				"severity=ticket": ticket,
+				"alertname=Other": ticket,
 				// The heartbeat never reaches a person, whatever its labels.
 				"alertname=Watchdog severity=heartbeat": alertmanager.ReceiverHeartbeat,
 				"alertname=Watchdog severity=page":      alertmanager.ReceiverHeartbeat,

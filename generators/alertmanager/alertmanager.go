@@ -8,6 +8,7 @@ package alertmanager
 import (
 	"fmt"
 	"path"
+	"strings"
 
 	"github.com/obsgen/obsgen/generators"
 	"github.com/obsgen/obsgen/generators/rules"
@@ -20,7 +21,7 @@ import (
 var Generator = generators.Generator{
 	Name:  "alertmanager",
 	Doc:   "Alertmanager routing, grouping and inhibition",
-	Stack: generators.Shared(generate),
+	Stack: generate,
 }
 
 // Dir is the folder, inside the config folder, of the Alertmanager config.
@@ -47,12 +48,20 @@ type Secret struct {
 	Description string
 }
 
-func secret(name, env, desc string) Secret {
-	return Secret{Name: name, Env: env, File: path.Join(SecretsDir, name), Description: desc}
-}
-
 // Secrets lists the credentials the spec's receiver needs, in a stable order.
-func Secrets(s spec.Spec) []Secret {
+func Secrets(s spec.Spec) []Secret { return secretsOf(s, "") }
+
+// secretsOf are the receiver's credentials; with own (a service of its own
+// receiver) their names and variables start with the service's name.
+func secretsOf(s spec.Spec, own string) []Secret {
+	secret := func(name, env, desc string) Secret {
+		if own != "" {
+			name = strings.ReplaceAll(own, "-", "_") + "_" + name
+			env = strings.ToUpper(strings.ReplaceAll(own, "-", "_")) + "_" + env
+			desc = own + ": " + desc
+		}
+		return Secret{Name: name, Env: env, File: path.Join(SecretsDir, name), Description: desc}
+	}
 	switch s.Alerts.Receiver {
 	case "slack":
 		// Two channels: pages must not drown among tickets. A Slack
@@ -79,7 +88,40 @@ func Secrets(s spec.Spec) []Secret {
 // HeartbeatSecret is the dead man's switch URL the Watchdog is posted to,
 // when alerts.heartbeat is on (the compose stack only).
 func HeartbeatSecret(s spec.Spec) (Secret, bool) {
-	return secret("heartbeat_url", "HEARTBEAT_URL", "URL of the dead man's switch (e.g. a healthchecks.io check or an Opsgenie heartbeat) Alertmanager posts the Watchdog alert to every minute"), s.Alerts.Heartbeat
+	const name = "heartbeat_url"
+	return Secret{Name: name, Env: "HEARTBEAT_URL", File: path.Join(SecretsDir, name),
+		Description: "URL of the dead man's switch (e.g. a healthchecks.io check or an Opsgenie heartbeat) Alertmanager posts the Watchdog alert to every minute"}, s.Alerts.Heartbeat
+}
+
+// OwnReceivers are the services of p whose alerts go to a receiver of
+// their own, not the shared one (alerts.receiver and its addresses set in
+// the service's entry).
+func OwnReceivers(p spec.Project) []spec.Spec {
+	if !p.Listed {
+		return nil
+	}
+	var out []spec.Spec
+	for _, s := range p.Specs() {
+		if receiverAnswers(s) != receiverAnswers(p.Shared) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func receiverAnswers(s spec.Spec) [5]string {
+	a := s.Alerts
+	return [5]string{a.Receiver, a.EmailTo, a.EmailFrom, a.SMTPSmarthost, a.SMTPUsername}
+}
+
+// ProjectSecrets are the credentials of the shared receiver and of each
+// service's own.
+func ProjectSecrets(p spec.Project) []Secret {
+	out := Secrets(p.Stack())
+	for _, s := range OwnReceivers(p) {
+		out = append(out, secretsOf(s, s.Service.Name)...)
+	}
+	return out
 }
 
 // ReceiverHeartbeat takes the Watchdog alert: the dead man's switch, or
@@ -242,10 +284,7 @@ func Build(s spec.Spec) Config {
 			GroupWait:      "30s",
 			GroupInterval:  "5m",
 			RepeatInterval: "4h",
-			Routes: []Route{
-				{Receiver: ReceiverPage, Matchers: []Matcher{equal(slo.LabelSeverity, slo.SeverityPage)}, RepeatInterval: "1h"},
-				{Receiver: ReceiverTicket, Matchers: []Matcher{equal(slo.LabelSeverity, slo.SeverityTicket)}, GroupWait: "5m", RepeatInterval: "1d"},
-			},
+			Routes:         severityRoutes(ReceiverPage, ReceiverTicket),
 		},
 		// Inhibition mutes only what the source explains. Labels missing on
 		// both sides are equal to Alertmanager, so every rule names the
@@ -282,9 +321,20 @@ func Build(s spec.Spec) Config {
 			},
 		},
 	}
-	page := Receiver{Name: ReceiverPage}
-	ticket := Receiver{Name: ReceiverTicket}
-	secrets := Secrets(s)
+	page, ticket := receivers(s, "")
+	c.Receivers = []Receiver{page, ticket}
+	return c
+}
+
+// receivers are the page and ticket receivers of s's receiver answers,
+// named page and ticket, or <own>-page and <own>-ticket for a service's
+// own.
+func receivers(s spec.Spec, own string) (page, ticket Receiver) {
+	page, ticket = Receiver{Name: ReceiverPage}, Receiver{Name: ReceiverTicket}
+	if own != "" {
+		page.Name, ticket.Name = own+"-"+ReceiverPage, own+"-"+ReceiverTicket
+	}
+	secrets := secretsOf(s, own)
 	switch s.Alerts.Receiver {
 	case "slack":
 		sc := func(url Secret) []SlackConfig {
@@ -321,14 +371,38 @@ func Build(s spec.Spec) Config {
 		page.WebhookConfigs = []WebhookConfig{wc}
 		ticket.WebhookConfigs = []WebhookConfig{wc}
 	}
-	c.Receivers = []Receiver{page, ticket}
+	return page, ticket
+}
+
+// severityRoutes send page and ticket alerts to page and ticket.
+func severityRoutes(page, ticket string) []Route {
+	return []Route{
+		{Receiver: page, Matchers: []Matcher{equal(slo.LabelSeverity, slo.SeverityPage)}, RepeatInterval: "1h"},
+		{Receiver: ticket, Matchers: []Matcher{equal(slo.LabelSeverity, slo.SeverityTicket)}, GroupWait: "5m", RepeatInterval: "1d"},
+	}
+}
+
+// BuildProject is Build for the stack of p: the alerts of a service with
+// a receiver of its own go to it (a route per such service, matched on its
+// service label, before the shared receiver's).
+func BuildProject(p spec.Project) Config {
+	c := Build(p.Stack())
+	var own []Route
+	for _, s := range OwnReceivers(p) {
+		n := s.Service.Name
+		page, ticket := receivers(s, n)
+		own = append(own, Route{Receiver: ticket.Name, Matchers: []Matcher{equal(slo.LabelService, n)}, Routes: severityRoutes(page.Name, ticket.Name)})
+		c.Receivers = append(c.Receivers, page, ticket)
+	}
+	c.Route.Routes = append(own, c.Route.Routes...)
 	return c
 }
 
 // Path is where alertmanager.yml goes.
 func Path(s spec.Spec) string { return path.Join(s.Output.ConfigDir, Dir, "alertmanager.yml") }
 
-func intro(s spec.Spec) string {
+func intro(p spec.Project) string {
+	s := p.Stack()
 	b := "# Alertmanager for " + s.Service.Name + ": severity=page and severity=ticket alerts go to\n" +
 		"# the page and ticket receivers; an SLO page mutes that SLO's tickets, and\n" +
 		"# ServiceDown or ServiceMetricsAbsent mute the service's SLO alerts (ServiceDown\n" +
@@ -337,7 +411,10 @@ func intro(s spec.Spec) string {
 		b += "# No receiver was chosen (alerts.receiver: none): alerts are only shown in\n" +
 			"# Alertmanager and Grafana. Set alerts.receiver and run `obsgen generate`.\n"
 	}
-	secrets := Secrets(s)
+	for _, o := range OwnReceivers(p) {
+		b += fmt.Sprintf("# %s's alerts (service=%q) go to its own %s receiver (%s-page, %s-ticket).\n", o.Service.Name, o.Service.Name, o.Alerts.Receiver, o.Service.Name, o.Service.Name)
+	}
+	secrets := ProjectSecrets(p)
 	if sec, ok := HeartbeatSecret(s); ok {
 		secrets = append(secrets, sec)
 	} else {
@@ -350,8 +427,9 @@ func intro(s spec.Spec) string {
 	return b + "\n"
 }
 
-func generate(s spec.Spec) ([]generators.File, error) {
-	b, err := generators.YAML(intro(s), withHeartbeat(Build(s), s))
+func generate(p spec.Project) ([]generators.File, error) {
+	s := p.Stack()
+	b, err := generators.YAML(intro(p), withHeartbeat(BuildProject(p), s))
 	if err != nil {
 		return nil, err
 	}

@@ -75,9 +75,10 @@ type Secret struct {
 
 // alertmanagerSecrets lists the Alertmanager receiver's secrets, which
 // Alertmanager reads from /run/secrets/<Name> (its *_file settings).
-func alertmanagerSecrets(s spec.Spec) []Secret {
+func alertmanagerSecrets(p spec.Project) []Secret {
+	s := p.Stack()
 	var out []Secret
-	for _, sec := range alertmanager.Secrets(s) {
+	for _, sec := range alertmanager.ProjectSecrets(p) {
 		out = append(out, Secret{Env: sec.Env, Name: sec.Name, Help: sec.Description, Required: true})
 	}
 	if sec, ok := alertmanager.HeartbeatSecret(s); ok {
@@ -103,7 +104,7 @@ func Secrets(p spec.Project) []Secret {
 			})
 		}
 	}
-	return append(out, alertmanagerSecrets(p.Stack())...)
+	return append(out, alertmanagerSecrets(p)...)
 }
 
 // sentryVar is the variable compose reads the service's DSN from: its
@@ -412,7 +413,7 @@ func Stack(p spec.Project) ([]byte, error) {
 		Healthcheck: wget(fmt.Sprintf("http://127.0.0.1:%d/-/ready", stack.AlertmanagerPort)),
 		Restart:     "unless-stopped",
 	}
-	for _, sec := range alertmanagerSecrets(s) {
+	for _, sec := range alertmanagerSecrets(p) {
 		am.Secrets = append(am.Secrets, sec.Name)
 	}
 	f.Services[stack.Alertmanager] = readOnly(hardened(am))

@@ -74,12 +74,11 @@ func (p Project) Specs() []Spec {
 
 // stackPaths are the answers the services share because the stack has one
 // of each: one deploy target and environment, one config folder, one
-// trace backend, one Alertmanager with its receiver, one Grafana and its
+// trace backend, one Alertmanager, one Grafana and its
 // links, one blackbox module set, one Prometheus retention (the SLO
 // window), one CI.
 var stackPaths = []string{
 	"deploy.target", "output.config_dir", "tracing.enabled", "tracing.backend", "slo.window", "ci.github_actions",
-	"alerts.receiver", "alerts.email_to", "alerts.email_from", "alerts.smtp_smarthost", "alerts.smtp_username",
 	"alerts.grafana_url", "alerts.prometheus_url", "alerts.alertmanager_url", "alerts.runbook_base_url", "alerts.heartbeat",
 	"alerts.probe_require_tls", "service.environment",
 }

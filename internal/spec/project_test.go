@@ -168,7 +168,7 @@ func TestProjectErrorsNameTheEntry(t *testing.T) {
 		{"same dir", base + "  api: {dir: a}\n  web: {dir: a, service: {port: 8081}}\n", `services.web.dir: "a" is also api's folder`},
 		{"same port", base + "  api: {dir: a}\n  web: {dir: b}\n", "services.web.service.port: 8080 is also api's port"},
 		{"stack answer per service", base + "  api: {dir: a, tracing: {backend: tempo}}\n", "services.api.tracing.backend: the services share one stack"},
-		{"receiver per service", base + "  api: {dir: a, alerts: {receiver: slack}}\n", "services.api.alerts.receiver: the services share one stack"},
+		{"grafana per service", base + "  api: {dir: a, alerts: {grafana_url: \"https://grafana.example.com\"}}\n", "services.api.alerts.grafana_url: the services share one stack"},
 		{"a service's own answer", base + "  api: {dir: a, slo: {availability: 120}}\n", "services.api: slo.availability"},
 		{"same log file", base + "  api: {dir: a, logs: {path: /var/log/app.log}}\n  web: {dir: b, service: {port: 8081}, logs: {path: /var/log/app.log}}\n", `services.web.logs.path: "/var/log/app.log" is also api's log file`},
 		{"kubernetes", "version: 1\ndeploy: {target: kubernetes}\nservices:\n  api: {dir: a}\n  web: {dir: b, service: {port: 8081}}\n", "kubernetes with several services is not supported yet"},
