@@ -173,3 +173,16 @@ func readProject(t *testing.T, dir string) spec.Project {
 	}
 	return p
 }
+
+// init asks about one service: on an answers file listing several it
+// says how to change them instead, and writes nothing.
+func TestInitRefusesAListedAnswersFile(t *testing.T) {
+	dir := shopRepo(t)
+	out := mustRun(t, 2, dir, "init", "--no-prompt", "--framework", "gin")
+	if !strings.Contains(out, "lists several services") || !strings.Contains(out, "--set services.<name>.<key>=value") {
+		t.Errorf("init on a listed answers file does not say what to do:\n%s", out)
+	}
+	if readFile(t, dir, "obsgen.yaml") != shopAnswers {
+		t.Error("the refused init changed the answers file")
+	}
+}
