@@ -26,7 +26,7 @@ func TestComposeStampsVersionAndURLs(t *testing.T) {
 		}
 		n++
 		t.Run(sc.Name, func(t *testing.T) {
-			s, err := sc.Spec()
+			stackSpec, err := sc.Spec()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -41,26 +41,30 @@ func TestComposeStampsVersionAndURLs(t *testing.T) {
 			if err != nil {
 				t.Fatalf("compose-go: %v", err)
 			}
-			app := p.Services[s.Service.Name]
-			if app.Build == nil || app.Build.Args["VERSION"] == nil || *app.Build.Args["VERSION"] != version {
-				t.Errorf("the service's build gets no VERSION=%s build arg: %+v", version, app.Build)
-			}
-			if v := app.Environment[stack.VersionEnv]; v == nil || *v != version {
-				t.Errorf("the service runs without %s=%s", stack.VersionEnv, version)
-			}
-			if s.IsGo() {
-				// The Dockerfile reads the arg and stamps it where the
-				// generated package keeps its version.
-				docker := string(sc.Files[compose.Dockerfile])
-				sym := s.Service.Module + "/" + s.Output.CodeDir + ".version=${VERSION}"
-				if !strings.Contains(docker, "\nARG VERSION") || !strings.Contains(docker, "-X '"+sym+"'") {
-					t.Errorf("the Dockerfile does not stamp the VERSION arg into %s:\n%s", sym, docker)
+			for _, m := range members(t, sc) {
+				s := m.Spec
+				app := p.Services[s.Service.Name]
+				if app.Build == nil || app.Build.Args["VERSION"] == nil || *app.Build.Args["VERSION"] != version {
+					t.Errorf("%s's build gets no VERSION=%s build arg: %+v", s.Service.Name, version, app.Build)
 				}
-				cfg := string(sc.Files[path.Join(s.Output.CodeDir, "config.go")])
-				if !regexp.MustCompile(`(?m)^\s*version\s+(string|=)`).MatchString(cfg) && !strings.Contains(cfg, "var version ") {
-					t.Errorf("%s/config.go declares no version variable for the stamp", s.Output.CodeDir)
+				if v := app.Environment[stack.VersionEnv]; v == nil || *v != version {
+					t.Errorf("%s runs without %s=%s", s.Service.Name, stack.VersionEnv, version)
+				}
+				if s.IsGo() {
+					// The Dockerfile reads the arg and stamps it where the
+					// generated package keeps its version.
+					docker := string(sc.Files[path.Join(m.Dir, compose.Dockerfile)])
+					sym := s.Service.Module + "/" + s.Output.CodeDir + ".version=${VERSION}"
+					if !strings.Contains(docker, "\nARG VERSION") || !strings.Contains(docker, "-X '"+sym+"'") {
+						t.Errorf("the Dockerfile does not stamp the VERSION arg into %s:\n%s", sym, docker)
+					}
+					cfg := string(sc.Files[path.Join(m.Dir, s.Output.CodeDir, "config.go")])
+					if !regexp.MustCompile(`(?m)^\s*version\s+(string|=)`).MatchString(cfg) && !strings.Contains(cfg, "var version ") {
+						t.Errorf("%s/config.go declares no version variable for the stamp", s.Output.CodeDir)
+					}
 				}
 			}
+			s := stackSpec
 			for svc, want := range map[string]string{stack.Prometheus: s.Alerts.PrometheusURL, stack.Alertmanager: s.Alerts.AlertmanagerURL} {
 				if want == "" || !slices.Contains(p.Services[svc].Command, "--web.external-url="+want) {
 					t.Errorf("%s runs without --web.external-url=%s: %v", svc, want, p.Services[svc].Command)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -95,12 +96,15 @@ func TestComposeLoads(t *testing.T) {
 				t.Fatalf("compose-go: %v", err)
 			}
 			checkProject(t, sc.Name, dir, p, keys)
-			s, err := sc.Spec()
-			if err != nil {
-				t.Fatal(err)
+			ms := members(t, sc)
+			var peers []string
+			for _, m := range ms {
+				peers = append(peers, m.Spec.Service.Name)
 			}
-			for _, problem := range productionProblems(s, p) {
-				t.Errorf("%s: %s", sc.Name, problem)
+			for _, m := range ms {
+				for _, problem := range productionProblems(m.Spec, p, peers...) {
+					t.Errorf("%s: %s", sc.Name, problem)
+				}
 			}
 		})
 	}
@@ -216,7 +220,7 @@ var goServers = []string{stack.Collector, stack.Loki, stack.Jaeger, stack.Tempo,
 // Alertmanager, Go servers without a memory limit or GOMEMLIMIT, unrotated
 // logs, capabilities, writable roots, and a stop grace period shorter than
 // the service's drain and flush.
-func productionProblems(s spec.Spec, p *types.Project) []string {
+func productionProblems(s spec.Spec, p *types.Project, peers ...string) []string {
 	var out []string
 	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
 	window := time.Duration(s.SLO.Window)
@@ -314,8 +318,9 @@ func productionProblems(s spec.Spec, p *types.Project) []string {
 				}
 			}
 			// The blackbox exporter probes the service: it reaches no
-			// more from there than the service itself does.
-			reach := name == stack.Collector || name == stack.Prometheus || name == stack.Blackbox
+			// more from there than the service itself does. The other
+			// services of its repository call each other.
+			reach := name == stack.Collector || name == stack.Prometheus || name == stack.Blackbox || slices.Contains(peers, name)
 			switch {
 			case shared && !reach:
 				add("service %s shares a network with %s: it can reach its API", s.Service.Name, name)
@@ -403,17 +408,15 @@ func dockerIgnoreProblems(s spec.Spec, data []byte) []string {
 func TestDockerIgnore(t *testing.T) {
 	n := 0
 	for _, sc := range scenarios(t) {
-		data, ok := sc.Files[compose.DockerIgnore]
-		if !ok {
-			continue
-		}
-		n++
-		s, err := sc.Spec()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range dockerIgnoreProblems(s, data) {
-			t.Errorf("%s: %s", sc.Name, p)
+		for _, m := range members(t, sc) {
+			data, ok := sc.Files[path.Join(m.Dir, compose.DockerIgnore)]
+			if !ok {
+				continue
+			}
+			n++
+			for _, p := range dockerIgnoreProblems(m.Spec, data) {
+				t.Errorf("%s: %s: %s", sc.Name, m.Spec.Service.Name, p)
+			}
 		}
 	}
 	if n == 0 {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/obsgen/obsgen/golden"
+	"github.com/obsgen/obsgen/internal/spec"
 	"github.com/obsgen/obsgen/internal/testtool"
 )
 
@@ -21,6 +22,17 @@ func scenarios(t *testing.T) []golden.Scenario {
 }
 
 // tree writes the scenario's output into a fresh folder.
+// members are the scenario's services, each with its folder ("." for a
+// single service).
+func members(t *testing.T, sc golden.Scenario) []spec.Member {
+	t.Helper()
+	p, err := sc.Project()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Services
+}
+
 func tree(t *testing.T, sc golden.Scenario) string {
 	t.Helper()
 	dir := t.TempDir()
