@@ -18,6 +18,9 @@ const (
 	AlertDependencyFailing = "DependencyFailing"
 	AlertDependencySlow    = "DependencySlow"
 	AlertPoolSaturated     = "DependencyPoolSaturated"
+	// AlertPoolExhausted is go-redis' pool giving callers no connection
+	// at all: they waited PoolTimeout and failed.
+	AlertPoolExhausted = "DependencyPoolExhausted"
 
 	// depFailingRatio: more than 5 % of the calls to one dependency got
 	// no answer or a 5xx (HTTP) or an error (database) over 5m.
@@ -34,6 +37,10 @@ const (
 	// poolSaturatedFor.
 	poolWaiters      = 0.5
 	poolSaturatedFor = 5 * time.Minute
+	// poolTimeouts: calls that found no free Redis connection within the
+	// pool's timeout, over 5m, for poolSaturatedFor: more than one a
+	// minute is a pool too small for its load, not a blip.
+	poolTimeouts = 5
 
 	groupDependencies = "-dependencies"
 )
@@ -266,6 +273,39 @@ func dependencyAlerts(s spec.Spec) []Alert {
 				{why: "healthy: no caller waits", at: 15 * time.Minute, in: waited("0")},
 				{why: "low traffic: one 2s wait a minute", at: 15 * time.Minute, in: waited("2000")},
 				{why: "callers wait for less than " + slo.Dur(poolSaturatedFor), at: 4 * time.Minute, in: waited("90000")},
+			},
+		})
+	}
+	// go-redis counts the calls its pool could give no connection; a Node
+	// service's ioredis has no pool (contract.NodeLacks).
+	if rd := names["Redis"]; rd != "" && (!s.Service.Language.IsNode() || contract.NodeExports(contract.RedisPoolTimeouts)) {
+		timedOut := func(perMin string) []input {
+			return []input{{contract.RedisPoolTimeouts, tgt(rd), "0+" + perMin + "x30"}}
+		}
+		alerts = append(alerts, Alert{
+			Name: AlertPoolExhausted, Severity: slo.SeverityTicket,
+			Expr:        fmt.Sprintf("sum by (%s) (increase(%s{%s}[%s])) > %d", by, contract.RedisPoolTimeouts, sel, rw, poolTimeouts),
+			For:         poolSaturatedFor,
+			Summary:     svc + "'s Redis pool of " + dep + " is exhausted: calls fail for want of a connection",
+			Description: fmt.Sprintf("More than %d of %s's calls to %s found no free connection of its pool within the pool's timeout over the last 5m, for %s: they failed without reaching Redis.", poolTimeouts, svc, dep, slo.Dur(poolSaturatedFor)),
+			Dashboard:   dash,
+			Meaning:     "Every connection of the service's go-redis pool is busy for longer than the pool's timeout (PoolTimeout, by default the read timeout plus 1s): calls give up waiting and fail with \"redis: connection pool timeout\" before they reach Redis. go-redis reports no waiting time, only these timeouts, so this is the pool's saturation alert.",
+			Threshold:   fmt.Sprintf("pool timeouts > %d over 5m, for %s", poolTimeouts, slo.Dur(poolSaturatedFor)),
+			Checks: []string{
+				"The dashboard's Redis pool panel: connections in use against the pool's maximum (`" + contract.RedisPoolUsage + "` by " + contract.LabelRedisPoolState + ", `" + contract.RedisPoolMax + "`), and the timeouts.",
+				"Ours or theirs? Theirs: commands hold connections longer because Redis is slow (" + AlertDependencySlow + " fires too; Redis' own latency, slowlog or CPU rose). Ours: more concurrent commands than connections (traffic grew, a command per item in a loop instead of a pipeline), or connections held by blocking commands (BLPOP, SUBSCRIBE on the shared client) or long pipelines.",
+			},
+			Mitigations: []string{
+				"Ours: roll back the deploy that started it; batch commands in pipelines; give blocking commands and subscriptions a client of their own.",
+				"Raise the pool's size (redis.Options.PoolSize) only if Redis has connections to spare (maxclients against every instance's pool).",
+				"Theirs: treat it as " + AlertDependencySlow + " (tell Redis' owners, shed load).",
+			},
+			kept: kept, dependency: true,
+			cases: []inputCase{
+				{why: "10 calls a minute time out", fires: true, at: 15 * time.Minute, in: timedOut("10")},
+				{why: "healthy: no timeout", at: 15 * time.Minute, in: timedOut("0")},
+				{why: "a timeout now and then: one every 5 minutes", at: 15 * time.Minute, in: timedOut("0.2")},
+				{why: "timeouts for less than " + slo.Dur(poolSaturatedFor), at: 4 * time.Minute, in: timedOut("10")},
 			},
 		})
 	}
