@@ -220,3 +220,40 @@ func Open(ctx context.Context, dsn string) (*sql.DB, *pgxpool.Pool, error) {
 		})
 	}
 }
+
+// A main opening its database itself gets both edits in one: main's
+// wiring and the rewritten sql.Open.
+func TestDependencyInMain(t *testing.T) {
+	src := `package main
+
+import (
+	"database/sql"
+	"log"
+	"net/http"
+
+	_ "github.com/lib/pq"
+)
+
+func main() {
+	db, err := sql.Open("postgres", "")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	log.Fatal(http.ListenAndServe(":8080", nil))
+}
+`
+	p := planDeps(t, map[string]string{"main.go": src}, spec.Dependencies{{Name: "orders-db", Kind: "postgres"}})
+	got := editOf(p, "main.go")
+	for _, w := range []string{`db, err := observability.OpenDB("orders-db", "postgres", "")`, `observability.Setup(ctx)`, `observability.Serve(ctx, ":8080", observability.Middleware(http.DefaultServeMux))`} {
+		if !strings.Contains(got, w) {
+			t.Errorf("missing %q in:\n%s", w, got)
+		}
+	}
+	if len(p.Edits()) != 1 || len(p.Dependencies) != 0 {
+		t.Errorf("edits %d, dependency plans %+v", len(p.Edits()), p.Dependencies)
+	}
+	if !strings.Contains(p.Mains[0].Patch, `+	db, err := observability.OpenDB(`) {
+		t.Errorf("main's patch misses the rewrite:\n%s", p.Mains[0].Patch)
+	}
+}
