@@ -83,7 +83,7 @@ type Service struct {
 	Cgo string `json:"cgo,omitempty"`
 	// Clients are the service's own files (any package, not obsgen's)
 	// importing a client obsgen instruments (database/sql, pgxpool,
-	// go-redis): the wiring rewrites their constructors.
+	// go-redis, net/http): the wiring rewrites their constructors.
 	Clients []Source `json:"-"`
 	// Dependencies are the dependencies answered, name and kind, set by
 	// the wiring from the spec before it plans.
@@ -105,6 +105,7 @@ var ClientImports = map[string]bool{
 	"database/sql":                    true,
 	"github.com/jackc/pgx/v5/pgxpool": true,
 	"github.com/redis/go-redis/v9":    true,
+	pathHTTP:                          true, // outbound http.Client literals
 }
 
 // Main is one main package and what obsgen understood of its main func.

@@ -42,7 +42,11 @@ var redisCtors = []string{"NewClient", "NewClusterClient", "NewUniversalClient",
 // candidate dependencies is left as it is, with the line to write by hand:
 // obsgen does not guess which database a call opens. out is src when
 // nothing changes.
-func rewriteDeps(file string, src []byte, t Target, deps []analyze.Dependency) (out []byte, manual []string, err error) {
+//
+// An http.Client literal is rewritten only when it is the module's only
+// one (clients counts them): two clients may call two different hosts,
+// and only one of them the answered dependency.
+func rewriteDeps(file string, src []byte, t Target, deps []analyze.Dependency, clients int) (out []byte, manual []string, err error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, file, src, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
@@ -50,9 +54,11 @@ func rewriteDeps(file string, src []byte, t Target, deps []analyze.Dependency) (
 	}
 	m := &analyze.Main{File: file, Fset: fset, Src: src, AST: f}
 	e := &editor{m: m, t: t, tf: fset.File(f.Pos()), imports: analyze.Imports(f)}
-	var sqls, redises []string
+	var sqls, redises, https []string
 	for _, d := range deps {
 		switch {
+		case d.Kind == "http":
+			https = append(https, d.Name)
 		case d.Kind == "redis":
 			redises = append(redises, d.Name)
 		case d.Kind == "postgres" || d.Kind == "mysql" || d.Kind == "sqlite":
@@ -62,6 +68,10 @@ func rewriteDeps(file string, src []byte, t Target, deps []analyze.Dependency) (
 	sqlName := analyze.ImportName(f, "database/sql")
 	poolName := analyze.ImportName(f, "github.com/jackc/pgx/v5/pgxpool")
 	redisName := analyze.ImportName(f, "github.com/redis/go-redis/v9")
+	httpName := analyze.ImportName(f, "net/http")
+	if len(https) == 0 {
+		httpName = ""
+	}
 	pkg := ""
 	pkgName := func() string {
 		if pkg == "" {
@@ -74,6 +84,20 @@ func rewriteDeps(file string, src []byte, t Target, deps []analyze.Dependency) (
 	}
 	line := func(n ast.Node) string { return fmt.Sprintf("%s:%d: ", file, fset.Position(n.Pos()).Line) }
 	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.CompositeLit:
+			if httpName != "" && isSel(n.Type, httpName, "Client") {
+				e.httpClient(n, https, clients, pkgName, line, &manual)
+			}
+			return true
+		case *ast.SelectorExpr:
+			if httpName != "" && isSel(n, httpName, "DefaultClient") {
+				// Not rewritten: HTTPClient in its place would build a
+				// transport, and its connections, at every use.
+				manual = append(manual, line(n)+fmt.Sprintf("%s.DefaultClient: use one client built once with %s.HTTPClient(%s)", httpName, t.Package, quoteEach(https)))
+			}
+			return true
+		}
 		c, ok := n.(*ast.CallExpr)
 		if !ok {
 			return true
@@ -206,6 +230,52 @@ func quoteEach(names []string) string {
 	return strings.Join(q, " or ")
 }
 
+// httpClient routes an http.Client literal's calls through HTTPTransport
+// of the one http dependency, around the Transport it sets (nil: the
+// default transport).
+func (e *editor) httpClient(lit *ast.CompositeLit, names []string, clients int, pkgName func() string, line func(ast.Node) string, manual *[]string) {
+	var transport ast.Expr
+	for _, el := range lit.Elts {
+		kv, ok := el.(*ast.KeyValueExpr)
+		if !ok {
+			return // positional: not a shape worth guessing at
+		}
+		if k, ok := kv.Key.(*ast.Ident); ok && k.Name == "Transport" {
+			transport = kv.Value
+		}
+	}
+	if wiredClient(lit) {
+		return
+	}
+	if len(names) > 1 || clients > 1 {
+		*manual = append(*manual, line(lit)+fmt.Sprintf("http.Client (one of %d): if it calls %s, set Transport: %s.HTTPTransport(%s, <its transport or nil>)", clients, quoteEach(names), e.t.Package, quoteEach(names)))
+		return
+	}
+	if transport != nil {
+		e.edits = append(e.edits, edit{e.off(transport.Pos()), e.off(transport.End()), fmt.Sprintf("%s.HTTPTransport(%q, %s)", pkgName(), names[0], e.src(transport))})
+		return
+	}
+	field := fmt.Sprintf("Transport: %s.HTTPTransport(%q, nil)", pkgName(), names[0])
+	at := e.off(lit.Lbrace) + 1
+	switch {
+	case len(lit.Elts) == 0:
+	case e.tf.Line(lit.Elts[0].Pos()) == e.tf.Line(lit.Lbrace):
+		field += ", "
+	default:
+		field = "\n" + field + ","
+	}
+	e.edits = append(e.edits, edit{at, at, field})
+}
+
+func isSel(x ast.Expr, pkg, name string) bool {
+	s, ok := x.(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	id, ok := s.X.(*ast.Ident)
+	return ok && id.Name == pkg && s.Sel.Name == name
+}
+
 func isCall(c *ast.CallExpr, pkg, fn string) bool {
 	if pkg == "" {
 		return false
@@ -230,13 +300,14 @@ func (w *Plan) planDeps(found *analyze.Service, t Target) {
 	for i := range w.Mains {
 		mains[w.Mains[i].File] = &w.Mains[i]
 	}
+	clients := httpClientLiterals(found.Clients)
 	for _, c := range found.Clients {
 		src := c.Src
 		mp := mains[c.File]
 		if mp != nil && mp.edit != nil {
 			src = mp.edit.Content
 		}
-		out, manual, err := rewriteDeps(c.File, src, t, found.Dependencies)
+		out, manual, err := rewriteDeps(c.File, src, t, found.Dependencies, clients)
 		if err != nil {
 			w.Dependencies = append(w.Dependencies, DepPlan{File: c.File, Action: "manual", Lines: "  " + err.Error() + "\n"})
 			continue
@@ -255,4 +326,44 @@ func (w *Plan) planDeps(found *analyze.Service, t Target) {
 		w.Dependencies = append(w.Dependencies, DepPlan{File: c.File, Action: "planned", Patch: unified(c.File, c.Src, out)})
 		w.deps = append(w.deps, generators.File{Path: c.File, Content: out, Mode: 0o644, Owner: generators.Edit, From: c.Src, Why: "opens its dependencies through obsgen's package"})
 	}
+}
+
+// httpClientLiterals counts the http.Client literals not yet wired
+// (without a Transport from HTTPTransport) in the files.
+func httpClientLiterals(files []analyze.Source) int {
+	n := 0
+	for _, c := range files {
+		f, err := parser.ParseFile(token.NewFileSet(), c.File, c.Src, parser.SkipObjectResolution)
+		if err != nil {
+			continue
+		}
+		name := analyze.ImportName(f, "net/http")
+		if name == "" {
+			continue
+		}
+		ast.Inspect(f, func(x ast.Node) bool {
+			if lit, ok := x.(*ast.CompositeLit); ok && isSel(lit.Type, name, "Client") && !wiredClient(lit) {
+				n++
+			}
+			return true
+		})
+	}
+	return n
+}
+
+// wiredClient reports whether an http.Client literal's Transport is
+// HTTPTransport's already.
+func wiredClient(lit *ast.CompositeLit) bool {
+	for _, el := range lit.Elts {
+		if kv, ok := el.(*ast.KeyValueExpr); ok {
+			if k, ok := kv.Key.(*ast.Ident); ok && k.Name == "Transport" {
+				if c, ok := kv.Value.(*ast.CallExpr); ok {
+					if s, ok := c.Fun.(*ast.SelectorExpr); ok && s.Sel.Name == "HTTPTransport" {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }

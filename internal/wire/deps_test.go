@@ -257,3 +257,81 @@ func main() {
 		t.Errorf("main's patch misses the rewrite:\n%s", p.Mains[0].Patch)
 	}
 }
+
+func TestDependencyHTTPClients(t *testing.T) {
+	payments := spec.Dependencies{{Name: "payments", Kind: "http"}}
+	cases := []struct {
+		name, src string
+		deps      spec.Dependencies
+		want      []string
+		manual    []string
+	}{
+		{"the only client, multi-line", `package api
+
+import (
+	"net/http"
+	"time"
+)
+
+var shared = &http.Client{
+	Timeout: 5 * time.Second,
+}
+
+func get(url string) (*http.Response, error) { return http.DefaultClient.Get(url) }
+`, payments, []string{"var shared = &http.Client{\n\tTransport: observability.HTTPTransport(\"payments\", nil),\n\tTimeout:   5 * time.Second,\n}", "return http.DefaultClient.Get(url)"},
+			[]string{`api/api.go:12: http.DefaultClient: use one client built once with observability.HTTPClient("payments")`}},
+		{"the only client, its own transport", `package api
+
+import (
+	"net/http"
+	"time"
+)
+
+func client(rt http.RoundTripper) *http.Client {
+	return &http.Client{Transport: rt, Timeout: time.Second}
+}
+`, payments, []string{`&http.Client{Transport: observability.HTTPTransport("payments", rt), Timeout: time.Second}`}, nil},
+		{"two clients: which calls payments is not known", `package api
+
+import "net/http"
+
+var a, b = &http.Client{}, &http.Client{}
+`, payments, nil, []string{`api/api.go:5: http.Client (one of 2): if it calls "payments", set Transport: observability.HTTPTransport("payments", <its transport or nil>)`}},
+		{"two http dependencies", `package api
+
+import "net/http"
+
+var a = &http.Client{}
+`, spec.Dependencies{{Name: "payments", Kind: "http"}, {Name: "geo", Kind: "http"}}, nil, []string{`if it calls "payments" or "geo"`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := planDeps(t, map[string]string{"main.go": wiredMain, "api/api.go": c.src}, c.deps)
+			got := editOf(p, "api/api.go")
+			if (len(c.want) == 0) != (got == "") {
+				t.Fatalf("edit:\n%s", got)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("missing %q in:\n%s", w, got)
+				}
+			}
+			var lines string
+			for _, d := range p.Dependencies {
+				lines += d.Lines
+			}
+			for _, w := range c.manual {
+				if !strings.Contains(lines, w) {
+					t.Errorf("manual lines miss %q:\n%s", w, lines)
+				}
+			}
+			if got == "" {
+				return
+			}
+			again := planDeps(t, map[string]string{"main.go": wiredMain, "api/api.go": got}, c.deps)
+			if len(again.Edits()) != 0 {
+				t.Errorf("second run edits again:\n%s", editOf(again, "api/api.go"))
+			}
+		})
+	}
+}
