@@ -241,7 +241,7 @@ func (w Plan) Advise(out io.Writer, applied bool) {
 				fmt.Fprintf(out, "\n%s opens its dependencies without obsgen's package. This edit does it (apply it with `obsgen wire`, or init --wire):\n%s", d.File, d.Patch)
 			}
 		case "manual":
-			fmt.Fprintf(out, "\nwarning: obsgen will not choose the dependency these calls of %s open (several answers fit): change them by hand, keeping one name each:\n%s", d.File, d.Lines)
+			fmt.Fprintf(out, "\nwarning: obsgen left these calls of %s as they are (it does not guess which dependency a call reaches): change them by hand, with one name each:\n%s", d.File, d.Lines)
 		}
 	}
 }
