@@ -116,7 +116,11 @@ func rewriteDeps(file string, src []byte, t Target, deps []analyze.Dependency, c
 			}
 			e.edits = append(e.edits, edit{e.off(c.Pos()), e.off(c.Lparen) + 1, fmt.Sprintf("%s.OpenDB(%q, ", pkgName(), name)})
 		case isCall(c, poolName, "New") && len(c.Args) == 2 && len(sqls) > 0:
-			name, ok := pickSQL(deps, sqls, "postgres")
+			// OpenPool is generated for a postgres dependency alone.
+			name, ok := pickSQL(deps, nil, "postgres")
+			if !ok && !slices.ContainsFunc(deps, func(d analyze.Dependency) bool { return d.Kind == "postgres" }) {
+				return true
+			}
 			if !ok {
 				manual = append(manual, line(c)+fmt.Sprintf("%s.OpenPool(%s, %s, %s)", t.Package, e.src(c.Args[0]), quoteEach(sqls), e.src(c.Args[1])))
 				return true

@@ -194,6 +194,8 @@ func Open(ctx context.Context, dsn string) (*sql.DB, *pgxpool.Pool, error) {
 			[]string{`observability.OpenDB("main-db", "mysql", dsn)`, `observability.OpenPool(ctx, "main-db", dsn)`}, nil, false},
 		{"several candidates: no guess", spec.Dependencies{{Name: "a-db", Kind: "postgres"}, {Name: "b-db", Kind: "postgres"}},
 			nil, []string{`db/db.go:11: observability.OpenDB("a-db" or "b-db", "mysql", dsn)`, `db/db.go:12: observability.OpenPool(ctx, "a-db" or "b-db", dsn)`}, true},
+		{"no postgres for the pool", spec.Dependencies{{Name: "legacy", Kind: "mysql"}},
+			[]string{`observability.OpenDB("legacy", "mysql", dsn)`, `b, err := pgxpool.New(ctx, dsn)`}, nil, false},
 		{"no SQL dependency", spec.Dependencies{{Name: "api", Kind: "http"}}, nil, nil, true},
 	}
 	for _, c := range cases {
