@@ -81,6 +81,31 @@ type Service struct {
 	GormLoggers []Conflict `json:"gorm_loggers,omitempty"`
 	// Cgo says why the build needs cgo; empty when it does not.
 	Cgo string `json:"cgo,omitempty"`
+	// Clients are the service's own files (any package, not obsgen's)
+	// importing a client obsgen instruments (database/sql, pgxpool,
+	// go-redis, net/http): the wiring rewrites their constructors.
+	Clients []Source `json:"-"`
+	// Dependencies are the dependencies answered, name and kind, set by
+	// the wiring from the spec before it plans.
+	Dependencies []Dependency `json:"-"`
+}
+
+// Source is one file of the service, relative to the repo.
+type Source struct {
+	File string
+	Src  []byte
+}
+
+// Dependency is one answered dependency: its name and kind.
+type Dependency struct{ Name, Kind string }
+
+// ClientImports are the import paths of the clients whose constructors
+// the wiring rewrites.
+var ClientImports = map[string]bool{
+	"database/sql":                    true,
+	"github.com/jackc/pgx/v5/pgxpool": true,
+	"github.com/redis/go-redis/v9":    true,
+	pathHTTP:                          true, // outbound http.Client literals
 }
 
 // Main is one main package and what obsgen understood of its main func.
@@ -266,8 +291,10 @@ func Repo(dir string, opt Options) (*Service, error) {
 			return parseError(rel, err)
 		}
 		generated := generators.IsObsgens(src) // obsgen's example main
+		client := false
 		for _, im := range f.Imports {
 			ip, _ := strconv.Unquote(im.Path.Value)
+			client = client || ClientImports[ip] && !generated
 			if l := loggerImports[ip]; l != "" && !generated {
 				loggers[l] = true
 			}
@@ -286,6 +313,9 @@ func Repo(dir string, opt Options) (*Service, error) {
 		}
 		if imports(f, PathGormLogger) {
 			svc.GormLoggers = append(svc.GormLoggers, gormLoggers(fset, rel, src)...)
+		}
+		if client {
+			svc.Clients = append(svc.Clients, Source{File: rel, Src: src})
 		}
 		if f.Name.Name == "main" {
 			folder := path.Dir(rel)
@@ -348,12 +378,21 @@ func Imports(f *ast.File) map[string]string {
 		if strings.HasPrefix(name, "v") && len(name) > 1 && strings.Trim(name[1:], "0123456789") == "" {
 			name = path.Base(path.Dir(ip)) // github.com/go-chi/chi/v5 is chi
 		}
+		if n, ok := packageNames[ip]; ok {
+			name = n
+		}
 		if im.Name != nil {
 			name = im.Name.Name
 		}
 		out[name] = ip
 	}
 	return out
+}
+
+// packageNames are the package names of known imports whose path does
+// not end in their name (the analysis does not load dependencies).
+var packageNames = map[string]string{
+	"github.com/redis/go-redis/v9": "redis",
 }
 
 // ImportName returns the name f uses for import path ip, or "".

@@ -7,6 +7,7 @@ package depsfixture
 
 import (
 	_ "embed"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,6 +41,9 @@ const Pgx = "github.com/jackc/pgx/v5/stdlib@v5.9.2"
 //go:embed main.go.txt
 var mainSource string
 
+//go:embed store.go.txt
+var storeSource string
+
 // Write writes the main into dir/cmd/<command>/main.go, importing the
 // generated package at importPath.
 func Write(dir, command, importPath string) error {
@@ -49,4 +53,41 @@ func Write(dir, command, importPath string) error {
 		return err
 	}
 	return os.WriteFile(p, []byte(src), 0o644)
+}
+
+// WriteUnwired writes the same service with its database and cache opened
+// by their own clients in package internal/store of module (sql.Open,
+// pgxpool.New, redis.NewClient), not through the generated package: what
+// `obsgen wire` rewrites. The outbound HTTP client stays HTTPClient.
+func WriteUnwired(dir, command, module, importPath string) error {
+	if err := Write(dir, command, importPath); err != nil {
+		return err
+	}
+	p := filepath.Join(dir, "cmd", command, "main.go")
+	src, err := os.ReadFile(p)
+	if err != nil {
+		return err
+	}
+	edits := []struct{ old, new string }{
+		{`observability.OpenPool(ctx, "` + Database + `", dsn)`, `store.OpenPool(ctx, dsn)`},
+		{`observability.OpenDB("` + Database + `", "pgx", dsn)`, `store.OpenDB(dsn)`},
+		{`rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR"), MaxRetries: -1})`, `rdb := store.Redis(os.Getenv("REDIS_ADDR"))`},
+		{"\tif err := observability.InstrumentRedis(\"" + Cache + "\", rdb); err != nil {\n\t\treturn err\n\t}\n", ""},
+		{"\n\t\"" + importPath + "\"\n", "\n\t\"" + importPath + "\"\n\t\"" + module + "/internal/store\"\n"},
+	}
+	main := string(src)
+	for _, e := range edits {
+		if !strings.Contains(main, e.old) {
+			return fmt.Errorf("depsfixture: main.go.txt no longer has %q", e.old)
+		}
+		main = strings.Replace(main, e.old, e.new, 1)
+	}
+	if err := os.WriteFile(p, []byte(main), 0o644); err != nil {
+		return err
+	}
+	sp := filepath.Join(dir, "internal", "store", "store.go")
+	if err := os.MkdirAll(filepath.Dir(sp), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(sp, []byte(storeSource), 0o644)
 }

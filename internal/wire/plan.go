@@ -21,6 +21,10 @@ import (
 type Plan struct {
 	Found *analyze.Service `json:"found"`
 	Mains []MainPlan       `json:"wiring"`
+	// Dependencies are the other files whose clients of the answered
+	// dependencies are rewritten (planned), or are to be by hand.
+	Dependencies []DepPlan `json:"dependencies,omitempty"`
+	deps         []generators.File
 	// pkg is the generated package's name, for the lines the summary
 	// prints.
 	pkg string
@@ -70,6 +74,7 @@ func NewPlan(found *analyze.Service, t Target, framework string) Plan {
 		}
 		w.Mains = append(w.Mains, p)
 	}
+	w.planDeps(found, t)
 	return w
 }
 
@@ -100,6 +105,10 @@ func Complete(found *analyze.Service, s *spec.Spec) {
 		}
 	}
 	s.Found.Cgo = found.Cgo != ""
+	found.Dependencies = nil
+	for _, d := range s.Dependencies {
+		found.Dependencies = append(found.Dependencies, analyze.Dependency{Name: d.Name, Kind: d.Kind})
+	}
 	for _, l := range found.Loggers {
 		switch l {
 		case "logrus":
@@ -147,7 +156,7 @@ func (w Plan) Edits() []generators.File {
 			out = append(out, *p.edit)
 		}
 	}
-	return out
+	return append(out, w.deps...)
 }
 
 // Summary prints what was found, for the text report and the wizard.
@@ -223,6 +232,16 @@ func (w Plan) Advise(out io.Writer, applied bool) {
 			fmt.Fprintf(out, "\n%s is not wired to obsgen's package yet. This edit does it (apply it with `obsgen wire`, or init --wire):\n%s", p.File, p.Patch)
 		case "manual":
 			fmt.Fprintf(out, "\nwarning: obsgen cannot wire %s by itself: %s\nAdd these lines to it:\n%s", p.File, p.Problem, p.Lines)
+		}
+	}
+	for _, d := range w.Dependencies {
+		switch d.Action {
+		case "planned":
+			if !applied {
+				fmt.Fprintf(out, "\n%s opens its dependencies without obsgen's package. This edit does it (apply it with `obsgen wire`, or init --wire):\n%s", d.File, d.Patch)
+			}
+		case "manual":
+			fmt.Fprintf(out, "\nwarning: obsgen left these calls of %s as they are (it does not guess which dependency a call reaches): change them by hand, with one name each:\n%s", d.File, d.Lines)
 		}
 	}
 }
