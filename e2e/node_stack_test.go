@@ -30,7 +30,7 @@ func TestNodeStackEndToEnd(t *testing.T) {
 		testtool.Missing(t, "starts four servers and a Node service: not run with -short")
 	}
 	bins := map[string]string{}
-	for _, b := range []string{"prometheus", "loki", "otelcol", "jaeger", "node", "npm", blackboxBin} {
+	for _, b := range []string{"prometheus", "loki", "otelcol", "jaeger", "alertmanager", "node", "npm", blackboxBin} {
 		bins[b] = testtool.Require(t, b)
 	}
 	began := time.Now()
@@ -68,7 +68,10 @@ func TestNodeStackEndToEnd(t *testing.T) {
 	lokiProc := startLoki(t, bins["loki"], cfgDir, work, p)
 	collector := startCollector(t, bins["otelcol"], repo, s, work, p)
 	prom := startPrometheus(t, bins["prometheus"], cfgDir, work, p, "prometheus", p.prom, nil)
-	servers := []*proc{jaeger, lokiProc, collector, prom, startBlackbox(t, bins[blackboxBin], cfgDir, p, pub)}
+	// Alertmanager too: the stack's own alerts read its metrics, and the
+	// metric check wants every selector of the rules to have data.
+	am := startAlertmanager(t, bins["alertmanager"], cfgDir, work, p)
+	servers := []*proc{am, jaeger, lokiProc, collector, prom, startBlackbox(t, bins[blackboxBin], cfgDir, p, pub)}
 	lokiURL := "http://" + loop(p.lokiHTTP)
 	promURL := "http://" + loop(p.prom)
 	jaegerURL := "http://" + loop(p.jgUI)
