@@ -63,16 +63,24 @@ func TestDependenciesThroughInit(t *testing.T) {
 	bin := filepath.Join(dir, "orders")
 	goCmd(t, goTool, dir, "build", "-o", bin, "./cmd/orders")
 
+	eachPostgresClient(t, bin, rd.Addr, api.URL, func(t *testing.T, r *running, pg *testtool.Postgres, order string) {
+		checkDependencySpans(t, r, order)
+		checkPoolUnderLoad(t, r)
+		checkDatabaseOutage(t, r, pg, promBin, dir, name)
+	})
+}
+
+// eachPostgresClient runs the fixture service bin once per PostgreSQL
+// client it can open (database/sql, pgxpool), each against a PostgreSQL of
+// its own (an outage check stops it) and with an order of its own (the
+// Redis cache is shared), and checks it.
+func eachPostgresClient(t *testing.T, bin, redisAddr, paymentsURL string, check func(t *testing.T, r *running, pg *testtool.Postgres, order string)) {
 	for i, client := range []string{"database/sql", "pgxpool"} {
 		t.Run(strings.ReplaceAll(client, "/", "-"), func(t *testing.T) {
-			// Its own server: the outage stops it.
 			pg := testtool.StartPostgres(t)
-			r := start(t, bin, "grpc", "DB_CLIENT="+client, "DATABASE_URL="+pg.DSN, "REDIS_ADDR="+rd.Addr, "PAYMENTS_URL="+api.URL,
+			r := start(t, bin, "grpc", "DB_CLIENT="+client, "DATABASE_URL="+pg.DSN, "REDIS_ADDR="+redisAddr, "PAYMENTS_URL="+paymentsURL,
 				fmt.Sprintf("DB_MAX_OPEN=%d", depsPoolSize))
-			// An order of its own: the cache is shared.
-			checkDependencySpans(t, r, strconv.Itoa(7+i))
-			checkPoolUnderLoad(t, r)
-			checkDatabaseOutage(t, r, pg, promBin, dir, name)
+			check(t, r, pg, strconv.Itoa(7+i))
 		})
 	}
 }

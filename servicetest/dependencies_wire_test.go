@@ -2,12 +2,10 @@ package servicetest
 
 import (
 	"bytes"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -65,13 +63,8 @@ func TestDependenciesWiredByInit(t *testing.T) {
 	bin := filepath.Join(dir, "orders")
 	goCmd(t, goTool, dir, "build", "-o", bin, "./cmd/orders")
 
-	for i, client := range []string{"database/sql", "pgxpool"} {
-		t.Run(strings.ReplaceAll(client, "/", "-"), func(t *testing.T) {
-			pg := testtool.StartPostgres(t)
-			r := start(t, bin, "grpc", "DB_CLIENT="+client, "DATABASE_URL="+pg.DSN, "REDIS_ADDR="+rd.Addr, "PAYMENTS_URL="+api.URL,
-				fmt.Sprintf("DB_MAX_OPEN=%d", depsPoolSize))
-			checkDependencySpans(t, r, strconv.Itoa(7+i))
-			checkPoolUnderLoad(t, r)
-		})
-	}
+	eachPostgresClient(t, bin, rd.Addr, api.URL, func(t *testing.T, r *running, _ *testtool.Postgres, order string) {
+		checkDependencySpans(t, r, order)
+		checkPoolUnderLoad(t, r)
+	})
 }
