@@ -357,6 +357,9 @@ type jsonReport struct {
 	// each of its mains.
 	Found  *analyze.Service `json:"found,omitempty"`
 	Wiring []wire.MainPlan  `json:"wiring,omitempty"`
+	// Dependencies are the planned (or by-hand) rewrites of the service's
+	// own clients of its dependencies.
+	Dependencies []wire.DepPlan `json:"dependencies,omitempty"`
 }
 
 type jsonFile struct {
@@ -381,7 +384,7 @@ func (g *globalOptions) report(w io.Writer, p *writer.Plan, after []steps.Planne
 	if g.Output == "json" {
 		r := jsonReport{DryRun: g.DryRun, Files: []jsonFile{}, Steps: after}
 		if found != nil {
-			r.Found, r.Wiring = found.Found, found.Mains
+			r.Found, r.Wiring, r.Dependencies = found.Found, found.Mains, found.Dependencies
 		}
 		if r.Steps == nil {
 			r.Steps = []steps.Planned{}

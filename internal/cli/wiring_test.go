@@ -321,3 +321,26 @@ func TestWiringQuestionsComeBeforeTheSummary(t *testing.T) {
 		t.Error("the chosen main was not wired")
 	}
 }
+
+// -o json lists the planned rewrite of the service's own database client
+// next to the mains' wiring, as the text report shows its patch.
+func TestJSONReportListsClientRewrites(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "go.mod", "module example.com/orders\n\ngo 1.24\n\nrequire github.com/jackc/pgx/v5 v5.9.2\n")
+	writeFile(t, dir, "main.go", "package main\n\nimport \"example.com/orders/internal/store\"\n\nfunc main() { _, _ = store.Open(\"postgres://db\") }\n")
+	writeFile(t, dir, "internal/store/store.go", "package store\n\nimport (\n\t\"database/sql\"\n\n\t_ \"github.com/jackc/pgx/v5/stdlib\"\n)\n\n// Open opens the orders database.\nfunc Open(dsn string) (*sql.DB, error) { return sql.Open(\"pgx\", dsn) }\n")
+	code, out, errOut := obsgen(t, dir, "init", "--no-prompt", "--service-name", "orders", "--dry-run", "-o", "json")
+	if code != 0 {
+		t.Fatalf("init --dry-run -o json: exit %d\n%s%s", code, out, errOut)
+	}
+	var rep jsonReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if len(rep.Dependencies) != 1 || rep.Dependencies[0].File != "internal/store/store.go" || rep.Dependencies[0].Action != "planned" {
+		t.Fatalf("dependencies in the JSON report: %+v, want the planned rewrite of internal/store/store.go", rep.Dependencies)
+	}
+	if !strings.Contains(rep.Dependencies[0].Patch, `OpenDB("postgres", "pgx", dsn)`) {
+		t.Errorf("the rewrite's patch does not open the database through OpenDB:\n%s", rep.Dependencies[0].Patch)
+	}
+}
