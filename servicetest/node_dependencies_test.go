@@ -19,6 +19,7 @@ import (
 
 	"github.com/obsgen/obsgen/internal/cli"
 	"github.com/obsgen/obsgen/internal/contract"
+	"github.com/obsgen/obsgen/internal/depsfixture"
 	"github.com/obsgen/obsgen/internal/nodefixture"
 	"github.com/obsgen/obsgen/internal/testtool"
 )
@@ -102,7 +103,7 @@ func TestGoDependencies(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The driver is the service's own choice, as OpenDB's docs say.
-	goCmd(t, goTool, dir, "get", "github.com/jackc/pgx/v5/stdlib@v5.7.5")
+	goCmd(t, goTool, dir, "get", depsfixture.Pgx)
 	bin := filepath.Join(dir, "depsprobe")
 	goCmd(t, goTool, dir, "build", "-o", bin, "./cmd/depsprobe")
 	r := start(t, bin, "grpc", "DATABASE_URL="+pg.DSN, "REDIS_ADDR="+redis.Addr)
