@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -137,12 +138,24 @@ func ReadTree(t testing.TB, dir string) map[string]string {
 
 // FreePort asks the kernel for a free loopback port, for a server a test
 // starts.
+//
+// A port is handed out once per process: the kernel may give a port that
+// was just closed again, and two ports of one service (its own and its
+// metrics') that come out equal make it fail to bind.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if _, taken := handedOut.LoadOrStore(port, true); !taken {
+			return port
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
+
+// handedOut holds the ports FreePort returned.
+var handedOut sync.Map
